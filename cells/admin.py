@@ -1,0 +1,88 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from cells.models import Cell, Committee, Member, OversightAssignment, Position
+
+
+class PositionInline(admin.TabularInline):
+    model = Position
+    extra = 0
+    autocomplete_fields = ["committee", "cell"]
+
+
+@admin.register(Committee)
+class CommitteeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Cell)
+class CellAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "committee", "kind", "meeting_day", "active"]
+    list_filter = ["kind", "active", "committee"]
+    search_fields = ["name", "code"]
+    list_select_related = ["committee"]
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("official", _("Official")),
+            ("probationary", _("Probationary")),
+            ("exempt", _("Exempt from meetings")),
+            ("left", _("Left")),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "official":
+                return queryset.filter(official_on__isnull=False, left_on__isnull=True)
+            case "probationary":
+                return queryset.filter(official_on__isnull=True, left_on__isnull=True)
+            case "exempt":
+                return queryset.filter(exempt_since__isnull=False, left_on__isnull=True)
+            case "left":
+                return queryset.filter(left_on__isnull=False)
+        return queryset
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = [
+        "full_name",
+        "cell",
+        "card_number",
+        "gender",
+        "admitted_on",
+        "official_on",
+        "phone",
+        "email",
+    ]
+    list_filter = [StatusFilter, "gender", "cell__committee", "cell"]
+    search_fields = ["full_name", "card_number", "phone", "email"]
+    list_select_related = ["cell"]
+    autocomplete_fields = ["cell", "user"]
+    inlines = [PositionInline]
+
+
+@admin.register(Position)
+class PositionAdmin(admin.ModelAdmin):
+    list_display = ["member", "role", "committee", "cell", "started_on", "ended_on"]
+    list_filter = ["role", "committee"]
+    search_fields = ["member__full_name"]
+    list_select_related = ["member", "committee", "cell"]
+    autocomplete_fields = ["member", "committee", "cell"]
+
+
+@admin.register(OversightAssignment)
+class OversightAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["month", "cell", "overseer", "assigned_by"]
+    list_filter = ["month", "cell__committee"]
+    search_fields = ["cell__name", "overseer__full_name"]
+    list_select_related = ["cell", "overseer", "assigned_by"]
+    autocomplete_fields = ["cell", "overseer"]
+    date_hierarchy = "month"

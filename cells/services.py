@@ -1,0 +1,80 @@
+"""Changes to the organisation that touch several rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from cells.models import Cell, Committee, Member, OversightAssignment
+from phuthang import periods
+
+
+@transaction.atomic
+def assign_oversight(
+    committee: Committee, *, month: dt.date, overseers: dict[int, Member | None], by: Any
+) -> int:
+    """Set the overseer of each given cell for the month; None removes the assignment. Returns changes."""
+    month = periods.month_start(month)
+    current = {
+        a.cell_id: a
+        for a in OversightAssignment.objects.select_for_update().filter(
+            month=month, cell__committee=committee, cell_id__in=list(overseers)
+        )
+    }
+    changed = 0
+    to_create = []
+    for cell_id, overseer in overseers.items():
+        existing = current.get(cell_id)
+        if overseer is None:
+            if existing is not None:
+                existing.delete()  # an assignment is a plan, not a record: replacing it keeps no history
+                changed += 1
+        elif existing is None:
+            to_create.append(
+                OversightAssignment(cell_id=cell_id, overseer=overseer, month=month, assigned_by=by)
+            )
+        elif existing.overseer_id != overseer.pk:
+            existing.overseer, existing.assigned_by = overseer, by
+            existing.save(update_fields=["overseer", "assigned_by", "assigned_at"])
+            changed += 1
+    OversightAssignment.objects.bulk_create(to_create)
+    return changed + len(to_create)
+
+
+@transaction.atomic
+def copy_oversight(committee: Committee, *, month: dt.date, by: Any) -> int:
+    """Copy last month's assignments into a month, for the cells that have none yet. Returns copies."""
+    month = periods.month_start(month)
+    previous = OversightAssignment.objects.filter(
+        month=periods.add_months(month, -1), cell__committee=committee, cell__active=True
+    )
+    taken = set(
+        OversightAssignment.objects.filter(month=month, cell__committee=committee).values_list(
+            "cell_id", flat=True
+        )
+    )
+    copies = [
+        OversightAssignment(cell_id=a.cell_id, overseer_id=a.overseer_id, month=month, assigned_by=by)
+        for a in previous
+        if a.cell_id not in taken
+    ]
+    OversightAssignment.objects.bulk_create(copies, ignore_conflicts=True)
+    return len(copies)
+
+
+def overseer_candidates(committee: Committee) -> list[Member]:
+    """Members holding a committee role in the committee today: the ones who can oversee its cells."""
+    from cells.models import COMMITTEE_ROLES, Position
+
+    ids = (
+        Position.objects.current()
+        .filter(committee=committee, role__in=sorted(COMMITTEE_ROLES), member__left_on__isnull=True)
+        .values("member_id")
+    )
+    return list(Member.objects.filter(pk__in=ids).order_by("full_name"))
+
+
+def cell_ids_of(committee: Committee) -> list[int]:
+    return list(Cell.objects.active().filter(committee=committee).values_list("pk", flat=True))

@@ -1,0 +1,203 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cells import services
+from cells.forms import MemberContactForm, OversightForm
+from cells.models import Cell, Committee, Member, OversightAssignment, Position
+from phuthang import access, periods
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The committee overview: the cells the user may see, with this month's overseer."""
+    a = access.for_user(request.user)
+    if not (a.sees_committee or a.is_overseer or a.is_secretary):
+        raise Http404
+    month = periods.month_start()
+    # queries: cells with committee, this month's assignments with overseer
+    cells = list(Cell.objects.visible_to(request.user).active().select_related("committee"))
+    overseers = {
+        x.cell_id: x.overseer
+        for x in OversightAssignment.objects.for_month(month)
+        .filter(cell__in=[c.pk for c in cells])
+        .select_related("overseer")
+    }
+    rows = [(cell, overseers.get(cell.pk)) for cell in cells]
+    return render(request, "cells/index.html", {"rows": rows, "month": month})
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cell = get_object_or_404(Cell.objects.visible_to(request.user).select_related("committee"), pk=pk)
+    today = periods.today()
+    members = list(cell.members.current(today).order_by("full_name"))
+    positions = list(
+        Position.objects.current(today).filter(cell=cell).select_related("member").order_by("role")
+    )
+    assignment = (
+        OversightAssignment.objects.for_month(today).filter(cell=cell).select_related("overseer").first()
+    )
+    return render(
+        request,
+        "cells/detail.html",
+        {
+            "cell": cell,
+            "members": [m for m in members if not m.is_exempt(today)],
+            "exempt_members": [m for m in members if m.is_exempt(today)],
+            "positions": positions,
+            "assignment": assignment,
+            "official_count": sum(1 for m in members if m.is_official),
+            "can_edit_members": access.can_edit_member(request.user, members[0]) if members else False,
+        },
+    )
+
+
+def member(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("cell__committee"), pk=pk
+    )
+    positions = list(
+        Position.objects.filter(member=person).select_related("committee", "cell").order_by("-started_on")
+    )
+    return render(
+        request,
+        "cells/member.html",
+        {
+            "person": person,
+            "positions": positions,
+            "today": periods.today(),
+            "can_edit": access.can_edit_member(request.user, person),
+        },
+    )
+
+
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Member.objects.visible_to(request.user).select_related("cell"), pk=pk)
+    if not access.can_edit_member(request.user, person):
+        raise PermissionDenied
+    form = MemberContactForm(request.POST or None, instance=person)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("The member's details were saved."))
+        return redirect(person)
+    return render(request, "cells/member_edit.html", {"person": person, "form": form})
+
+
+def oversight(request: HttpRequest) -> HttpResponse:
+    """Who oversees which cell in a month (this month unless ?month=YYYY-MM)."""
+    a = access.for_user(request.user)
+    if a.member_id is None and not a.is_staff:
+        raise Http404
+    month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
+    assignments = list(
+        OversightAssignment.objects.filter(access.assignment_filter(request.user))
+        .for_month(month)
+        .select_related("cell", "overseer")
+        .order_by("cell__code")
+    )
+    return render(
+        request,
+        "cells/oversight.html",
+        {
+            "month": month,
+            "assignments": assignments,
+            "previous": periods.add_months(month, -1),
+            "next": periods.add_months(month, 1),
+            "editable": _editable_committees(request),
+        },
+    )
+
+
+def _editable_committees(request: HttpRequest) -> list[Committee]:
+    a = access.for_user(request.user)
+    qs = Committee.objects.all() if a.is_staff else Committee.objects.filter(pk__in=a.leader_committee_ids)
+    return list(qs.filter(cells__active=True).distinct().order_by("code"))
+
+
+def _month_or_404(year: int, month: int) -> dt.date:
+    try:
+        return dt.date(year, month, 1)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _committee_for_edit(request: HttpRequest) -> Committee:
+    editable = _editable_committees(request)
+    if not editable:
+        if access.for_user(request.user).member_id is None and not request.user.is_staff:
+            raise Http404
+        raise PermissionDenied
+    wanted = request.GET.get("committee") or request.POST.get("committee")
+    for committee in editable:
+        if str(committee.pk) == wanted:
+            return committee
+    if wanted:
+        raise Http404
+    return editable[0]
+
+
+def _token(assignments: list[OversightAssignment]) -> str:
+    state = ",".join(f"{a.cell_id}:{a.overseer_id}" for a in sorted(assignments, key=lambda a: a.cell_id))
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    first_day = _month_or_404(year, month)
+    committee = _committee_for_edit(request)
+    if not access.can_assign_oversight(request.user, committee):
+        raise PermissionDenied
+    cells = list(Cell.objects.active().filter(committee=committee).order_by("code"))
+    assignments = list(OversightAssignment.objects.for_month(first_day).filter(cell__committee=committee))
+    candidates = services.overseer_candidates(committee)
+    initial = {f"cell_{a.cell_id}": str(a.overseer_id) for a in assignments}
+    form = OversightForm(
+        request.POST or None, initial=initial, cells=cells, candidates=candidates, token=_token(assignments)
+    )
+    if form.is_valid():
+        changed = services.assign_oversight(
+            committee, month=first_day, overseers=form.overseers(), by=request.user
+        )
+        messages.success(request, _("Assignments saved (%(count)d changed).") % {"count": changed})
+        return redirect(f"/oversight/?month={first_day:%Y-%m}")
+    if request.method == "POST" and "token" in form.errors:
+        form = OversightForm(initial=initial, cells=cells, candidates=candidates, token=_token(assignments))
+        messages.error(
+            request,
+            _(
+                "Someone else changed these assignments while you were editing. "
+                "Their changes are shown below; please check and save again."
+            ),
+        )
+    return render(
+        request,
+        "cells/oversight_edit.html",
+        {
+            "form": form,
+            "month": first_day,
+            "committee": committee,
+            "previous": periods.add_months(first_day, -1),
+        },
+    )
+
+
+@require_POST
+def oversight_copy(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    first_day = _month_or_404(year, month)
+    committee = _committee_for_edit(request)
+    if not access.can_assign_oversight(request.user, committee):
+        raise PermissionDenied
+    copied = services.copy_oversight(committee, month=first_day, by=request.user)
+    if copied:
+        messages.success(request, _("%(count)d assignments copied from last month.") % {"count": copied})
+    else:
+        messages.info(
+            request, _("Nothing to copy: every cell already has an overseer, or last month had none.")
+        )
+    return redirect(f"/oversight/{first_day:%Y-%m}/edit/?committee={committee.pk}")

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from phuthang import access
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The menu shows only what the user may open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": [], "nav_roles": ()}
+    a = access.for_user(user)
+    items: list[tuple[str, str]] = []
+    if a.sees_committee or a.is_overseer:
+        items.append((_("Cells"), reverse("cells:index")))
+    for cell_id in sorted(a.secretary_cell_ids):
+        items.append((_("My cell"), reverse("cells:detail", args=[cell_id])))
+    if a.member_id is not None:
+        items.append((_("My page"), reverse("cells:member", args=[a.member_id])))
+    if a.member_id is not None or a.is_staff:
+        items.append((_("Oversight"), reverse("cells:oversight")))
+    if a.is_staff:
+        items.append((_("Administration"), reverse("admin:index")))
+    return {"nav_items": items, "nav_roles": a.role_labels}

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+
+from phuthang import access
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each person to their own start page."""
+    a = access.for_user(request.user)
+    if a.sees_committee:
+        return redirect("cells:index")
+    if a.secretary_cell_ids:
+        return redirect("cells:detail", pk=min(a.secretary_cell_ids))
+    if a.overseer_cell_ids:
+        return redirect("cells:index")
+    if a.member_id is not None:
+        return redirect("cells:member", pk=a.member_id)
+    return render(request, "phuthang/no_member.html")
+
+
+@login_not_required
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
