@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -21,7 +22,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DEBUG")
-TESTING = env_bool("PHUTHANG_TESTING")
+TESTING = env_bool("PHUTHANG_TESTING") or "pytest" in sys.modules
 
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
