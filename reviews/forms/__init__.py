@@ -1,0 +1,1 @@
+"""reviews forms, one module per feature."""

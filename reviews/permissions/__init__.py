@@ -1,0 +1,1 @@
+"""reviews permissions, one module per feature."""

@@ -1,0 +1,1 @@
+"""reviews services, one module per feature."""
