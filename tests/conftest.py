@@ -1,0 +1,146 @@
+"""The shared test cast: one small ward (a committee with cell01 and cell02) and a user per role.
+
+Every role fixture returns a fresh Django user linked to a member (except `stranger` and `staff`), so
+`phuthang.access`, which caches per user object, computes from the database. `client.force_login(user)`
+loads the user again on each request anyway.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+from cells.models import Cell, Committee, Member, Role
+from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person, make_user
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@dataclasses.dataclass
+class Ward:
+    committee: Committee
+    cell01: Cell
+    cell02: Cell
+    members01: list[Member]  # ordinary members of cell01: official, probationary, exempt
+    members02: list[Member]
+
+
+@pytest.fixture
+def ward(db: Any) -> Ward:
+    committee = make_committee(name="Đảng bộ phường Phúc Thắng", code="PT")
+    cell01 = make_cell(committee, name="Chi bộ Tổ dân phố 1", code="CB01", meeting_day=5)
+    cell02 = make_cell(committee, name="Chi bộ Trường Tiểu học", code="CB02", kind=Cell.Kind.SCHOOL)
+    members01 = [
+        make_member(cell01, full_name="Nguyễn Văn Chính"),
+        make_member(cell01, full_name="Trần Thị Dự", admitted_on=dt.date(2026, 1, 10), official_on=None),
+        make_member(
+            cell01, full_name="Lê Văn Miễn", birth_date=dt.date(1940, 2, 2), exempt_since=dt.date(2020, 1, 1)
+        ),
+    ]
+    members02 = [make_member(cell02, full_name="Phạm Thị Hoa"), make_member(cell02, full_name="Vũ Văn Sơn")]
+    return Ward(committee, cell01, cell02, members01, members02)
+
+
+@pytest.fixture
+def committee(ward: Ward) -> Committee:
+    return ward.committee
+
+
+@pytest.fixture
+def cell01(ward: Ward) -> Cell:
+    return ward.cell01
+
+
+@pytest.fixture
+def cell02(ward: Ward) -> Cell:
+    return ward.cell02
+
+
+# --- The cast. Committee people are members of cell02, so their sight of cell01 comes from their role.
+
+
+@pytest.fixture
+def secretary(cell01: Cell) -> Any:
+    """Cell secretary (bí thư chi bộ) of cell01."""
+    return make_person(cell01, Role.CELL_SECRETARY, username="chibo01", full_name="Hoàng Văn Thư")
+
+
+@pytest.fixture
+def other_secretary(cell02: Cell) -> Any:
+    """Cell secretary of cell02: must see nothing of cell01."""
+    return make_person(cell02, Role.CELL_SECRETARY, username="chibo02", full_name="Đặng Thị Hai")
+
+
+@pytest.fixture
+def overseer(cell01: Cell, cell02: Cell) -> Any:
+    """Committee member (đảng ủy viên) assigned to oversee cell01 this month (Vietnam time)."""
+    user = make_person(cell02, Role.COMMITTEE_MEMBER, username="uyvien01", full_name="Bùi Quốc Phụ")
+    make_assignment(user.member, cell01)
+    return user
+
+
+@pytest.fixture
+def inspector(cell02: Cell) -> Any:
+    """Member of the inspection committee (UBKT) of the ward."""
+    return make_person(cell02, Role.INSPECTION_MEMBER, username="ubkt2", full_name="Vũ Thị Kiểm")
+
+
+@pytest.fixture
+def leader(cell02: Cell) -> Any:
+    """Secretary of the ward committee (bí thư Đảng ủy)."""
+    return make_person(cell02, Role.SECRETARY, username="bithu", full_name="Nguyễn Văn Lãnh")
+
+
+@pytest.fixture
+def member(cell01: Cell) -> Any:
+    """An ordinary member of cell01 with a login."""
+    return make_person(cell01, username="dangvien", full_name="Lê Thị Viên")
+
+
+@pytest.fixture
+def stranger(db: Any) -> Any:
+    """A login with no member behind it."""
+    return make_user("stranger")
+
+
+@pytest.fixture
+def staff(db: Any) -> Any:
+    """Office staff (văn phòng): is_staff, no member."""
+    return make_user("vanphong", is_staff=True)
+
+
+# --- Browser tests: Debian's chromium through pytest-playwright.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is None or shutil.which(CHROMIUM):
+        return
+    reason = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so browser tests must run", pytrace=False)
+    pytest.skip(reason)

@@ -1,0 +1,132 @@
+"""Small builders for tests: each makes one saved row with believable defaults; keyword overrides win.
+
+Plain functions, no factory library. Unique fields (codes, card numbers, usernames) come from one counter,
+so builders can be called any number of times in a test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from cells.models import (
+    CELL_ROLES,
+    Cell,
+    Committee,
+    Member,
+    OversightAssignment,
+    Position,
+    Role,
+)
+from phuthang import periods
+
+_sequence = itertools.count(1)
+
+# Long enough before any date a test travels to, so default positions are current.
+LONG_AGO = dt.date(2015, 1, 1)
+PASSWORD = "demo-phucthang"
+
+_FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi"]
+_GIVEN_NAMES = ["Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Minh Đức", "Thu Hà", "Quốc Hùng", "Thị Lan"]
+
+
+def _next() -> int:
+    return next(_sequence)
+
+
+def make_committee(**overrides: Any) -> Committee:
+    n = _next()
+    fields: dict[str, Any] = {
+        "name": f"Đảng bộ phường thử {n}",
+        "code": f"DB{n:04d}",
+        "kind": Committee.Kind.WARD,
+        "parent": None,
+    }
+    fields.update(overrides)
+    return Committee.objects.create(**fields)
+
+
+def make_cell(committee: Committee | None = None, **overrides: Any) -> Cell:
+    n = _next()
+    fields: dict[str, Any] = {
+        "name": f"Chi bộ Tổ dân phố {n}",
+        "code": f"CB{n:04d}",
+        "committee": committee or make_committee(),
+        "kind": Cell.Kind.RESIDENTIAL,
+        "meeting_day": 5,
+    }
+    fields.update(overrides)
+    return Cell.objects.create(**fields)
+
+
+def make_cells(n: int, committee: Committee | None = None, **overrides: Any) -> list[Cell]:
+    committee = committee or make_committee()
+    return [make_cell(committee, **overrides) for _ in range(n)]
+
+
+def make_member(cell: Cell | None = None, **overrides: Any) -> Member:
+    """An official member admitted years ago; pass official_on=None for a probationary one."""
+    n = _next()
+    fields: dict[str, Any] = {
+        "full_name": f"{_FAMILY_NAMES[n % len(_FAMILY_NAMES)]} {_GIVEN_NAMES[n % len(_GIVEN_NAMES)]} {n}",
+        "gender": Member.Gender.FEMALE if n % 2 else Member.Gender.MALE,
+        "birth_date": dt.date(1960 + n % 30, 1 + n % 12, 1 + n % 28),
+        "cell": cell or make_cell(),
+        "card_number": f"{n % 100:02d}.{n:06d}",
+        "admitted_on": dt.date(2005, 3, 1),
+        "official_on": dt.date(2006, 3, 1),
+        "phone": f"09{n:08d}",
+        "email": f"member{n}@example.org",
+    }
+    fields.update(overrides)
+    return Member.objects.create(**fields)
+
+
+def make_user(username: str | None = None, *, password: str | None = PASSWORD, **overrides: Any) -> Any:
+    User = get_user_model()
+    user = User(username=username or f"user{_next()}", **overrides)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    return user
+
+
+def make_position(member: Member, role: str = Role.CELL_SECRETARY, **overrides: Any) -> Position:
+    """A current position; its unit defaults to the member's cell (cell roles) or committee (others)."""
+    fields: dict[str, Any] = {"member": member, "role": role, "started_on": LONG_AGO, "ended_on": None}
+    if "cell" not in overrides and "committee" not in overrides:
+        if role in CELL_ROLES:
+            fields["cell"] = member.cell
+        else:
+            fields["committee"] = member.cell.committee
+    fields.update(overrides)
+    return Position.objects.create(**fields)
+
+
+def make_assignment(
+    overseer: Member, cell: Cell, month: dt.date | None = None, **overrides: Any
+) -> OversightAssignment:
+    """An oversight assignment for the month (this month in Vietnam time unless given)."""
+    fields: dict[str, Any] = {
+        "overseer": overseer,
+        "cell": cell,
+        "month": periods.month_start(month),
+    }
+    fields.update(overrides)
+    return OversightAssignment.objects.create(**fields)
+
+
+def make_person(
+    cell: Cell, role: str | None = None, *, username: str | None = None, **member_overrides: Any
+) -> Any:
+    """A login user linked to a new member of the cell, holding the role if given. Returns the user."""
+    user = make_user(username)
+    member = make_member(cell, user=user, **member_overrides)
+    if role is not None:
+        make_position(member, role)
+    return get_user_model().objects.get(pk=user.pk)  # fresh: access is cached per user object
