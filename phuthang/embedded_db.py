@@ -17,6 +17,9 @@ def database_url(data_dir: Path) -> str:
     """
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    # pgserver narrates every start at INFO, and again from an atexit hook after pytest has closed the
+    # stream that logging writes to; its warnings and errors still show.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' runtime-dir notice on root shells
         import pgserver

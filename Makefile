@@ -1,0 +1,62 @@
+# phuthang's commands. From a fresh clone, with Python 3.11+ and make:
+#   make run    serve the demo ward at http://127.0.0.1:$(PORT)   (PORT=8000 unless set)
+#   make test   run the whole test suite against PostgreSQL
+#   make lint   ruff check, ruff format --check, makemigrations --check
+# With DATABASE_URL unset, settings start an embedded PostgreSQL whose data lives in .data/pg.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Installed once, and again only when the declared or the pinned dependencies change.
+STAMP := $(VENV)/.installed
+
+# Processes that run beside the web server during `make run`, each ending in " &" (the Celery worker and
+# beat belong here). They are stopped when the web server stops.
+RUN_BACKGROUND :=
+
+.PHONY: run test lint install database constraints
+
+run: database
+	@echo
+	@echo "phuthang: http://127.0.0.1:$(PORT)/"
+	@echo "Demo accounts (password demo-phucthang): vanphong, bithu, phobithu, ubkt, ubkt2,"
+	@echo "  uyvien01…uyvien11, chibo01…chibo22, dangvien"
+	@echo
+	@trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT INT TERM; \
+	$(RUN_BACKGROUND) \
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	PHUTHANG_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "phuthang needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt '.[test]'
+	touch $@
+
+# Migrate, then load the demo ward only into a database that holds no cells yet.
+database: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	@set -e; \
+	cells=$$(DEBUG=1 $(PY) manage.py shell --no-imports -v 0 \
+		-c 'from cells.models import Cell; print(Cell.objects.count())'); \
+	if [ "$$cells" = 0 ]; then DEBUG=1 $(PY) manage.py seed_demo; \
+	else echo "The database already holds $$cells cells: demo data not loaded again."; fi
+
+# After adding a dependency to pyproject.toml: install it beside the pinned versions, then pin it too.
+constraints: install
+	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude phuthang; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
