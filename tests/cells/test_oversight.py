@@ -1,0 +1,275 @@
+"""Monthly oversight: everyone in the tree sees who oversees which cell; leaders assign and copy."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+from django.utils.html import escape
+
+from cells.models import OversightAssignment, Role
+from phuthang import periods
+from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+def vi(text: str, **values: object) -> str:
+    """The Vietnamese a user reads for an English source string, as it appears in HTML."""
+    with translation.override("vi"):
+        return escape(translation.gettext(text) % values if values else translation.gettext(text))
+
+
+@pytest.fixture
+def month():
+    return periods.month_start()
+
+
+@pytest.fixture
+def last_month(month):
+    return periods.add_months(month, -1)
+
+
+def edit_url(month) -> str:
+    return f"/oversight/{month:%Y-%m}/edit/"
+
+
+def copy_url(month) -> str:
+    return f"/oversight/{month:%Y-%m}/copy/"
+
+
+def overseers_of(month) -> dict[str, str]:
+    return dict(OversightAssignment.objects.for_month(month).values_list("cell__code", "overseer__full_name"))
+
+
+def form_token(response) -> str:
+    return response.context["form"]["token"].value()
+
+
+# --- Everyone in the tree sees the month's assignments
+
+
+@pytest.mark.parametrize(
+    "role", ["secretary", "other_secretary", "overseer", "inspector", "leader", "member", "staff"]
+)
+def test_everyone_in_the_ward_sees_who_oversees_which_cell_this_month(client, role, request, overseer):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get("/oversight/")
+    assert response.status_code == 200
+    assert "Chi bộ Tổ dân phố 1" in response.text
+    assert "Bùi Quốc Phụ" in response.text
+
+
+def test_a_user_without_member_gets_404_on_oversight(client, stranger):
+    client.force_login(stranger)
+    assert client.get("/oversight/").status_code == 404
+
+
+def test_oversight_list_shows_another_month_when_asked(client, member, overseer, cell02, ward, last_month):
+    make_assignment(ward.members02[0], cell02, last_month)
+    client.force_login(member)
+    page = client.get(f"/oversight/?month={last_month:%Y-%m}").text
+    assert "Phạm Thị Hoa" in page
+    assert "Bùi Quốc Phụ" not in page
+    assert last_month.strftime("%m/%Y") in page
+
+
+def test_a_malformed_month_shows_this_month(client, member, overseer):
+    client.force_login(member)
+    response = client.get("/oversight/?month=soon")
+    assert response.status_code == 200
+    assert "Bùi Quốc Phụ" in response.text
+
+
+def test_oversight_list_does_not_show_another_wards_assignments(client, member):
+    elsewhere = make_cell(make_committee(), name="Chi bộ Nơi Khác")
+    make_assignment(make_member(elsewhere), elsewhere)
+    client.force_login(member)
+    assert "Chi bộ Nơi Khác" not in client.get("/oversight/").text
+
+
+def test_only_leaders_are_offered_the_assign_button(client, leader, secretary, month):
+    client.force_login(leader)
+    assert f'href="{edit_url(month)}?committee=' in client.get("/oversight/").text
+    client.force_login(secretary)
+    assert f'href="{edit_url(month)}' not in client.get("/oversight/").text
+
+
+def test_oversight_list_runs_a_fixed_number_of_queries(
+    client, member, overseer, committee, ward, django_assert_num_queries
+):
+    for n in range(10):
+        make_assignment(ward.members02[n % 2], make_cell(committee))
+    client.force_login(member)
+    # session, user, access (member, positions, this month's overseen cells, committee tree),
+    # assignments with cell and overseer, the navbar's user.member (committees the user may edit: none,
+    # so no query)
+    with django_assert_num_queries(8):
+        response = client.get("/oversight/")
+    assert response.text.count("<tr><td>") == 11
+
+
+# --- Leaders assign
+
+
+def test_leader_assigns_overseers_for_the_month(client, leader, overseer, inspector, ward, month):
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    assert page.status_code == 200
+    response = client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            "token": form_token(page),
+            f"cell_{ward.cell01.pk}": overseer.member.pk,
+            f"cell_{ward.cell02.pk}": inspector.member.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/oversight/?month={month:%Y-%m}"
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
+    assert OversightAssignment.objects.get(cell=ward.cell02).assigned_by == leader
+
+
+def test_the_edit_page_offers_only_committee_members_as_overseers(client, leader, overseer, ward, month):
+    client.force_login(leader)
+    page = client.get(edit_url(month)).text
+    assert "Bùi Quốc Phụ" in page  # committee member
+    assert "Nguyễn Văn Lãnh" in page  # the leader too
+    assert "Nguyễn Văn Chính" not in page  # an ordinary member
+
+
+def test_assigning_nobody_removes_the_assignment(client, leader, overseer, ward, month):
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    client.post(
+        edit_url(month),
+        {"committee": ward.committee.pk, "token": form_token(page), f"cell_{ward.cell01.pk}": ""},
+    )
+    assert overseers_of(month) == {}
+
+
+def test_an_ordinary_member_cannot_be_posted_as_overseer(client, leader, ward, month):
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    response = client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            "token": form_token(page),
+            f"cell_{ward.cell01.pk}": ward.members01[0].pk,
+        },
+    )
+    assert response.status_code == 200
+    assert 'class="invalid-feedback"' in response.text
+    assert overseers_of(month) == {}
+
+
+def test_leader_copies_last_months_assignments_in_one_action(
+    client, leader, overseer, inspector, ward, month, last_month
+):
+    OversightAssignment.objects.all().delete()
+    make_assignment(overseer.member, ward.cell01, last_month)
+    make_assignment(inspector.member, ward.cell02, last_month)
+    client.force_login(leader)
+    response = client.post(copy_url(month), {"committee": ward.committee.pk})
+    assert response.status_code == 302
+    assert response["Location"] == f"{edit_url(month)}?committee={ward.committee.pk}"
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
+    page = client.get(response["Location"]).text
+    assert vi("%(count)d assignments copied from last month.", count=2) in page
+
+
+def test_copying_keeps_the_assignments_already_made_this_month(
+    client, leader, overseer, inspector, ward, month, last_month
+):
+    make_assignment(inspector.member, ward.cell01, last_month)
+    make_assignment(inspector.member, ward.cell02, last_month)
+    client.force_login(leader)  # overseer already oversees cell01 this month
+    client.post(copy_url(month), {"committee": ward.committee.pk})
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
+
+
+def test_copying_twice_changes_nothing_the_second_time(client, leader, inspector, ward, month, last_month):
+    make_assignment(inspector.member, ward.cell02, last_month)
+    client.force_login(leader)
+    client.post(copy_url(month), {"committee": ward.committee.pk})
+    client.post(copy_url(month), {"committee": ward.committee.pk})
+    assert OversightAssignment.objects.for_month(month).count() == 1
+
+
+def test_copy_answers_only_post(client, leader, month, ward):
+    client.force_login(leader)
+    assert client.get(copy_url(month)).status_code == 405
+
+
+# --- Concurrent edits do not silently overwrite each other
+
+
+def test_a_stale_page_is_refused_and_shows_the_other_leaders_changes(
+    client, leader, overseer, inspector, ward, month
+):
+    deputy = make_person(ward.cell02, Role.DEPUTY_SECRETARY, username="phobithu", full_name="Trần Văn Phó")
+    client.force_login(leader)
+    stale = client.get(edit_url(month))
+
+    other = client.__class__()
+    other.force_login(deputy)
+    fresh = other.get(edit_url(month))
+    other.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            "token": form_token(fresh),
+            f"cell_{ward.cell01.pk}": overseer.member.pk,
+            f"cell_{ward.cell02.pk}": inspector.member.pk,
+        },
+    )
+
+    response = client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            "token": form_token(stale),
+            f"cell_{ward.cell01.pk}": overseer.member.pk,
+            f"cell_{ward.cell02.pk}": "",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        vi(
+            "Someone else changed these assignments while you were editing. "
+            "Their changes are shown below; please check and save again."
+        )
+        in response.text
+    )
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}  # nothing overwritten
+    assert response.context["form"][f"cell_{ward.cell02.pk}"].value() == str(inspector.member.pk)
+
+
+# --- Who may not assign
+
+
+@pytest.mark.parametrize("role", ["secretary", "overseer", "inspector", "member"])
+def test_non_leaders_get_403_on_assigning_and_copying(client, role, request, ward, month):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(edit_url(month)).status_code == 403
+    assert client.post(copy_url(month), {"committee": ward.committee.pk}).status_code == 403
+    assert client.post(edit_url(month), {"committee": ward.committee.pk}).status_code == 403
+
+
+def test_a_user_without_member_gets_404_on_assigning(client, stranger, month, ward):
+    client.force_login(stranger)
+    assert client.get(edit_url(month)).status_code == 404
+
+
+def test_a_leader_of_another_ward_cannot_assign_in_ours(client, ward, month):
+    elsewhere = make_committee()
+    other_leader = make_person(make_cell(elsewhere), Role.SECRETARY)
+    client.force_login(other_leader)
+    assert client.get(f"{edit_url(month)}?committee={ward.committee.pk}").status_code == 404
+    assert client.post(copy_url(month), {"committee": ward.committee.pk}).status_code == 404
+
+
+def test_an_impossible_month_gets_404(client, leader, ward):
+    client.force_login(leader)
+    assert client.get("/oversight/2026-13/edit/").status_code == 404
