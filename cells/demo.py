@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from cells.models import Cell, Committee, Member, OversightAssignment, Position, Role
+from cells.models import CELL_ROLES, Cell, Committee, Member, OversightAssignment, Position, Role
 from phuthang import periods
 
 if TYPE_CHECKING:
@@ -82,9 +82,14 @@ class Ward:
     overseers: dict[int, Member]  # cell pk → this month's overseer
     positions: list[Position] = field(default_factory=list)
     assignments: list[OversightAssignment] = field(default_factory=list)
+    _by_cell: dict[int, list[Member]] = field(default_factory=dict, repr=False)
 
     def members_of(self, cell: Cell) -> list[Member]:
-        return [m for m in self.members if m.cell_id == cell.pk]
+        """The cell's members, including those who left; indexed on first use (scale 240: 5,280 cells)."""
+        if not self._by_cell:
+            for member in self.members:
+                self._by_cell.setdefault(member.cell_id, []).append(member)
+        return self._by_cell.get(cell.pk, [])
 
 
 @dataclass
@@ -121,21 +126,7 @@ def build_ward(*, scale: int = 1, seed: int = DEFAULT_SEED) -> Ward:
     standing = [people.make(by_number[home], cadre=True) for home in STANDING_HOMES]
     for person in standing:
         person.roles = [Role.STANDING]
-    overseers: list[_Person] = []
-    this_month: dict[int, _Person] = {}  # cell number → overseer
-    last_month: dict[int, _Person] = {}
-    for block in range(scale):
-        base = block * CELLS_PER_BLOCK
-        for k in range(1, OVERSEERS_PER_BLOCK + 1):
-            home = base + (2 * k + 4) % 20 + 1  # a residential cell they oversee in neither month
-            username = f"uyvien{k:02d}" if block == 0 else ""
-            person = _named(people, by_number, username, home, cadre=True)
-            person.roles = [Role.COMMITTEE_MEMBER]
-            overseers.append(person)
-            this_month[base + 2 * k - 1] = this_month[base + 2 * k] = person
-            # Last month each overseer had the pair of cells their neighbour has now.
-            last_month[base + (2 * k) % CELLS_PER_BLOCK + 1] = person
-            last_month[base + (2 * k + 1) % CELLS_PER_BLOCK + 1] = person
+    overseers, this_month, last_month = _overseers(people, by_number, scale)
     cell_people: dict[int, list[_Person]] = {n: [] for n in by_number}
     secretaries: dict[int, _Person] = {}
     deputies: dict[int, _Person] = {}
@@ -163,13 +154,13 @@ def build_ward(*, scale: int = 1, seed: int = DEFAULT_SEED) -> Ward:
     users = _create_users(accounts, staff)
     Member.objects.bulk_create([p.member for p in everyone], batch_size=BATCH_SIZE)
 
-    term_start = periods.add_months(month, -30)  # the 2025–2030 congress, about two and a half years ago
+    term_start = periods.add_months(month, -30)  # well before the year of meetings the demo may hold
     positions = [
         Position(
             member=p.member,
             role=role,
-            committee=None if role in (Role.CELL_SECRETARY, Role.CELL_DEPUTY) else committee,
-            cell=p.member.cell if role in (Role.CELL_SECRETARY, Role.CELL_DEPUTY) else None,
+            committee=None if role in CELL_ROLES else committee,
+            cell=p.member.cell if role in CELL_ROLES else None,
             started_on=max(term_start, p.member.official_on or term_start),
         )
         for p in everyone
@@ -200,6 +191,29 @@ def build_ward(*, scale: int = 1, seed: int = DEFAULT_SEED) -> Ward:
         positions=positions,
         assignments=assignments,
     )
+
+
+def _overseers(
+    people: _People, by_number: dict[int, Cell], scale: int
+) -> tuple[list[_Person], dict[int, _Person], dict[int, _Person]]:
+    """Eleven committee members per block of 22 cells, each overseeing two cells this month and
+    another two last month. Returns them, and this and last month's plans (cell number → overseer)."""
+    overseers: list[_Person] = []
+    this_month: dict[int, _Person] = {}
+    last_month: dict[int, _Person] = {}
+    for block in range(scale):
+        base = block * CELLS_PER_BLOCK
+        for k in range(1, OVERSEERS_PER_BLOCK + 1):
+            home = base + (2 * k + 4) % 20 + 1  # a residential cell they oversee in neither month
+            username = f"uyvien{k:02d}" if block == 0 else ""
+            person = _named(people, by_number, username, home, cadre=True)
+            person.roles = [Role.COMMITTEE_MEMBER]
+            overseers.append(person)
+            this_month[base + 2 * k - 1] = this_month[base + 2 * k] = person
+            # Last month each overseer had the pair of cells their neighbour has now.
+            last_month[base + (2 * k) % CELLS_PER_BLOCK + 1] = person
+            last_month[base + (2 * k + 1) % CELLS_PER_BLOCK + 1] = person
+    return overseers, this_month, last_month
 
 
 def _cells(committee: Committee, scale: int, rng: random.Random) -> list[Cell]:

@@ -109,6 +109,14 @@ def test_the_demo_accounts_get_the_access_their_role_promises(ward):
     assert not (dangvien.sees_committee or dangvien.is_secretary or dangvien.is_overseer)
 
 
+def test_everyone_holding_a_position_or_a_login_is_a_current_official_member_not_exempt(ward):
+    holders = Member.objects.filter(positions__isnull=False) | Member.objects.filter(user__isnull=False)
+    for member in holders.distinct():
+        assert member.left_on is None
+        assert member.is_official
+        assert not member.is_exempt()
+
+
 def test_the_command_prints_the_counts_and_the_accounts_with_their_password(ward):
     assert "demo-phucthang" in ward
     assert "members" in ward
@@ -148,6 +156,12 @@ def test_if_empty_exits_quietly_when_the_database_holds_data(db, settings):
     Committee.objects.create(name="Đảng bộ khác", code="X")
     assert seed("--if-empty") == ""
     assert Committee.objects.count() == 1
+
+
+def test_if_empty_seeds_an_empty_database(db, settings):
+    settings.DEBUG = True
+    seed("--if-empty")
+    assert Cell.objects.count() == 22
 
 
 def test_it_refuses_to_run_with_debug_off_unless_forced(db, settings):
