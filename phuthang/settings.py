@@ -21,7 +21,9 @@ def env_bool(name: str, default: bool = False) -> bool:
     return env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DEBUG")
+# With no DATABASE_URL this is a developer's machine on the embedded database: DEBUG defaults on there,
+# so `manage.py` works with no environment set. Deployments set DATABASE_URL, so DEBUG defaults off.
+DEBUG = env_bool("DEBUG", default=not env("DATABASE_URL"))
 TESTING = env_bool("PHUTHANG_TESTING") or "pytest" in sys.modules
 
 SECRET_KEY = env("SECRET_KEY")
