@@ -1,0 +1,185 @@
+"""Every URL of the project × every role of the cast answers exactly what the table below says.
+
+The walk finds every named URL pattern (admin and static files aside). A URL with no row in EXPECTED fails
+the test: when you add a URL, add its row here (and a URL_ARGS entry if its path takes arguments, and a
+POST_DATA entry if it answers only POST). Statuses are those of the access rules: 404 for what a role may
+not see, 403 for what it sees but may not do. Anonymous visitors are sent to the login page (302).
+
+Each role's request runs in a savepoint rolled back afterwards, so a POST by one role changes nothing for
+the next.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cells.models import Cell, Committee
+from phuthang import periods
+
+ROLES = (
+    "anonymous",
+    "secretary",
+    "other_secretary",
+    "overseer",
+    "inspector",
+    "leader",
+    "member",
+    "stranger",
+    "staff",
+)
+
+
+def row(*statuses: int) -> dict[str, int]:
+    """One status per role, in the order of ROLES (see the header comment in EXPECTED)."""
+    assert len(statuses) == len(ROLES), f"a row needs {len(ROLES)} statuses, one per role: {ROLES}"
+    return dict(zip(ROLES, statuses, strict=True))
+
+
+# fmt: off
+EXPECTED: dict[str, dict[str, int]] = {
+    #                          anon  sec  oth  ovr  ins  lead  mem  str  staff
+    "home":                row(302,  302, 302, 302, 302, 302,  302, 200, 302),
+    "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
+    "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
+    "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),
+    "cells:index":         row(302,  200, 200, 200, 200, 200,  404, 404, 200),
+    "cells:detail":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "cells:member":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "cells:member_edit":   row(302,  200, 404, 403, 403, 403,  404, 404, 200),
+    "cells:oversight":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
+    "cells:oversight_edit": row(302, 403, 403, 403, 403, 200,  403, 404, 200),
+    "cells:oversight_copy": row(302, 403, 403, 403, 403, 302,  403, 404, 302),
+}
+# fmt: on
+
+# Anonymous requests to these are not sent to the login page.
+PUBLIC = {"login", "healthz"}
+
+
+@dataclasses.dataclass
+class Context:
+    """What URL_ARGS and POST_DATA build from: the small ward of tests/conftest.py and its cast.
+
+    `once(key, build)` makes an object the first time it is asked for in a test and returns the same one
+    after, e.g. `lambda c: {"pk": c.once("meeting", lambda: make_meeting(c.cell01)).pk}`.
+    """
+
+    committee: Committee
+    cell01: Cell
+    cell02: Cell
+    ward: Any
+    users: dict[str, Any]
+    _made: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def month(self) -> Any:
+        return periods.month_start()
+
+    def once(self, key: str, build: Callable[[], Any]) -> Any:
+        if key not in self._made:
+            self._made[key] = build()
+        return self._made[key]
+
+
+# Path arguments of each URL that takes some: a function of the Context returning reverse()'s kwargs.
+URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
+    "cells:detail": lambda c: {"pk": c.cell01.pk},
+    "cells:member": lambda c: {"pk": c.ward.members01[0].pk},  # an ordinary member of cell01
+    "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
+    "cells:oversight_edit": lambda c: {"year": c.month.year, "month": c.month.month},
+    "cells:oversight_copy": lambda c: {"year": c.month.year, "month": c.month.month},
+}
+
+# URLs that answer only POST, with the form data to post.
+POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
+    "logout": lambda c: {},
+    "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
+}
+
+SKIPPED_PREFIXES = ("admin/", "static/", "media/")
+
+
+def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    """(url name, route) of every pattern, resolvers followed recursively."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(SKIPPED_PREFIXES):
+            continue
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from walk(pattern.url_patterns, route, inner)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}{pattern.name}" if pattern.name else f"<unnamed {route}>", route)
+
+
+URLS = sorted(set(walk(get_resolver().url_patterns)))
+
+
+@pytest.fixture
+def cast(ward, secretary, other_secretary, overseer, inspector, leader, member, stranger, staff) -> Context:
+    users = {
+        "secretary": secretary,
+        "other_secretary": other_secretary,
+        "overseer": overseer,
+        "inspector": inspector,
+        "leader": leader,
+        "member": member,
+        "stranger": stranger,
+        "staff": staff,
+    }
+    return Context(committee=ward.committee, cell01=ward.cell01, cell02=ward.cell02, ward=ward, users=users)
+
+
+def request_as(role: str, name: str, url: str, cast: Context) -> Any:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(cast.users[role])
+    if name in POST_DATA:
+        return client.post(url, POST_DATA[name](cast))
+    return client.get(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route"), URLS, ids=[name for name, _ in URLS])
+def test_every_role_gets_the_expected_status(name, route, cast):
+    assert not name.startswith("<unnamed"), f"the URL pattern {route!r} has no name: give it one"
+    assert name in EXPECTED, (
+        f"the URL {name!r} ({route}) has no row in EXPECTED in tests/test_url_walk.py: add one with the "
+        "status each role must get (and a URL_ARGS entry if its path takes arguments, a POST_DATA entry if "
+        "it answers only POST)"
+    )
+    url = reverse(name, kwargs=URL_ARGS[name](cast) if name in URL_ARGS else None)
+    got, wrong_login = {}, []
+    for role in ROLES:
+        with transaction.atomic():
+            response = request_as(role, name, url, cast)
+            transaction.set_rollback(True)
+        got[role] = response.status_code
+        sent_to = response.get("Location", "")
+        if role == "anonymous" and name not in PUBLIC and not sent_to.startswith("/accounts/login/"):
+            wrong_login.append(sent_to)
+    mismatches = {
+        role: f"expected {EXPECTED[name][role]}, got {got[role]}"
+        for role in ROLES
+        if got[role] != EXPECTED[name][role]
+    }
+    assert not mismatches, f"{'POST' if name in POST_DATA else 'GET'} {url}: {mismatches}"
+    assert not wrong_login, f"anonymous GET {url} should go to /accounts/login/, went to {wrong_login}"
+
+
+def test_every_row_of_the_table_names_a_url_that_exists():
+    names = {name for name, _ in URLS}
+    stale = sorted(set(EXPECTED) - names) + sorted(set(URL_ARGS) - names) + sorted(set(POST_DATA) - names)
+    assert not stale, f"tests/test_url_walk.py has rows for URLs that no longer exist: {stale}"
+
+
+def test_anonymous_visitors_reach_only_the_login_page_and_healthz():
+    public = {name for name, row_ in EXPECTED.items() if row_["anonymous"] != 302}
+    assert public == PUBLIC
