@@ -130,3 +130,72 @@ def make_person(
     if role is not None:
         make_position(member, role)
     return get_user_model().objects.get(pk=user.pk)  # fresh: access is cached per user object
+
+
+# --- Reviews and shortcomings (issue 4)
+
+
+def make_review(cell: Cell | None = None, member: Member | None = None, **overrides: Any) -> Any:
+    """A draft yearly review of the member (or of the cell as a collective when member is None)."""
+    from reviews.models import Review
+
+    cell = cell or (member.cell if member is not None else make_cell())
+    fields: dict[str, Any] = {
+        "cell": cell,
+        "member": member,
+        "period_kind": "year",
+        "year": periods.today().year,
+    }
+    fields.update(overrides)
+    return Review.objects.create(**fields)
+
+
+def make_shortcoming(cell: Cell | None = None, **overrides: Any) -> Any:
+    """An open shortcoming of a new member of the cell, raised today and due in 30 days."""
+    from reviews.models import Shortcoming
+
+    cell = cell or make_cell()
+    today = periods.today()
+    due_on = overrides.pop("due_on", today + dt.timedelta(days=30))
+    raised_on = overrides.get("raised_on", min(today, due_on))
+    subject = overrides.pop("subject_member", None) or make_member(cell)
+    fields: dict[str, Any] = {
+        "source": Shortcoming.Source.REVIEW,
+        "cell": cell,
+        "subject_member": subject,
+        "owner": overrides.pop("owner", None) or subject,
+        "description": "Chưa gương mẫu trong sinh hoạt chi bộ.",
+        "plan": "Tham gia đầy đủ các buổi sinh hoạt.",
+        "raised_on": raised_on,
+        "period_start": dt.date(raised_on.year, 1, 1),
+        "original_due_on": overrides.pop("original_due_on", due_on),
+        "due_on": due_on,
+    }
+    fields.update(overrides)
+    return Shortcoming.objects.create(**fields)
+
+
+# --- Meetings (issue 3)
+
+
+def make_meeting(cell: Cell | None = None, **overrides: Any) -> Any:
+    """A draft regular meeting of this month (day 5, 08:00), started through the service: every member
+    expected on the day is present. Pass `by=` for the creating user; other keywords are meeting details.
+    """
+    from reviews.services import meetings as meeting_services
+
+    cell = cell or make_cell()
+    month = periods.month_start(overrides.pop("month", None))
+    details: dict[str, Any] = {
+        "kind": "regular",
+        "topic": "",
+        "date": month.replace(day=5),
+        "started_at": dt.time(8, 0),
+        "ended_at": None,
+        "place": "Nhà văn hóa tổ dân phố",
+        "chair": None,
+        "recorder": None,
+    }
+    by = overrides.pop("by", None)
+    details.update(overrides)
+    return meeting_services.start_meeting(cell, by=by, **details)

@@ -1,5 +1,16 @@
 """The accountability cycle's models, one module per feature; import them from here."""
 
+from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound
 from reviews.models.rules import Rule
+from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming
 
 __all__ = ["Rule"]
+__all__ += [
+    "DueDateExtension",
+    "Manifestation",
+    "RemediationUpdate",
+    "Review",
+    "ReviewFinding",
+    "ReviewRound",
+    "Shortcoming",
+]

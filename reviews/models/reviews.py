@@ -1,0 +1,300 @@
+"""Reviews (kiểm điểm): the 27 manifestations, review rounds, reviews and their checklists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cells.models import Cell, Committee, Member
+
+if TYPE_CHECKING:
+    from cells.models import User
+
+
+class Manifestation(models.Model):
+    """One of the 27 manifestations of degradation (NQ 04-NQ/TW), reference data editable in the admin."""
+
+    code = models.CharField(_("code"), max_length=5, unique=True)
+    group = models.CharField(_("group"), max_length=2)
+    group_title = models.CharField(_("group title"), max_length=200)
+    text = models.TextField(_("text"))
+    short_label = models.CharField(_("short label"), max_length=200)
+    gloss_en = models.TextField(_("English gloss"), blank=True)
+    verified = models.BooleanField(
+        _("wording confirmed"),
+        default=False,
+        help_text=_("Tick only after comparing the text with the official resolution."),
+    )
+    source_url = models.URLField(_("source"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("manifestation of degradation")
+        verbose_name_plural = _("manifestations of degradation")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.short_label}"
+
+    @property
+    def label(self) -> str:
+        """What pages show: the short label; the full text only once its wording is confirmed."""
+        return f"{self.code}. {self.short_label}"
+
+
+class PeriodKind(models.TextChoices):
+    YEAR = "year", _("Year")
+    QUARTER = "quarter", _("Quarter")
+    AD_HOC = "ad_hoc", _("Ad hoc")
+
+
+def period_start(kind: str, year: int, quarter: int | None, on: dt.date | None = None) -> dt.date:
+    """The first day of a review period; an ad-hoc review's period starts on the given day."""
+    if kind == PeriodKind.QUARTER and quarter:
+        return dt.date(year, 3 * (quarter - 1) + 1, 1)
+    if kind == PeriodKind.AD_HOC and on is not None:
+        return on
+    return dt.date(year, 1, 1)
+
+
+@dataclass(frozen=True)
+class RatingLevel:
+    code: str
+    name: str
+    min_points: int
+
+
+@dataclass(frozen=True)
+class RatingLevels:
+    """The rating levels as staff have configured them (rules.yaml → Rule rows), best first."""
+
+    levels: tuple[RatingLevel, ...]
+
+    @classmethod
+    def load(cls) -> RatingLevels:
+        from reviews.models.rules import rules
+
+        raw = rules("rating_levels").get("levels") or []
+        levels = [
+            RatingLevel(
+                code=str(x["code"]), name=str(x.get("vi") or x["code"]), min_points=int(x["min_points"])
+            )
+            for x in raw
+        ]
+        return cls(tuple(sorted(levels, key=lambda x: -x.min_points)))
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(x.code, x.name) for x in self.levels]
+
+    @property
+    def top(self) -> str:
+        return self.levels[0].code if self.levels else ""
+
+    @property
+    def lowest(self) -> str:
+        return self.levels[-1].code if self.levels else ""
+
+    def name(self, code: str) -> str:
+        return next((x.name for x in self.levels if x.code == code), code)
+
+
+class ReviewRound(models.Model):
+    """A review campaign started by a leader for a whole committee (e.g. year-end review 2026)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    committee = models.ForeignKey(
+        Committee, models.PROTECT, related_name="review_rounds", verbose_name=_("committee")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        ordering = ["-year", "-quarter", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="round_quarter_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:round", args=[self.pk])
+
+    @property
+    def period_start(self) -> dt.date:
+        return period_start(self.period_kind, self.year, self.quarter)
+
+
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def visible_to(self, user: User) -> ReviewQuerySet:
+        from phuthang import access
+
+        a = access.for_user(user)
+        if a.is_staff:
+            return self
+        return self.filter(
+            Q(cell__committee_id__in=a.committee_wide_ids)
+            | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
+            | Q(member_id=a.member_id, member_id__isnull=False)
+        )
+
+    def for_list(self) -> ReviewQuerySet:
+        return self.select_related("cell", "member", "round")
+
+
+@pghistory.track()
+class Review(models.Model):
+    """A review of a member, or of a cell as a collective (member empty), for one period."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SELF_ASSESSED = "self_assessed", _("Self-assessed")
+        PROPOSED = "proposed", _("Proposed by the cell")
+        DECIDED = "decided", _("Decided")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    round = models.ForeignKey(
+        ReviewRound,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("review round"),
+    )
+    cell = models.ForeignKey(Cell, models.PROTECT, related_name="reviews", verbose_name=_("cell"))
+    member = models.ForeignKey(
+        Member,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("member"),
+        help_text=_("Empty for the review of the cell as a collective."),
+    )
+    period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    self_assessment = models.TextField(_("self-assessment"), blank=True)
+    self_assessed_on_paper = models.BooleanField(_("entered from paper by the secretary"), default=False)
+    criticism = models.TextField(_("comments received (criticism)"), blank=True)
+    proposed_rating = models.CharField(_("proposed rating"), max_length=20, blank=True)
+    decided_rating = models.CharField(_("decided rating"), max_length=20, blank=True)
+    self_assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    self_assessed_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(_("reason for re-opening"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["-year", "cell__code", "member__full_name"]
+        indexes = [models.Index(fields=["round", "cell", "status"]), models.Index(fields=["member", "year"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4),
+                name="review_quarter_1_4",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "cell", "member"],
+                condition=Q(round__isnull=False, member__isnull=False),
+                name="one_review_per_member_per_round",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "cell"],
+                condition=Q(round__isnull=False, member__isnull=True),
+                name="one_collective_review_per_cell_per_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} — {self.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:review", args=[self.pk])
+
+    @property
+    def is_collective(self) -> bool:
+        return self.member_id is None
+
+    @property
+    def subject_name(self) -> str:
+        return self.member.full_name if self.member_id else self.cell.name
+
+    @property
+    def period_label(self) -> str:
+        if self.period_kind == PeriodKind.QUARTER:
+            return str(_("Quarter %(quarter)s/%(year)s") % {"quarter": self.quarter, "year": self.year})
+        if self.period_kind == PeriodKind.AD_HOC:
+            return self.title or str(self.year)
+        return str(_("Year %(year)s") % {"year": self.year})
+
+    @property
+    def period_start(self) -> dt.date:
+        return period_start(
+            self.period_kind, self.year, self.quarter, self.created_at.date() if self.created_at else None
+        )
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.status in (self.Status.DECIDED, self.Status.WITHDRAWN)
+
+
+@pghistory.track()
+class ReviewFinding(models.Model):
+    """One line of a review's checklist: a manifestation found present (or noted) with a note."""
+
+    review = models.ForeignKey(Review, models.PROTECT, related_name="findings", verbose_name=_("review"))
+    manifestation = models.ForeignKey(
+        Manifestation, models.PROTECT, related_name="+", verbose_name=_("manifestation")
+    )
+    present = models.BooleanField(_("present"), default=False)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("checklist line")
+        verbose_name_plural = _("checklist lines")
+        ordering = ["manifestation__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "manifestation"], name="one_finding_per_manifestation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} {self.manifestation_id} {self.present}"

@@ -1,0 +1,256 @@
+"""Shortcomings (hạn chế, khuyết điểm), their remediation timeline and due-date extensions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import pghistory
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cells.models import Cell, Member
+from phuthang import periods
+from reviews.models.reviews import Manifestation, Review
+
+if TYPE_CHECKING:
+    from cells.models import User
+
+
+class ShortcomingQuerySet(models.QuerySet["Shortcoming"]):
+    def visible_to(self, user: User) -> ShortcomingQuerySet:
+        from phuthang import access
+
+        a = access.for_user(user)
+        if a.is_staff:
+            return self
+        own = Q(subject_member_id=a.member_id) | Q(owner_id=a.member_id) if a.member_id else Q(pk__in=[])
+        return self.filter(
+            Q(cell__committee_id__in=a.committee_wide_ids)
+            | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
+            | own
+        )
+
+    def active(self) -> ShortcomingQuerySet:
+        return self.filter(status__in=Shortcoming.ACTIVE)
+
+    def overdue(self, today: dt.date | None = None) -> ShortcomingQuerySet:
+        return self.active().filter(due_on__lt=today or periods.today())
+
+    def extended(self, today: dt.date | None = None) -> ShortcomingQuerySet:
+        """Given a later due date and not overdue on it."""
+        return self.exclude(due_on=F("original_due_on")).exclude(pk__in=self.overdue(today).values("pk"))
+
+    def on_time(self, today: dt.date | None = None) -> ShortcomingQuerySet:
+        today = today or periods.today()
+        return self.filter(due_on=F("original_due_on")).exclude(
+            status__in=Shortcoming.ACTIVE, due_on__lt=today
+        )
+
+    def for_list(self) -> ShortcomingQuerySet:
+        return self.select_related("cell", "subject_member", "owner", "manifestation")
+
+
+@pghistory.track()
+class Shortcoming(models.Model):
+    class Source(models.TextChoices):
+        REVIEW = "review", _("Review")
+        MEETING = "meeting", _("Meeting")
+        INSPECTION = "inspection", _("Inspection")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        REPORTED_FIXED = "reported_fixed", _("Reported fixed")
+        VERIFIED = "verified", _("Verified")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    ACTIVE = (Status.OPEN, Status.IN_PROGRESS)  # the owner still has work to do: these can be overdue
+
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    review = models.ForeignKey(
+        Review, models.PROTECT, null=True, blank=True, related_name="shortcomings", verbose_name=_("review")
+    )
+    cell = models.ForeignKey(Cell, models.PROTECT, related_name="shortcomings", verbose_name=_("cell"))
+    subject_member = models.ForeignKey(
+        Member,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shortcomings",
+        verbose_name=_("member concerned"),
+        help_text=_("Empty when the shortcoming is the cell's as a collective."),
+    )
+    description = models.TextField(_("description"))
+    manifestation = models.ForeignKey(
+        Manifestation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shortcomings",
+        verbose_name=_("manifestation"),
+    )
+    plan = models.TextField(_("remediation plan"), blank=True)
+    owner = models.ForeignKey(
+        Member, models.PROTECT, related_name="owned_shortcomings", verbose_name=_("responsible for the fix")
+    )
+    raised_on = models.DateField(_("raised on"))
+    period_start = models.DateField(
+        _("period"), help_text=_("First day of the period the shortcoming belongs to.")
+    )
+    original_due_on = models.DateField(_("original due date"))
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    is_repeat = models.BooleanField(
+        _("repeat"),
+        default=False,
+        help_text=_("The same subject had a shortcoming under the same manifestation in an earlier period."),
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ShortcomingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shortcoming")
+        verbose_name_plural = _("shortcomings")
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(fields=["cell", "status", "due_on"]),
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["subject_member", "manifestation"]),
+            models.Index(fields=["owner", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("raised_on")), name="shortcoming_due_after_raised"
+            ),
+            models.CheckConstraint(
+                condition=Q(original_due_on__gte=F("raised_on")), name="shortcoming_original_due_after_raised"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject_name}: {self.description[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:shortcoming", args=[self.pk])
+
+    @property
+    def subject_name(self) -> str:
+        return self.subject_member.full_name if self.subject_member_id else self.cell.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        return self.is_active and self.due_on < (today or periods.today())
+
+    @property
+    def is_extended(self) -> bool:
+        return self.due_on != self.original_due_on
+
+    def timeliness(self, today: dt.date | None = None) -> str:
+        if self.is_overdue(today):
+            return "overdue"
+        return "extended" if self.is_extended else "on_time"
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (periods.today() - self.due_on).days) if self.is_active else 0
+
+
+class RemediationUpdate(models.Model):
+    """One entry of a shortcoming's timeline: a progress report or a change of status. Never edited."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Recorded")
+        PROGRESS = "progress", _("Progress report")
+        STATUS = "status", _("Status change")
+        EXTENSION = "extension", _("Due date")
+
+    shortcoming = models.ForeignKey(
+        Shortcoming, models.PROTECT, related_name="updates", verbose_name=_("shortcoming")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=20, choices=Shortcoming.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Shortcoming.Status.choices, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    on_behalf = models.BooleanField(_("entered by the secretary for the owner"), default=False)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("remediation update")
+        verbose_name_plural = _("remediation updates")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["shortcoming", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.shortcoming_id} {self.kind} {self.at:%d/%m/%Y}"
+
+
+@pghistory.track()
+class DueDateExtension(models.Model):
+    """The owner asks for a later due date; UBKT approves or refuses. The original date stays."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for UBKT")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    shortcoming = models.ForeignKey(
+        Shortcoming, models.PROTECT, related_name="extensions", verbose_name=_("shortcoming")
+    )
+    previous_due_on = models.DateField(_("due date when asked"))
+    new_due_on = models.DateField(_("new due date asked for"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("due date extension")
+        verbose_name_plural = _("due date extensions")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shortcoming"], condition=Q(status="pending"), name="one_pending_extension"
+            ),
+            models.CheckConstraint(
+                condition=Q(new_due_on__gt=F("previous_due_on")), name="extension_is_later"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shortcoming_id}: {self.previous_due_on} → {self.new_due_on}"

@@ -1,0 +1,310 @@
+"""Reviews: starting a round, the steps draft → self-assessed → proposed → decided, and re-opening.
+
+Every step locks the review row (`select_for_update`) and checks the status and version the user saw, so
+a step posted twice or from a stale page is refused with a message instead of overwriting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cells.models import Cell, Committee, Member
+from phuthang import periods
+from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
+from reviews.models.reviews import PeriodKind, RatingLevels
+
+
+class TransitionError(ValidationError):
+    """A step that is not allowed from the item's current status, or that comes from a stale page."""
+
+
+S = Review.Status
+
+
+def _lock(review: Review, *, allowed: tuple[str, ...], version: int | None, action: str) -> Review:
+    current = Review.objects.select_for_update().get(pk=review.pk)
+    if current.status not in allowed:
+        raise TransitionError(
+            _(
+                "This review is now “%(status)s”, so “%(action)s” is not possible. "
+                "It may have been done already, or your page was out of date."
+            )
+            % {"status": current.get_status_display(), "action": action}
+        )
+    if version is not None and current.version != version:
+        raise TransitionError(
+            _("Someone changed this review after you opened the page. Check the changes and try again.")
+        )
+    return current
+
+
+def _save(review: Review, fields: list[str]) -> Review:
+    review.version = F("version") + 1
+    review.save(update_fields=[*fields, "version"])
+    review.refresh_from_db(fields=["version"])
+    return review
+
+
+# --- Rounds
+
+
+@transaction.atomic
+def start_round(
+    committee: Committee,
+    *,
+    title: str,
+    period_kind: str,
+    year: int,
+    quarter: int | None,
+    by: Any,
+) -> ReviewRound:
+    """One review per non-exempt current member and one per cell of the committee, in two inserts."""
+    quarter = quarter if period_kind == PeriodKind.QUARTER else None
+    if period_kind == PeriodKind.QUARTER and not quarter:
+        raise ValidationError({"quarter": _("Choose the quarter.")})
+    duplicate = ReviewRound.objects.filter(
+        committee=committee, period_kind=period_kind, year=year, quarter=quarter
+    ).exclude(period_kind=PeriodKind.AD_HOC)
+    if duplicate.exists():
+        raise ValidationError(_("A review round for this period already exists in this committee."))
+    review_round = ReviewRound.objects.create(
+        committee=committee, title=title, period_kind=period_kind, year=year, quarter=quarter, started_by=by
+    )
+    on = periods.today()
+    cells = list(Cell.objects.active().filter(committee=committee).values_list("pk", flat=True))
+    members = (
+        Member.objects.current(on)
+        .filter(cell_id__in=cells)
+        .filter(Q(exempt_since__isnull=True) | Q(exempt_since__gt=on))
+        .values_list("pk", "cell_id")
+    )
+    common = {
+        "round": review_round,
+        "period_kind": period_kind,
+        "year": year,
+        "quarter": quarter,
+        "title": title,
+    }
+    Review.objects.bulk_create(
+        [Review(cell_id=cell_id, member_id=member_id, **common) for member_id, cell_id in members]
+        + [Review(cell_id=cell_id, member=None, **common) for cell_id in cells],
+        batch_size=1000,
+    )
+    return review_round
+
+
+@dataclass(frozen=True)
+class CellProgress:
+    cell: Cell
+    total: int
+    draft: int
+    self_assessed: int
+    proposed: int
+    decided: int
+    waiting: list[Review]  # members who have not yet self-assessed
+
+
+def round_progress(review_round: ReviewRound, reviews: Any) -> list[CellProgress]:
+    """Per cell: counts per status and who has not yet self-assessed (two queries)."""
+    counts = {
+        row["cell_id"]: row
+        for row in reviews.values("cell_id").annotate(
+            total=Count("pk"),
+            draft=Count("pk", filter=Q(status=S.DRAFT)),
+            self_assessed=Count("pk", filter=Q(status=S.SELF_ASSESSED)),
+            proposed=Count("pk", filter=Q(status=S.PROPOSED)),
+            decided=Count("pk", filter=Q(status=S.DECIDED)),
+        )
+    }
+    waiting: dict[int, list[Review]] = {}
+    for review in (
+        reviews.filter(status=S.DRAFT).select_related("member", "cell").order_by("member__full_name")
+    ):
+        waiting.setdefault(review.cell_id, []).append(review)
+    cells = Cell.objects.filter(pk__in=list(counts)).order_by("code")
+    return [
+        CellProgress(
+            cell=cell,
+            total=counts[cell.pk]["total"],
+            draft=counts[cell.pk]["draft"],
+            self_assessed=counts[cell.pk]["self_assessed"],
+            proposed=counts[cell.pk]["proposed"],
+            decided=counts[cell.pk]["decided"],
+            waiting=waiting.get(cell.pk, []),
+        )
+        for cell in cells
+    ]
+
+
+# --- Steps of one review
+
+
+@transaction.atomic
+def self_assess(review: Review, *, by: Any, text: str, on_paper: bool, version: int | None) -> Review:
+    review = _lock(review, allowed=(S.DRAFT, S.SELF_ASSESSED), version=version, action=_("self-assessment"))
+    review.self_assessment = text
+    review.self_assessed_on_paper = on_paper
+    review.self_assessed_by, review.self_assessed_at = by, timezone.now()
+    review.status = S.SELF_ASSESSED
+    return _save(
+        review,
+        ["self_assessment", "self_assessed_on_paper", "self_assessed_by", "self_assessed_at", "status"],
+    )
+
+
+@dataclass(frozen=True)
+class EarlierShortcomings:
+    verified: int
+    total: int
+
+    @property
+    def all_fixed(self) -> bool:
+        return self.verified == self.total
+
+
+def earlier_shortcomings(review: Review) -> EarlierShortcomings:
+    """The subject's shortcomings from periods before this review's (withdrawn ones do not count)."""
+    qs = Shortcoming.objects.filter(period_start__lt=review.period_start).exclude(
+        status=Shortcoming.Status.WITHDRAWN
+    )
+    if review.member_id:
+        qs = qs.filter(subject_member_id=review.member_id)
+    else:
+        qs = qs.filter(cell_id=review.cell_id, subject_member__isnull=True)
+    row = qs.aggregate(total=Count("pk"), verified=Count("pk", filter=Q(status=Shortcoming.Status.VERIFIED)))
+    return EarlierShortcomings(verified=row["verified"], total=row["total"])
+
+
+def rating_problem(
+    rating: str,
+    *,
+    levels: RatingLevels,
+    manifestation_present: bool,
+    earlier: EarlierShortcomings,
+    exempt: bool,
+) -> str | None:
+    """Why a rating is not allowed for this review, or None when it is."""
+    if not rating:
+        return None
+    if exempt:
+        return _("Members exempt from meetings are not rated.")
+    if rating not in {code for code, _name in levels.choices}:
+        return _("Choose one of the rating levels.")
+    if manifestation_present and rating != levels.lowest:
+        return _(
+            "A manifestation of degradation was concluded as present, so the only allowed rating is “%(name)s”."
+        ) % {"name": levels.name(levels.lowest)}
+    if rating == levels.top and not earlier.all_fixed:
+        return _(
+            "“%(name)s” needs every shortcoming from earlier periods fixed and verified; "
+            "%(verified)d of %(total)d are."
+        ) % {"name": levels.name(levels.top), "verified": earlier.verified, "total": earlier.total}
+    return None
+
+
+def is_exempt(review: Review) -> bool:
+    return review.member_id is not None and review.member.is_exempt()
+
+
+@transaction.atomic
+def propose(
+    review: Review,
+    *,
+    by: Any,
+    criticism: str,
+    findings: dict[int, tuple[bool, str]],
+    rating: str,
+    version: int | None,
+) -> Review:
+    """The cell's step: comments received, the checklist and the proposed rating."""
+    review = _lock(review, allowed=(S.SELF_ASSESSED, S.PROPOSED), version=version, action=_("proposal"))
+    levels = RatingLevels.load()
+    present = any(p for p, _note in findings.values())
+    problem = rating_problem(
+        rating,
+        levels=levels,
+        manifestation_present=present,
+        earlier=earlier_shortcomings(review),
+        exempt=is_exempt(review),
+    )
+    if problem:
+        raise ValidationError({"rating": problem})
+    save_findings(review, findings)
+    review.criticism, review.proposed_rating = criticism, rating
+    review.proposed_by, review.proposed_at = by, timezone.now()
+    review.status = S.PROPOSED
+    return _save(review, ["criticism", "proposed_rating", "proposed_by", "proposed_at", "status"])
+
+
+def save_findings(review: Review, findings: dict[int, tuple[bool, str]]) -> None:
+    """Upsert the checklist lines that say something (present, or a note); clear the others."""
+    existing = {f.manifestation_id: f for f in review.findings.all()}
+    to_create, to_update = [], []
+    for manifestation_id, (present, note) in findings.items():
+        line = existing.get(manifestation_id)
+        if line is None:
+            if present or note:
+                to_create.append(
+                    ReviewFinding(
+                        review=review, manifestation_id=manifestation_id, present=present, note=note
+                    )
+                )
+        elif (line.present, line.note) != (present, note):
+            line.present, line.note = present, note
+            to_update.append(line)
+    ReviewFinding.objects.bulk_create(to_create)
+    ReviewFinding.objects.bulk_update(to_update, ["present", "note"])
+
+
+@transaction.atomic
+def decide(review: Review, *, by: Any, rating: str, version: int | None) -> Review:
+    review = _lock(review, allowed=(S.PROPOSED,), version=version, action=_("decision"))
+    levels = RatingLevels.load()
+    present = review.findings.filter(present=True).exists()
+    exempt = is_exempt(review)
+    if not rating and not exempt:
+        raise ValidationError({"rating": _("Choose the decided rating.")})
+    problem = rating_problem(
+        rating,
+        levels=levels,
+        manifestation_present=present,
+        earlier=earlier_shortcomings(review),
+        exempt=exempt,
+    )
+    if problem:
+        raise ValidationError({"rating": problem})
+    review.decided_rating = rating
+    review.decided_by, review.decided_at = by, timezone.now()
+    review.status = S.DECIDED
+    return _save(review, ["decided_rating", "decided_by", "decided_at", "status"])
+
+
+@transaction.atomic
+def reopen_review(review: Review, *, by: Any, reason: str, version: int | None) -> Review:
+    """Back to 'proposed' with a reason; the decision stays in the history."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for re-opening the review.")})
+    review = _lock(review, allowed=(S.DECIDED,), version=version, action=_("re-opening"))
+    review.reopen_reason = reason.strip()
+    review.decided_rating, review.decided_by, review.decided_at = "", None, None
+    review.status = S.PROPOSED
+    return _save(review, ["reopen_reason", "decided_rating", "decided_by", "decided_at", "status"])
+
+
+def checklist(review: Review) -> list[tuple[Manifestation, ReviewFinding | None]]:
+    """All 27 manifestations in order with the review's line for each (two queries)."""
+    lines = {f.manifestation_id: f for f in review.findings.all()}
+    return [(m, lines.get(m.pk)) for m in Manifestation.objects.order_by("code")]
+
+
+def default_year(today: dt.date | None = None) -> int:
+    return (today or periods.today()).year
+
