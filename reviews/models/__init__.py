@@ -1,10 +1,11 @@
 """The accountability cycle's models, one module per feature; import them from here."""
 
+from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound
 from reviews.models.rules import Rule
 from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming
 
-__all__ = ["Rule"]
+__all__ = ["Attendance", "Meeting", "MeetingAssessment", "MeetingTask", "Rule"]
 __all__ += [
     "DueDateExtension",
     "Manifestation",

@@ -1,0 +1,493 @@
+"""Writing and reading meetings: every write that touches attendance goes through here, so the meeting's
+counts always equal its attendance rows (same transaction), and a stale draft never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pghistory
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cells.models import Cell, Member
+from phuthang import periods
+from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
+from reviews.models.rules import rules
+
+# The fields of the minutes a secretary edits (besides attendance and tasks).
+DETAIL_FIELDS = ("kind", "topic", "date", "started_at", "ended_at", "place", "chair", "recorder")
+MINUTES_FIELDS = (
+    "guests",
+    "overseer_attended",
+    "situation",
+    "last_resolution_review",
+    "discussion",
+    "resolution",
+    "votes_for",
+    "votes_against",
+)
+EDITABLE_FIELDS = DETAIL_FIELDS + MINUTES_FIELDS
+
+
+class StaleMeeting(Exception):
+    """The draft was saved by someone else since this copy was loaded."""
+
+    def __init__(self, current: Meeting) -> None:
+        super().__init__(f"meeting {current.pk} is at version {current.version}")
+        self.current = current
+
+
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    status: str
+    reason: str = ""
+
+
+# --- Who is expected
+
+
+def expected_members(cell_id: int, on: dt.date) -> tuple[list[Member], list[Member]]:
+    """(expected, exempt): the cell's members on that day; the exempt are listed apart and not counted."""
+    members = list(Member.objects.filter(cell_id=cell_id).current(on).order_by("full_name", "pk"))
+    return [m for m in members if not m.is_exempt(on)], [m for m in members if m.is_exempt(on)]
+
+
+# --- Writes
+
+
+@transaction.atomic
+def start_meeting(cell: Cell, *, by: Any, **details: Any) -> Meeting:
+    """Create a draft with every expected member present. Raises ValidationError for a second regular one."""
+    meeting = Meeting(cell=cell, created_by=by, month=periods.month_start(details["date"]), **details)
+    expected, _exempt = expected_members(cell.pk, meeting.date)
+    meeting.expected_count = meeting.present_count = len(expected)
+    try:
+        with transaction.atomic():
+            meeting.save()
+    except IntegrityError as exc:
+        if "one_regular_meeting_per_cell_per_month" in str(exc):
+            raise ValidationError(
+                {"kind": _("This cell already has a regular meeting for that month.")}
+            ) from exc
+        raise
+    Attendance.objects.bulk_create([Attendance(meeting=meeting, member=m) for m in expected])
+    return meeting
+
+
+@transaction.atomic
+def save_meeting(
+    meeting: Meeting,
+    *,
+    version: int,
+    by: Any,
+    fields: dict[str, Any],
+    marks: dict[int, Mark],
+    new_tasks: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    done_task_ids: set[int] = frozenset(),  # type: ignore[assignment]
+) -> Meeting:
+    """Save a draft's details, minutes, attendance and tasks at once, with a bounded number of queries.
+
+    `marks` maps member ids to their attendance; expected members missing from it stay as they are
+    (new ones present). Raises StaleMeeting if the draft moved past `version`.
+    """
+    locked = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    if locked is None or locked.version != version or not locked.is_draft:
+        raise StaleMeeting(Meeting.objects.get(pk=meeting.pk))
+    date = fields.get("date", locked.date)
+    _sync_attendance(locked, on=date, marks=marks)
+    counts = _attendance_counts(locked)
+    changes = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
+    for name, value in {**changes, **counts}.items():
+        setattr(locked, name, value)
+    locked.month = periods.month_start(locked.date)
+    locked.version = version + 1
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=[*changes, *counts, "month", "version", "updated_at"])
+    except IntegrityError as exc:
+        raise ValidationError(_describe_integrity_error(exc)) from exc
+    _save_tasks(locked, new_tasks=new_tasks, done_task_ids=done_task_ids)
+    return locked
+
+
+def _sync_attendance(meeting: Meeting, *, on: dt.date, marks: dict[int, Mark]) -> None:
+    """Bring the rows in line with the members expected on the day: four queries at most, whatever the size."""
+    expected, _exempt = expected_members(meeting.cell_id, on)
+    expected_ids = {m.pk for m in expected}
+    unknown = set(marks) - expected_ids
+    if unknown:
+        raise ValidationError(_("Attendance was sent for someone who is not a member of this cell."))
+    rows = {row.member_id: row for row in Attendance.objects.filter(meeting=meeting)}
+    to_create, to_update = [], []
+    for member_id in expected_ids:
+        mark = marks.get(member_id)
+        status, reason = (mark.status, mark.reason.strip()) if mark else (None, "")
+        if status == Attendance.Status.PRESENT:
+            reason = ""
+        row = rows.get(member_id)
+        if row is None:
+            to_create.append(
+                Attendance(
+                    meeting=meeting,
+                    member_id=member_id,
+                    status=status or Attendance.Status.PRESENT,
+                    reason=reason,
+                )
+            )
+        elif status is not None and (row.status, row.reason) != (status, reason):
+            row.status, row.reason = status, reason
+            to_update.append(row)
+    if to_create:
+        Attendance.objects.bulk_create(to_create)
+    if to_update:
+        Attendance.objects.bulk_update(to_update, ["status", "reason"])
+    gone = [row.pk for member_id, row in rows.items() if member_id not in expected_ids]
+    if gone:  # no longer a member on the (moved) date; the delete trigger keeps the row in the history
+        Attendance.objects.filter(pk__in=gone).delete()
+
+
+def _attendance_counts(meeting: Meeting) -> dict[str, int]:
+    """Counted from the rows themselves, inside the same transaction: one query."""
+    found = Attendance.objects.filter(meeting=meeting).aggregate(
+        expected_count=Count("pk"),
+        present_count=Count("pk", filter=Q(status=Attendance.Status.PRESENT)),
+        excused_count=Count("pk", filter=Q(status=Attendance.Status.EXCUSED)),
+        unexcused_count=Count("pk", filter=Q(status=Attendance.Status.UNEXCUSED)),
+    )
+    return {name: found[name] or 0 for name in found}
+
+
+def _save_tasks(meeting: Meeting, *, new_tasks: list[dict[str, Any]], done_task_ids: set[int]) -> None:
+    if new_tasks:
+        MeetingTask.objects.bulk_create([MeetingTask(meeting=meeting, **task) for task in new_tasks])
+    if done_task_ids:
+        MeetingTask.objects.filter(
+            pk__in=done_task_ids, meeting__cell_id=meeting.cell_id, done_on__isnull=True
+        ).update(done_on=meeting.date, done_at=meeting)
+    # unticked again on the same draft: open once more
+    MeetingTask.objects.filter(done_at=meeting).exclude(pk__in=done_task_ids).update(
+        done_on=None, done_at=None
+    )
+
+
+def _describe_integrity_error(exc: IntegrityError) -> dict[str, str] | str:
+    text = str(exc)
+    if "one_regular_meeting_per_cell_per_month" in text:
+        return {"kind": _("This cell already has a regular meeting for that month.")}
+    if "votes" in text:
+        return {"votes_for": _("The votes cannot be more than the members present.")}
+    if "meeting_ends_after_start" in text:
+        return {"ended_at": _("The meeting must end after it starts.")}
+    if "meeting_date_in_its_month" in text:
+        return {"date": _("The date must fall within the meeting's month.")}
+    raise exc
+
+
+def completeness_problems(meeting: Meeting) -> list[str]:
+    """What stops a draft from being finalised (counts come from the rows, kept equal by save_meeting)."""
+    problems = []
+    if meeting.expected_count != meeting.present_count + meeting.excused_count + meeting.unexcused_count:
+        problems.append(_("Not every expected member is marked."))
+    if not meeting.resolution.strip():
+        problems.append(_("Write the resolution or conclusion."))
+    if meeting.ended_at is None:
+        problems.append(_("Enter the time the meeting ended."))
+    elif meeting.ended_at <= meeting.started_at:
+        problems.append(_("The meeting must end after it starts."))
+    if meeting.chair_id is None or meeting.recorder_id is None:
+        problems.append(_("Name the chair and the recorder."))
+    return problems
+
+
+@transaction.atomic
+def finalise_meeting(meeting: Meeting, *, by: Any) -> Meeting:
+    """Make the minutes read-only. Raises ValidationError listing what is missing."""
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not locked.is_draft:
+        raise StaleMeeting(locked)
+    missing_marks = locked.expected_count != Attendance.objects.filter(meeting=locked).count()
+    problems = completeness_problems(locked)
+    if missing_marks:
+        problems.insert(0, _("Not every expected member is marked."))
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    locked.status = Meeting.Status.FINALISED
+    locked.finalised_at, locked.finalised_by = now, by
+    locked.first_finalised_at = locked.first_finalised_at or now
+    locked.version += 1
+    locked.save(
+        update_fields=[
+            "status",
+            "finalised_at",
+            "finalised_by",
+            "first_finalised_at",
+            "version",
+            "updated_at",
+        ]
+    )
+    return locked
+
+
+@transaction.atomic
+def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
+    """Back to draft; the reason is stored on the row and in the history's context."""
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.is_draft or locked.version != version:
+        raise StaleMeeting(locked)
+    with pghistory.context(reopen_reason=reason):
+        locked.status, locked.reopen_reason = Meeting.Status.DRAFT, reason.strip()
+        locked.version += 1
+        locked.save(update_fields=["status", "reopen_reason", "version", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def assess_meeting(meeting: Meeting, *, overseer: Member, **scores: Any) -> MeetingAssessment:
+    """The overseer's scoring; recording that they attended also marks it on the minutes (a new version)."""
+    assessment, _created = MeetingAssessment.objects.update_or_create(
+        meeting=meeting, defaults={"overseer": overseer, **scores}
+    )
+    if scores.get("attended"):
+        Meeting.objects.filter(pk=meeting.pk, overseer_attended=False).update(
+            overseer_attended=True, version=F("version") + 1
+        )
+    return assessment
+
+
+# --- Reads
+
+
+@dataclasses.dataclass(frozen=True)
+class Indicator:
+    label: str
+    ok: bool | None  # None: not applicable or not known yet
+    detail: str = ""
+
+
+def quality_indicators(meeting: Meeting, rule: dict[str, Any]) -> list[Indicator]:
+    """The meeting-quality criteria (Hướng dẫn 12-HD/BTCTW) with thresholds from the staff-editable rules.
+
+    Three queries: the year's attendance of the cell, the names behind long excused streaks, and the
+    quarter's thematic meetings.
+    """
+    above = float(rule.get("attendance_above", 0.85))
+    allowed = int(rule.get("unexcused_allowed", 0))
+    streak_max = int(rule.get("excused_in_a_row_max", 3))
+    min_minutes = int(rule.get("min_minutes", 90))
+    thematic_needed = int(rule.get("thematic_per_quarter", 1))
+    share = meeting.attendance_share
+    duration = meeting.duration_minutes
+    streaks = excused_streaks(meeting)
+    too_long = [name for name, count in streaks.items() if count > streak_max]
+    quarter_start = dt.date(meeting.month.year, (meeting.month.month - 1) // 3 * 3 + 1, 1)
+    thematic = (
+        Meeting.objects.filter(
+            cell_id=meeting.cell_id,
+            kind=Meeting.Kind.THEMATIC,
+            month__gte=quarter_start,
+            month__lt=periods.add_months(quarter_start, 3),
+        )
+        .filter(Q(status=Meeting.Status.FINALISED) | Q(pk=meeting.pk))
+        .count()
+    )
+    return [
+        Indicator(
+            _("Attendance above %(share)d%%") % {"share": round(above * 100)},
+            None if share is None else share > above,
+            "" if share is None else f"{round(share * 100)}%",
+        ),
+        Indicator(
+            _("Unexcused absences at most %(n)d") % {"n": allowed},
+            meeting.unexcused_count <= allowed,
+            str(meeting.unexcused_count),
+        ),
+        Indicator(
+            _("No member excused more than %(n)d times in a row this year") % {"n": streak_max},
+            not too_long,
+            ", ".join(too_long),
+        ),
+        Indicator(
+            _("Lasted at least %(n)d minutes") % {"n": min_minutes},
+            None if duration is None else duration >= min_minutes,
+            "" if duration is None else _("%(n)d minutes") % {"n": duration},
+        ),
+        Indicator(
+            _("At least %(n)d thematic meeting(s) this quarter") % {"n": thematic_needed},
+            thematic >= thematic_needed,
+            str(thematic),
+        ),
+        Indicator(_("Minutes complete"), not completeness_problems(meeting)),
+    ]
+
+
+def excused_streaks(meeting: Meeting) -> dict[str, int]:
+    """For each member excused at this meeting: how many regular meetings in a row this year, up to it."""
+    rows = (
+        Attendance.objects.filter(
+            meeting__cell_id=meeting.cell_id,
+            meeting__kind=Meeting.Kind.REGULAR,
+            meeting__month__year=meeting.month.year,
+            meeting__date__lte=meeting.date,
+            member__attendance__meeting=meeting,
+            member__attendance__status=Attendance.Status.EXCUSED,
+        )
+        .order_by("member_id", "-meeting__date")
+        .values_list("member__full_name", "member_id", "status")
+    )
+    streaks: Counter[str] = Counter()
+    broken: set[int] = set()
+    for name, member_id, status in rows:
+        if member_id in broken:
+            continue
+        if status == Attendance.Status.EXCUSED:
+            streaks[name] += 1
+        else:
+            broken.add(member_id)
+    return dict(streaks)
+
+
+def carried_tasks(meeting: Meeting) -> list[MeetingTask]:
+    """Tasks of the cell's earlier meetings still open, or closed at this one. One query."""
+    return list(
+        MeetingTask.objects.filter(meeting__cell_id=meeting.cell_id)
+        .exclude(meeting=meeting)
+        .filter(meeting__date__lte=meeting.date)
+        .filter(Q(done_on__isnull=True) | Q(done_at=meeting))
+        .select_related("assignee", "meeting")
+        .order_by("due_on", "pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class MonthRow:
+    month: dt.date
+    meeting: Meeting | None
+    others: list[Meeting]
+    is_past: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Year:
+    year: int
+    months: list[MonthRow]
+    thematic_by_quarter: list[tuple[int, int]]  # (quarter, thematic meetings finalised)
+    next_due: dt.date | None
+
+
+def year_overview(cell: Cell, year: int, meetings: list[Meeting], *, today: dt.date) -> Year:
+    """The year at a glance from the year's meetings (already fetched; no query here)."""
+    regular = {m.month: m for m in meetings if m.kind == Meeting.Kind.REGULAR}
+    months = [
+        MonthRow(
+            month=(month := dt.date(year, n, 1)),
+            meeting=regular.get(month),
+            others=[m for m in meetings if m.kind != Meeting.Kind.REGULAR and m.month == month],
+            is_past=periods.add_months(month, 1) <= today,
+        )
+        for n in range(1, 13)
+    ]
+    thematic = Counter(
+        (m.month.month - 1) // 3 + 1
+        for m in meetings
+        if m.kind == Meeting.Kind.THEMATIC and m.status == Meeting.Status.FINALISED
+    )
+    return Year(
+        year=year,
+        months=months,
+        thematic_by_quarter=[(q, thematic[q]) for q in range(1, 5)],
+        next_due=next_due(cell, regular, today=today) if year == today.year else None,
+    )
+
+
+def next_due(cell: Cell, regular: dict[dt.date, Meeting], *, today: dt.date) -> dt.date:
+    """This month's usual meeting day while it has no finalised regular meeting, else next month's."""
+    month = periods.month_start(today)
+    held = regular.get(month)
+    if held is not None and not held.is_draft:
+        month = periods.add_months(month, 1)
+    day = cell.meeting_day or 1
+    return month.replace(day=day)
+
+
+@dataclasses.dataclass(frozen=True)
+class Version:
+    number: int
+    status: str
+    at: dt.datetime
+    by: str
+    label: str
+    reason: str
+    changed: list[tuple[str, Any, Any]]
+
+
+def meeting_versions(meeting: Meeting) -> list[Version]:
+    """Every saved version of the meeting from the trigger-kept event table, newest first. Two queries."""
+    events = list(meeting.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
+    user_ids = {
+        e.pgh_context.metadata.get("user") for e in events if e.pgh_context and e.pgh_context.metadata
+    }
+    names = dict(
+        get_user_model().objects.filter(pk__in=[u for u in user_ids if u]).values_list("pk", "username")
+    )
+    shown = ("status", *EDITABLE_FIELDS, "present_count", "excused_count", "unexcused_count")
+    labels = {f.name: str(f.verbose_name) for f in Meeting._meta.fields}
+    versions, previous = [], None
+    for event in events:
+        context = (event.pgh_context.metadata if event.pgh_context else None) or {}
+        changed = [
+            (
+                labels[name],
+                getattr(previous, name + "_id", getattr(previous, name, None)),
+                getattr(event, name + "_id", getattr(event, name)),
+            )
+            for name in shown
+            if previous is not None
+            and getattr(previous, name + "_id", getattr(previous, name, None))
+            != getattr(event, name + "_id", getattr(event, name))
+        ]
+        versions.append(
+            Version(
+                number=event.version,
+                status=event.get_status_display(),
+                at=event.pgh_created_at,
+                by=names.get(context.get("user"), "—"),
+                label=event.pgh_label,
+                reason=context.get("reopen_reason", "") or "",
+                changed=changed,
+            )
+        )
+        previous = event
+    return versions[::-1]
+
+
+def announcement(meeting: Meeting, absent: list[Attendance]) -> str:
+    """The attendance announcement opening the minutes."""
+    text = _(
+        "Members expected: %(expected)d; present: %(present)d; absent with excuse: %(excused)d; "
+        "absent without excuse: %(unexcused)d."
+    ) % {
+        "expected": meeting.expected_count,
+        "present": meeting.present_count,
+        "excused": meeting.excused_count,
+        "unexcused": meeting.unexcused_count,
+    }
+    if absent:
+        names = "; ".join(
+            f"{row.member.full_name} ({row.reason})" if row.reason else row.member.full_name for row in absent
+        )
+        text += " " + _("Absent: %(names)s.") % {"names": names}
+    return text
+
+
+def meeting_rules() -> dict[str, Any]:
+    """The meeting-quality thresholds, read once per request."""
+    return rules("meeting_quality")
