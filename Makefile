@@ -44,7 +44,9 @@ $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "phuthang needs Python 3.11 or newer; set PYTHON=/path/to/python3.11" >&2; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c constraints.txt '.[test]'
+	@# Some machines' pip configuration names package folders that do not exist: pip warns about each one.
+	set -o pipefail; $(PY) -m pip install --quiet -c constraints.txt '.[test]' 2>&1 \
+		| { grep -v "is neither a file nor a directory" || true; }
 	touch $@
 
 # Migrate, then load the demo ward only into a database that holds no cells yet.
