@@ -1,6 +1,7 @@
 """The accountability cycle's models, one module per feature; import them from here."""
 
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
+from reviews.models.notifications import Digest, Kind, Notification
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound
 from reviews.models.rules import Rule
 from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming
@@ -15,3 +16,4 @@ __all__ += [
     "ReviewRound",
     "Shortcoming",
 ]
+__all__ += ["Digest", "Kind", "Notification"]
