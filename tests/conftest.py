@@ -21,7 +21,7 @@ from tests.factories import make_assignment, make_cell, make_committee, make_mem
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("PHUTHANG_CHROMIUM", "/usr/bin/chromium")  # Debian's; never `playwright install`
 
 
 @dataclasses.dataclass
@@ -135,6 +135,15 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server: Any) -> str:
+    """Browser tests open literal paths (`page.goto("/cells/1/")`) on the live server.
+
+    Defining it here also replaces pytest-playwright's fallback fixture, which pytest 9 warns about.
+    """
+    return live_server.url
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
