@@ -44,16 +44,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = (
         OversightAssignment.objects.for_month(today).filter(cell=cell).select_related("overseer").first()
     )
+    attending = [m for m in members if not m.is_exempt(today)]
     return render(
         request,
         "cells/detail.html",
         {
             "cell": cell,
-            "members": [m for m in members if not m.is_exempt(today)],
+            "members": attending,
             "exempt_members": [m for m in members if m.is_exempt(today)],
             "positions": positions,
             "assignment": assignment,
-            "official_count": sum(1 for m in members if m.is_official),
+            # counted among the members listed above it, so the exempt ones listed apart are left out
+            "official_count": sum(1 for m in attending if m.is_official),
             "can_edit_members": access.can_edit_member(request.user, members[0]) if members else False,
         },
     )

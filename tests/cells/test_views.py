@@ -148,6 +148,18 @@ def test_cell_page_lists_exempt_members_apart(client, secretary, cell01):
     assert page.index("Nguyễn Văn Chính") < exempt_heading
 
 
+def test_cell_page_counts_official_members_among_those_listed_not_the_exempt(client, secretary, cell01):
+    client.force_login(secretary)
+    page = client.get(f"/cells/{cell01.pk}/").text
+    # listed: the secretary and Nguyễn Văn Chính (official), Trần Thị Dự (probationary); Lê Văn Miễn apart
+    with translation.override("vi"):
+        expected = translation.gettext(
+            "%(official)s official members, the others probationary; members exempt from meetings are "
+            "listed apart."
+        ) % {"official": 2}
+    assert escape(expected) in page
+
+
 def test_cell_page_says_when_no_overseer_is_assigned_this_month(client, secretary, cell01):
     client.force_login(secretary)
     assert vi("not assigned") in client.get(f"/cells/{cell01.pk}/").text
