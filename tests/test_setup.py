@@ -86,6 +86,14 @@ def test_settings_refuse_to_start_without_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_settings_refuse_to_start_without_secret_key_on_a_deployment_that_leaves_debug_unset():
+    # A DATABASE_URL means a deployment: DEBUG then defaults off, and the secret key is required.
+    result = import_settings(DATABASE_URL=POSTGRES_URL)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
 def test_settings_give_a_development_secret_key_when_debug_is_on():
     result = import_settings(DEBUG="1", DATABASE_URL=POSTGRES_URL)
 
