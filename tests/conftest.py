@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cells.models import Cell, Committee, Member, Role
+from phuthang import periods
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person, make_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.
@@ -40,7 +41,12 @@ def ward(db: Any) -> Ward:
     cell02 = make_cell(committee, name="Chi bộ Trường Tiểu học", code="CB02", kind=Cell.Kind.SCHOOL)
     members01 = [
         make_member(cell01, full_name="Nguyễn Văn Chính"),
-        make_member(cell01, full_name="Trần Thị Dự", admitted_on=dt.date(2026, 1, 10), official_on=None),
+        make_member(
+            cell01,
+            full_name="Trần Thị Dự",
+            admitted_on=periods.today() - dt.timedelta(days=60),
+            official_on=None,
+        ),
         make_member(
             cell01, full_name="Lê Văn Miễn", birth_date=dt.date(1940, 2, 2), exempt_since=dt.date(2020, 1, 1)
         ),
