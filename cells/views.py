@@ -56,7 +56,6 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assignment": assignment,
             # counted among the members listed above it, so the exempt ones listed apart are left out
             "official_count": sum(1 for m in attending if m.is_official),
-            "can_edit_members": access.can_edit_member(request.user, members[0]) if members else False,
         },
     )
 
