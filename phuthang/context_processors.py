@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((_("Cells"), reverse("cells:index")))
     for cell_id in sorted(a.secretary_cell_ids):
         items.append((_("My cell"), reverse("cells:detail", args=[cell_id])))
+    if a.member_id is not None or a.is_staff:
+        items.append((_("Meetings"), reverse("reviews:meetings")))
     if a.member_id is not None:
         items.append((_("My page"), reverse("cells:member", args=[a.member_id])))
     if a.member_id is not None or a.is_staff:

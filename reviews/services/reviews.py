@@ -307,3 +307,4 @@ def checklist(review: Review) -> list[tuple[Manifestation, ReviewFinding | None]
 
 def default_year(today: dt.date | None = None) -> int:
     return (today or periods.today()).year
+

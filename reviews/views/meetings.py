@@ -1,0 +1,356 @@
+"""The meeting pages: a cell's year, starting a meeting, the one-page sheet, the minutes, DOCX, scoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from cells.models import Cell, Member
+from phuthang import access, periods
+from reviews.services import minutes_docx as docx
+from reviews.forms.meetings import AssessmentForm, MeetingSheetForm, ReopenForm, StartMeetingForm
+from reviews.models import Attendance, Meeting
+from reviews.permissions import meetings as permissions
+from reviews.services import meetings as services
+
+
+def _visible_cells(request: HttpRequest) -> Any:
+    return Cell.objects.filter(permissions.cell_filter(request.user))
+
+
+def _meeting_or_404(request: HttpRequest, pk: int) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.visible_to(request.user).select_related("cell__committee", "chair", "recorder"), pk=pk
+    )
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """The cells whose meetings the user may see, with this month's meeting; one cell goes straight to it."""
+    a = access.for_user(request.user)
+    if a.member_id is None and not a.is_staff:
+        raise Http404
+    month = periods.month_start()
+    # queries: the cells in sight, this month's meetings of those cells
+    cells = list(_visible_cells(request).active().order_by("code"))
+    if not cells:
+        return redirect("reviews:my_attendance")
+    if len(cells) == 1:
+        return redirect("reviews:meeting_year", cell_pk=cells[0].pk)
+    this_month = {
+        m.cell_id: m
+        for m in Meeting.objects.visible_to(request.user).filter(
+            cell__in=cells, month=month, kind=Meeting.Kind.REGULAR
+        )
+    }
+    rows = [(cell, this_month.get(cell.pk)) for cell in cells]
+    return render(request, "reviews/meeting_index.html", {"rows": rows, "month": month})
+
+
+def year(request: HttpRequest, cell_pk: int) -> HttpResponse:
+    cell = get_object_or_404(_visible_cells(request).select_related("committee"), pk=cell_pk)
+    today = periods.today()
+    try:
+        shown = int(request.GET.get("year", today.year))
+    except ValueError:
+        shown = today.year
+    if not 2000 <= shown <= today.year + 1:
+        shown = today.year
+    meetings = list(Meeting.objects.visible_to(request.user).filter(cell=cell, month__year=shown))
+    return render(
+        request,
+        "reviews/meeting_year.html",
+        {
+            "cell": cell,
+            "overview": services.year_overview(cell, shown, meetings, today=today),
+            "can_start": permissions.can_start(request.user, cell),
+            "this_month": periods.month_start(today),
+            "previous_year": shown - 1,
+            "next_year": shown + 1 if shown < today.year + 1 else None,
+        },
+    )
+
+
+def _default_details(cell: Cell, month: dt.date, secretary_id: int | None) -> dict[str, Any]:
+    """Sensible first values: today if the month is this one, else the usual day; last meeting's place."""
+    today = periods.today()
+    last = Meeting.objects.filter(cell=cell).order_by("-date").first()
+    if periods.month_start(today) == month:
+        date = today
+    else:
+        date = month.replace(day=cell.meeting_day or 1)
+    return {
+        "month_text": f"{month:%Y-%m}",
+        "kind": Meeting.Kind.REGULAR,
+        "date": date,
+        "started_at": last.started_at if last else dt.time(8, 0),
+        "place": last.place if last else "",
+        "chair": secretary_id,
+        "recorder": last.recorder_id if last and last.recorder_id else secretary_id,
+    }
+
+
+def start(request: HttpRequest, cell_pk: int) -> HttpResponse:
+    cell = get_object_or_404(_visible_cells(request).select_related("committee"), pk=cell_pk)
+    if not permissions.can_start(request.user, cell):
+        raise PermissionDenied
+    month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
+    members = list(Member.objects.filter(cell=cell).current().order_by("full_name"))
+    own = access.for_user(request.user).member_id
+    initial = _default_details(cell, month, own if any(m.pk == own for m in members) else None)
+    if request.GET.get("kind") in Meeting.Kind.values:
+        initial["kind"] = request.GET["kind"]
+    form = StartMeetingForm(
+        request.POST or None,
+        cell=cell,
+        members=members,
+        initial=initial,
+    )
+    if form.is_valid():
+        try:
+            meeting = services.start_meeting(cell, by=request.user, **form.details())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("The meeting is started. Everyone is marked present: tap those absent.")
+            )
+            return redirect("reviews:meeting_edit", pk=meeting.pk)
+    return render(request, "reviews/meeting_start.html", {"cell": cell, "form": form})
+
+
+def _sheet_context(meeting: Meeting) -> dict[str, Any]:
+    """What the sheet needs, in four queries: members, attendance rows, open tasks (and the meeting)."""
+    members = list(
+        Member.objects.filter(cell_id=meeting.cell_id).current(meeting.date).order_by("full_name", "pk")
+    )
+    expected = [m for m in members if not m.is_exempt(meeting.date)]
+    exempt = [m for m in members if m.is_exempt(meeting.date)]
+    rows = {row.member_id: row for row in Attendance.objects.filter(meeting=meeting)}
+    return {
+        "members": members,
+        "expected": expected,
+        "exempt": exempt,
+        "rows": rows,
+        "open_tasks": services.carried_tasks(meeting),
+    }
+
+
+def _initial(meeting: Meeting) -> dict[str, Any]:
+    initial = {name: getattr(meeting, name) for name in services.EDITABLE_FIELDS}
+    initial.update(chair=meeting.chair_id, recorder=meeting.recorder_id, version=meeting.version)
+    return initial
+
+
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole draft on one page; a save from a stale page is refused and the newer draft shown."""
+    meeting = _meeting_or_404(request, pk)
+    if not permissions.can_edit(request.user, meeting):
+        if not meeting.is_draft and permissions.can_reopen(request.user, meeting):
+            messages.info(
+                request, _("These minutes are finalised and read-only. Reopen them to make a change.")
+            )
+            return redirect(meeting)
+        raise PermissionDenied
+    sheet = _sheet_context(meeting)
+    form = MeetingSheetForm(
+        request.POST or None,
+        meeting=meeting,
+        members=sheet["members"],
+        expected=sheet["expected"],
+        rows=sheet["rows"],
+        open_tasks=sheet["open_tasks"],
+        initial=_initial(meeting),
+    )
+    rejected: dict[str, str] = {}
+    if form.is_valid():
+        try:
+            saved = services.save_meeting(
+                meeting,
+                version=form.cleaned_data["version"],
+                by=request.user,
+                fields=form.fields_to_save(),
+                marks=form.marks(),
+                new_tasks=form.new_tasks(),
+                done_task_ids=form.done_task_ids(),
+            )
+        except services.StaleMeeting as stale:
+            rejected = {
+                str(form.fields[name].label): form.cleaned_data[name]
+                for name in ("situation", "last_resolution_review", "discussion", "resolution")
+                if form.cleaned_data.get(name) and form.cleaned_data[name] != getattr(stale.current, name)
+            }
+            messages.error(
+                request,
+                _(
+                    "Not saved: someone else saved these minutes while you were editing. Their version is "
+                    "shown below; your own text is kept under “Your unsaved text” to copy back."
+                ),
+            )
+            return _render_sheet(request, stale.current, rejected=rejected)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if "finalise" in request.POST:
+                return _finalise(request, saved)
+            messages.success(request, _("Draft saved."))
+            return redirect("reviews:meeting_edit", pk=saved.pk)
+    if form.errors:
+        messages.error(request, _("Not saved: please correct the fields marked in red."))
+    return _render_sheet(request, meeting, form=form, sheet=sheet)
+
+
+def _render_sheet(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    form: MeetingSheetForm | None = None,
+    sheet: dict[str, Any] | None = None,
+    rejected: dict[str, str] | None = None,
+) -> HttpResponse:
+    if sheet is None:
+        meeting = _meeting_or_404(request, meeting.pk)
+        sheet = _sheet_context(meeting)
+    if form is None:
+        form = MeetingSheetForm(
+            meeting=meeting,
+            members=sheet["members"],
+            expected=sheet["expected"],
+            rows=sheet["rows"],
+            open_tasks=sheet["open_tasks"],
+            initial=_initial(meeting),
+        )
+    return render(
+        request,
+        "reviews/meeting_edit.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "exempt": sheet["exempt"],
+            "rejected": rejected or {},
+            "tasks": list(meeting.tasks.select_related("assignee")),
+        },
+    )
+
+
+def _finalise(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    try:
+        services.finalise_meeting(meeting, by=request.user)
+    except ValidationError as exc:
+        messages.warning(
+            request,
+            _("The draft is saved but cannot be finalised yet: %(problems)s")
+            % {"problems": " ".join(exc.messages)},
+        )
+        return redirect("reviews:meeting_edit", pk=meeting.pk)
+    messages.success(request, _("The minutes are finalised."))
+    return redirect(meeting)
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The minutes as a page that prints like a minutes book, with quality indicators and versions."""
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(request.user).select_related(
+            "cell__committee", "chair", "recorder", "assessment__overseer"
+        ),
+        pk=pk,
+    )
+    rows = list(meeting.attendance.select_related("member").order_by("member__full_name"))
+    _expected, exempt = services.expected_members(meeting.cell_id, meeting.date)
+    return render(
+        request,
+        "reviews/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "rows": rows,
+            "absent": [row for row in rows if row.status != Attendance.Status.PRESENT],
+            "exempt": exempt,
+            "announcement": services.announcement(
+                meeting, [row for row in rows if row.status != Attendance.Status.PRESENT]
+            ),
+            "tasks": list(meeting.tasks.select_related("assignee")),
+            "carried": services.carried_tasks(meeting),
+            "indicators": services.quality_indicators(meeting, services.meeting_rules()),
+            "versions": services.meeting_versions(meeting),
+            "assessment": getattr(meeting, "assessment", None),
+            "can_edit": permissions.can_edit(request.user, meeting),
+            "can_reopen": permissions.can_reopen(request.user, meeting),
+            "can_assess": permissions.is_assigned_overseer(request.user, meeting),
+        },
+    )
+
+
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_or_404(request, pk)
+    if not permissions.can_reopen(request.user, meeting):
+        raise PermissionDenied
+    form = ReopenForm(request.POST or None, initial={"version": meeting.version})
+    if form.is_valid():
+        try:
+            services.reopen_meeting(
+                meeting,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except services.StaleMeeting:
+            messages.error(request, _("Not reopened: the minutes changed meanwhile. Please look again."))
+            return redirect(meeting)
+        messages.success(request, _("The minutes are open for changes again; the earlier version is kept."))
+        return redirect("reviews:meeting_edit", pk=meeting.pk)
+    return render(request, "reviews/meeting_reopen.html", {"meeting": meeting, "form": form})
+
+
+def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting_or_404(request, pk)
+    rows = list(meeting.attendance.select_related("member").order_by("member__full_name"))
+    tasks = list(meeting.tasks.select_related("assignee"))
+    content = docx.minutes_docx(meeting, rows=rows, tasks=tasks)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="bien-ban-{meeting.cell.code}-{meeting.date:%Y-%m-%d}.docx"'
+    )
+    return response
+
+
+def assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """The overseer's score, kept apart from the cell's own indicators."""
+    meeting = _meeting_or_404(request, pk)
+    if not permissions.is_assigned_overseer(request.user, meeting):
+        raise PermissionDenied
+    existing = getattr(meeting, "assessment", None)
+    form = AssessmentForm(request.POST or None, instance=existing)
+    if form.is_valid():
+        overseer = Member.objects.get(pk=access.for_user(request.user).member_id)
+        services.assess_meeting(meeting, overseer=overseer, **form.cleaned_data)
+        messages.success(request, _("Your assessment is saved."))
+        return redirect(meeting)
+    return render(
+        request,
+        "reviews/meeting_assess.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "indicators": services.quality_indicators(meeting, services.meeting_rules()),
+        },
+    )
+
+
+def my_attendance(request: HttpRequest) -> HttpResponse:
+    """A member's own attendance history (members do not open the meeting pages themselves)."""
+    member_id = access.for_user(request.user).member_id
+    if member_id is None:
+        raise Http404
+    rows = list(
+        Attendance.objects.filter(member_id=member_id)
+        .select_related("meeting__cell")
+        .order_by("-meeting__date", "-meeting__started_at")
+    )
+    return render(request, "reviews/meeting_my_attendance.html", {"rows": rows})

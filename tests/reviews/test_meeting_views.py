@@ -1,0 +1,360 @@
+"""The meeting pages as each role uses them: bad input is refused on the field, stale saves are refused,
+finalised minutes are read-only, each role sees what it may, and every page runs a bounded number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import docx
+import pytest
+
+from cells.models import Role
+from reviews.models import Attendance, Meeting, MeetingTask
+from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(ward, secretary):
+    """This month's draft of cell01, on day 5 at 08:00; everyone expected is present."""
+    return make_meeting(ward.cell01, chair=secretary.member, recorder=secretary.member)
+
+
+def sheet(meeting: Meeting, **overrides) -> dict:
+    """A valid POST of the meeting sheet as the page would send it, with overrides."""
+    meeting.refresh_from_db()
+    data = {
+        "version": meeting.version,
+        "kind": meeting.kind,
+        "topic": meeting.topic,
+        "date": meeting.date.isoformat(),
+        "started_at": "08:00",
+        "ended_at": "10:00",
+        "place": meeting.place,
+        "chair": meeting.chair_id or "",
+        "recorder": meeting.recorder_id or "",
+        "guests": "",
+        "situation": "Tình hình thời sự trong tháng",
+        "last_resolution_review": "",
+        "discussion": "",
+        "resolution": "",
+        "votes_for": "",
+        "votes_against": "",
+    }
+    for row in meeting.attendance.all():
+        data[f"att_{row.member_id}"] = row.status
+        data[f"reason_{row.member_id}"] = row.reason
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def edit_url(meeting: Meeting) -> str:
+    return f"/meetings/{meeting.pk}/edit/"
+
+
+# --- Starting a meeting
+
+
+def test_secretary_starts_this_months_meeting_with_everyone_expected_present(client, ward, secretary):
+    client.force_login(secretary)
+    today = dt.date.today()
+    response = client.post(
+        f"/meetings/cell/{ward.cell01.pk}/new/",
+        {"month_text": f"{today:%Y-%m}", "kind": "regular", "date": today.isoformat(), "started_at": "08:00"},
+    )
+    meeting = Meeting.objects.get()
+    assert response["Location"] == f"/meetings/{meeting.pk}/edit/"
+    # Chính, Dự and the secretary; Lê Văn Miễn is exempt and not counted
+    assert (meeting.expected_count, meeting.present_count) == (3, 3)
+    page = client.get(response["Location"]).content.decode()
+    assert "Lê Văn Miễn" in page and 'data-total="expected">3<' in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"ended_at": "07:00"}, "ended_at", "The meeting must end after it starts."),
+        ({"date": "2026-01-15", "month_text": "2026-02"}, "date", "The date must fall within the meeting"),
+        ({"kind": "thematic", "topic": ""}, "topic", "A thematic meeting needs its topic."),
+        ({"chair": "999999"}, "chair", ""),  # Django's own message
+        ({"month_text": "tháng sau"}, "month_text", "Choose a month"),
+    ],
+)
+def test_starting_with_bad_input_shows_the_problem_on_the_field_and_saves_nothing(
+    client, ward, secretary, changes, field, message
+):
+    client.force_login(secretary)
+    data = {"month_text": "2026-01", "kind": "regular", "date": "2026-01-15", "started_at": "08:00"}
+    response = client.post(f"/meetings/cell/{ward.cell01.pk}/new/", {**data, **changes})
+    assert response.status_code == 200
+    assert message in " ".join(str(e) for e in response.context["form"].errors[field])
+    assert not Meeting.objects.exists()
+
+
+def test_a_second_regular_meeting_for_a_month_is_refused_on_the_kind(client, ward, secretary, meeting):
+    client.force_login(secretary)
+    response = client.post(
+        f"/meetings/cell/{ward.cell01.pk}/new/",
+        {
+            "month_text": f"{meeting.month:%Y-%m}",
+            "kind": "regular",
+            "date": meeting.date.isoformat(),
+            "started_at": "14:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "already has a regular meeting" in str(response.context["form"].errors["kind"])
+    assert Meeting.objects.count() == 1
+
+
+# --- The sheet
+
+
+def test_saving_the_sheet_records_absences_tasks_and_counts(client, ward, secretary, meeting):
+    chinh, du = ward.members01[0], ward.members01[1]
+    client.force_login(secretary)
+    response = client.post(
+        edit_url(meeting),
+        sheet(
+            meeting,
+            **{f"att_{chinh.pk}": "excused", f"reason_{chinh.pk}": "Ốm", f"att_{du.pk}": "unexcused"},
+            resolution="Tập trung thu đảng phí",
+            votes_for="1",
+            task_text_0="Thu đảng phí quý IV",
+            task_assignee_0=str(du.pk),
+            task_due_0=(meeting.date + dt.timedelta(days=10)).isoformat(),
+        ),
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.present_count, meeting.excused_count, meeting.unexcused_count, meeting.version) == (
+        1,
+        1,
+        1,
+        2,
+    )
+    assert meeting.attendance.get(member=chinh).reason == "Ốm"
+    assert MeetingTask.objects.get().assignee == du
+
+
+BAD_SHEETS = [
+    # (what, overrides built from the ward, the field that carries the message)
+    ("end before start", lambda w: {"ended_at": "07:30"}, "ended_at"),
+    ("date outside the month", lambda w: {"date": "1999-01-01"}, "date"),
+    (
+        "reason missing on an excused absence",
+        lambda w: {f"att_{w.members01[0].pk}": "excused"},
+        f"reason_MEMBER",
+    ),
+    ("votes larger than those present", lambda w: {"votes_for": "3", "votes_against": "1"}, "votes_for"),
+    (
+        "a task due before the meeting",
+        lambda w: {"task_text_0": "Việc", "task_due_0": "2000-01-01"},
+        "task_due_0",
+    ),
+    ("a tampered chair id", lambda w: {"chair": str(w.members02[0].pk)}, "chair"),
+    ("a tampered attendance status", lambda w: {f"att_{w.members01[0].pk}": "asleep"}, f"att_MEMBER"),
+]
+
+
+@pytest.mark.parametrize(("what", "overrides", "field"), BAD_SHEETS, ids=[b[0] for b in BAD_SHEETS])
+def test_a_bad_sheet_shows_the_problem_on_the_field_and_saves_nothing(
+    client, ward, secretary, meeting, what, overrides, field
+):
+    client.force_login(secretary)
+    response = client.post(edit_url(meeting), sheet(meeting, resolution="Không được lưu", **overrides(ward)))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field.replace("MEMBER", str(ward.members01[0].pk)) in errors, errors
+    meeting.refresh_from_db()
+    assert (meeting.version, meeting.resolution, meeting.present_count) == (1, "", 3)
+    assert not MeetingTask.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    [
+        lambda w: {f"att_{w.members02[0].pk}": "unexcused"},  # someone of another cell
+        lambda w: {f"att_{w.members01[2].pk}": "unexcused"},  # the exempt member, not expected
+        lambda w: {"done_999999": "on"},  # a task that is not open in this cell
+    ],
+)
+def test_tampered_member_or_task_ids_are_refused_and_nothing_is_saved(
+    client, ward, secretary, meeting, tampered
+):
+    client.force_login(secretary)
+    response = client.post(edit_url(meeting), sheet(meeting, resolution="Không được lưu", **tampered(ward)))
+    assert response.status_code == 200
+    assert "not an expected member of this cell" in str(response.context["form"].non_field_errors())
+    meeting.refresh_from_db()
+    assert (
+        meeting.version == 1 and not Attendance.objects.filter(meeting=meeting, status="unexcused").exists()
+    )
+
+
+def test_the_later_of_two_saves_is_refused_and_shows_the_others_work(client, ward, secretary, meeting):
+    deputy = make_person(ward.cell01, Role.CELL_DEPUTY, username="phobithu")
+    stale = sheet(meeting)
+    client.force_login(deputy)
+    client.post(edit_url(meeting), {**stale, "resolution": "Bản của phó bí thư"})
+    client.force_login(secretary)
+    response = client.post(edit_url(meeting), {**stale, "resolution": "Bản của bí thư"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "someone else saved these minutes" in page
+    assert "Bản của phó bí thư" in page  # the other's work, in the form
+    assert "Bản của bí thư" in page  # one's own text, kept to copy back
+    meeting.refresh_from_db()
+    assert meeting.resolution == "Bản của phó bí thư"
+
+
+def test_finalising_an_incomplete_draft_saves_it_and_says_what_is_missing(client, secretary, meeting):
+    client.force_login(secretary)
+    response = client.post(edit_url(meeting), sheet(meeting, finalise="1"), follow=True)
+    assert "cannot be finalised yet" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.is_draft and meeting.version == 2 and meeting.situation
+
+
+def test_finalised_minutes_are_read_only_and_reopening_needs_a_reason_and_keeps_versions(
+    client, secretary, meeting
+):
+    client.force_login(secretary)
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết tháng", finalise="1"))
+    meeting.refresh_from_db()
+    assert meeting.status == "finalised"
+    assert client.get(edit_url(meeting))["Location"] == f"/meetings/{meeting.pk}/"
+    client.post(edit_url(meeting), sheet(meeting, resolution="Sửa lén"))
+    meeting.refresh_from_db()
+    assert meeting.resolution == "Nghị quyết tháng"
+
+    refused = client.post(f"/meetings/{meeting.pk}/reopen/", {"version": meeting.version, "reason": ""})
+    assert "reason" in refused.context["form"].errors
+    client.post(f"/meetings/{meeting.pk}/reopen/", {"version": meeting.version, "reason": "Ghi thiếu ý kiến"})
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết đã sửa"))
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Ghi thiếu ý kiến" in page and "Nghị quyết tháng" in page and "Nghị quyết đã sửa" in page
+    assert page.count("chibo01") >= 4  # each version names who saved it
+
+
+# --- Who sees what
+
+
+def test_other_cells_secretary_cannot_open_any_of_it(client, other_secretary, meeting, ward):
+    client.force_login(other_secretary)
+    for url in ["/", "edit/", "reopen/", "minutes.docx", "assess/"]:
+        assert client.get(f"/meetings/{meeting.pk}/{url}".replace("//", "/")).status_code == 404
+    assert client.get(f"/meetings/cell/{ward.cell01.pk}/").status_code == 404
+    assert client.get(f"/meetings/cell/{ward.cell01.pk}/new/").status_code == 404
+
+
+def test_the_overseer_reads_and_scores_but_does_not_write_the_minutes(client, overseer, meeting):
+    client.force_login(overseer)
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
+    assert client.get(edit_url(meeting)).status_code == 403
+    response = client.post(
+        f"/meetings/{meeting.pk}/assess/",
+        {"attended": "on", "attendance_ok": "on", "verdict": "partly", "note": "Cần chuẩn bị kỹ hơn"},
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.assessment.verdict == "partly" and meeting.overseer_attended
+    assert meeting.resolution == ""  # the cell's own record untouched apart from the overseer's presence
+
+
+def test_an_overseer_sees_the_meetings_of_the_months_assigned_and_no_others(client, ward, cell02):
+    user = make_person(cell02, Role.COMMITTEE_MEMBER, username="uyvien02")
+    march, april = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+    make_assignment(user.member, ward.cell01, march)
+    in_march, in_april = make_meeting(ward.cell01, month=march), make_meeting(ward.cell01, month=april)
+    client.force_login(user)
+    assert client.get(f"/meetings/{in_march.pk}/").status_code == 200
+    assert client.get(f"/meetings/{in_april.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["inspector", "leader", "staff"])
+def test_the_committee_reads_every_meeting_but_does_not_edit(client, request, meeting, role):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
+    assert client.get(f"/meetings/{meeting.pk}/minutes.docx").status_code == 200
+    assert client.get(edit_url(meeting)).status_code == 403
+
+
+def test_a_member_sees_their_own_attendance_but_not_the_meeting(client, member, meeting):
+    meeting.attendance.filter(member=member.member).update(status="excused", reason="Đi công tác")
+    client.force_login(member)
+    assert client.get(f"/meetings/{meeting.pk}/").status_code == 404
+    page = client.get("/meetings/attendance/").content.decode()
+    assert "Đi công tác" in page
+
+
+# --- Printing and DOCX
+
+
+def test_the_docx_names_the_absent_with_their_reasons_and_has_signature_blocks(
+    client, ward, secretary, meeting
+):
+    chinh = ward.members01[0]
+    client.force_login(secretary)
+    client.post(
+        edit_url(meeting),
+        sheet(
+            meeting,
+            **{f"att_{chinh.pk}": "excused", f"reason_{chinh.pk}": "Nằm viện"},
+            resolution="Nghị quyết",
+        ),
+    )
+    response = client.get(f"/meetings/{meeting.pk}/minutes.docx")
+    assert response["Content-Type"].endswith("wordprocessingml.document")
+    document = docx.Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Nghị quyết" in text
+    assert "Nguyễn Văn Chính" in cells and "Nằm viện" in cells
+    assert ward.cell01.name.upper() in cells
+    assert "Hoàng Văn Thư" in cells  # the chair and recorder sign
+
+
+# --- Query counts
+
+
+def test_the_detail_page_runs_the_same_queries_for_a_big_cell(
+    client, leader, ward, django_assert_num_queries
+):
+    small = make_meeting(ward.cell01, month=dt.date(2026, 2, 1))
+    big_cell = make_cell(ward.committee)
+    for _ in range(40):
+        make_member(big_cell)
+    big = make_meeting(big_cell, month=dt.date(2026, 2, 1))
+    client.force_login(leader)
+    for meeting in (small, big):
+        # session, user, access (member, positions, assignments, committee tree), the meeting with its
+        # cell, chair, recorder and assessment, attendance rows, exempt members, tasks, carried tasks,
+        # rules, excused streaks, the quarter's thematic meetings, versions, their users, is-overseer
+        with django_assert_num_queries(17):
+            assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
+
+
+def test_saving_a_forty_member_sheet_runs_a_bounded_number_of_queries(
+    client, ward, secretary, django_assert_num_queries
+):
+    for _ in range(37):
+        make_member(ward.cell01)
+    meeting = make_meeting(ward.cell01)
+    data = sheet(meeting)
+    for n, key in enumerate(k for k in list(data) if k.startswith("att_")):
+        data[key] = "excused" if n % 4 == 0 else data[key]
+        data["reason_" + key[4:]] = "Ốm"
+    client.force_login(secretary)
+    client.get(edit_url(meeting))
+    # session, user, access (member, positions, assignments, committee tree), meeting, members, rows, open
+    # tasks, regular-meeting check; the service: savepoint, lock, expected members, rows, one bulk update,
+    # count the rows, savepoint, update the meeting, release, reopen unticked tasks, release
+    with django_assert_num_queries(22):
+        response = client.post(edit_url(meeting), data)
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.expected_count == 40 and meeting.excused_count == 10
