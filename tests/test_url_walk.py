@@ -56,6 +56,28 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cells:oversight":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
     "cells:oversight_edit": row(302, 403, 403, 403, 403, 200,  403, 404, 200),
     "cells:oversight_copy": row(302, 403, 403, 403, 403, 302,  403, 404, 302),
+    # reviews, shortcomings and remediation (issue 4): every object is in cell01, of an ordinary member
+    "reviews:rounds":      row(302,  200, 200, 200, 200, 200,  404, 404, 200),
+    "reviews:round_new":   row(302,  403, 403, 403, 403, 200,  404, 404, 403),
+    "reviews:round":       row(302,  200, 200, 200, 200, 200,  200, 404, 200),
+    "reviews:review":      row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:review_self_assess": row(302, 200, 404, 403, 403, 403, 404, 404, 403),
+    "reviews:review_propose": row(302, 200, 404, 403, 403, 403, 404, 404, 403),
+    "reviews:review_decide": row(302, 403, 404, 403, 403, 200,  404, 404, 403),
+    "reviews:review_reopen": row(302, 403, 404, 403, 403, 302,  404, 404, 403),
+    "reviews:review_history": row(302, 403, 404, 403, 200, 200, 404, 404, 200),
+    "reviews:cell_reviews": row(302, 200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:member_reviews": row(302, 200, 404, 200, 200, 200, 404, 404, 200),
+    "reviews:board":       row(302,  200, 200, 200, 200, 200,  404, 404, 200),
+    "reviews:board_export": row(302, 200, 200, 200, 200, 200,  404, 404, 200),
+    "reviews:shortcoming_new": row(302, 200, 200, 403, 200, 403, 404, 404, 403),
+    "reviews:shortcoming": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:shortcoming_edit": row(302, 200, 404, 403, 200, 403, 404, 404, 403),
+    "reviews:shortcoming_report": row(302, 200, 404, 403, 403, 403, 404, 404, 403),
+    "reviews:shortcoming_status": row(302, 403, 404, 403, 302, 403, 404, 404, 403),
+    "reviews:shortcoming_extension": row(302, 200, 404, 403, 403, 403, 404, 404, 403),
+    "reviews:shortcoming_history": row(302, 403, 404, 403, 200, 200, 404, 404, 200),
+    "reviews:extension_decide": row(302, 403, 404, 403, 302, 403, 404, 404, 403),
     # meetings (issue 3): a draft of cell01 this month; reopen takes a finalised thematic one
     "reviews:meetings":    row(302,  302, 302, 302, 200, 200,  302, 404, 200),
     "reviews:meeting_year": row(302, 200, 404, 200, 200, 200,  404, 404, 200),
@@ -112,7 +134,66 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:meeting_reopen": lambda c: {"pk": _finalised_meeting(c).pk},
     "reviews:meeting_docx": lambda c: {"pk": _meeting(c).pk},
     "reviews:meeting_assess": lambda c: {"pk": _meeting(c).pk},
+    "reviews:round": lambda c: {"pk": _review_round(c).pk},
+    "reviews:review": lambda c: {"pk": _review(c, "draft").pk},
+    "reviews:review_self_assess": lambda c: {"pk": _review(c, "draft").pk},
+    "reviews:review_propose": lambda c: {"pk": _review(c, "self_assessed").pk},
+    "reviews:review_decide": lambda c: {"pk": _review(c, "proposed").pk},
+    "reviews:review_reopen": lambda c: {"pk": _review(c, "decided").pk},
+    "reviews:review_history": lambda c: {"pk": _review(c, "draft").pk},
+    "reviews:cell_reviews": lambda c: {"pk": c.cell01.pk},
+    "reviews:member_reviews": lambda c: {"pk": c.ward.members01[0].pk},
+    "reviews:shortcoming": lambda c: {"pk": _shortcoming(c, "open").pk},
+    "reviews:shortcoming_edit": lambda c: {"pk": _shortcoming(c, "open").pk},
+    "reviews:shortcoming_report": lambda c: {"pk": _shortcoming(c, "open").pk},
+    "reviews:shortcoming_status": lambda c: {"pk": _shortcoming(c, "reported_fixed").pk},
+    "reviews:shortcoming_extension": lambda c: {"pk": _shortcoming(c, "open").pk},
+    "reviews:shortcoming_history": lambda c: {"pk": _shortcoming(c, "open").pk},
+    "reviews:extension_decide": lambda c: {"pk": _extension(c).pk},
 }
+
+
+def _review_round(c: Context) -> Any:
+    """A round over the whole committee: reviews in cell01 and cell02, the member's own among them."""
+    from reviews.services.reviews import start_round
+
+    return c.once(
+        "round",
+        lambda: start_round(c.committee, title="2026", period_kind="year", year=2026, quarter=None, by=None),
+    )
+
+
+def _review(c: Context, status: str) -> Any:
+    """A review of an ordinary member of cell01, in the given status."""
+    from tests.factories import make_review
+
+    return c.once(f"review-{status}", lambda: make_review(member=c.ward.members01[0], status=status))
+
+
+def _shortcoming(c: Context, status: str) -> Any:
+    """A shortcoming of an ordinary member of cell01, in the given status."""
+    from tests.factories import make_shortcoming
+
+    return c.once(
+        f"shortcoming-{status}",
+        lambda: make_shortcoming(c.cell01, subject_member=c.ward.members01[0], status=status),
+    )
+
+
+def _extension(c: Context) -> Any:
+    """A pending request for a new due date on a cell01 shortcoming."""
+    import datetime as dt
+
+    from reviews.models import DueDateExtension
+
+    item = _shortcoming(c, "open")
+    later = item.due_on + dt.timedelta(days=30)
+    return c.once(
+        "extension",
+        lambda: DueDateExtension.objects.create(
+            shortcoming=item, previous_due_on=item.due_on, new_due_on=later, reason="Ốm"
+        ),
+    )
 
 
 def _meeting(c: Context) -> Any:
@@ -142,9 +223,11 @@ def _finalised_meeting(c: Context) -> Any:
     return c.once("finalised_meeting", build)
 
 
-
 # URLs that answer only POST, with the form data to post.
 POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
+    "reviews:review_reopen": lambda c: {"version": 1, "reason": "Có thông tin mới"},
+    "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": ""},
+    "reviews:extension_decide": lambda c: {"decision": "approve", "note": ""},
     "logout": lambda c: {},
     "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
 }

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from cells.models import Cell, Committee
 from phuthang import access
 from reviews.models import Review, Shortcoming
@@ -83,8 +85,7 @@ def recordable_cells(user: Any) -> list[Cell]:
     a = _a(user)
     return list(
         Cell.objects.active()
-        .filter(pk__in=a.secretary_cell_ids)
-        .union(Cell.objects.active().filter(committee_id__in=a.inspection_committee_ids))
+        .filter(Q(pk__in=a.secretary_cell_ids) | Q(committee_id__in=a.inspection_committee_ids))
         .order_by("code")
     )
 

@@ -307,4 +307,3 @@ def checklist(review: Review) -> list[tuple[Manifestation, ReviewFinding | None]
 
 def default_year(today: dt.date | None = None) -> int:
     return (today or periods.today()).year
-

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cells.models import Committee
+from phuthang import periods
+from reviews.models import Manifestation, ReviewFinding
+from reviews.models.reviews import PeriodKind, RatingLevels
+
+
+class VersionForm(forms.Form):
+    """Carries the version of the row the user saw, so a save from a stale page is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class RoundForm(forms.Form):
+    committee = forms.ModelChoiceField(queryset=Committee.objects.none(), label=_("Committee"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.YEAR)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"),
+        choices=[("", "—"), (1, "I"), (2, "II"), (3, "III"), (4, "IV")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, committees: list[Committee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.filter(pk__in=[c.pk for c in committees])
+        if len(committees) == 1:
+            self.fields["committee"].initial = committees[0].pk
+        year = periods.today().year
+        self.fields["year"].initial = year
+        self.fields["title"].initial = _("Year-end review %(year)s") % {"year": year}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("period_kind") == PeriodKind.QUARTER and not data.get("quarter"):
+            self.add_error("quarter", _("Choose the quarter."))
+        return data
+
+
+class SelfAssessmentForm(VersionForm):
+    self_assessment = forms.CharField(
+        label=_("Self-assessment"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What went well, what did not, and what you will change."),
+    )
+
+
+def rating_choices(levels: RatingLevels) -> list[tuple[str, str]]:
+    return [("", _("— no rating —")), *levels.choices]
+
+
+class ProposalForm(VersionForm):
+    """The cell's step: criticism received, the 27-line checklist, and the proposed rating."""
+
+    criticism = forms.CharField(
+        label=_("Comments received (criticism)"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    rating = forms.ChoiceField(label=_("Proposed rating"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        levels: RatingLevels,
+        manifestations: list[Manifestation],
+        lines: dict[int, ReviewFinding],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = rating_choices(levels)
+        self.fields["rating"].help_text = _(
+            "If any manifestation below is concluded as present, the only allowed rating is “%(name)s”."
+        ) % {"name": levels.name(levels.lowest)}
+        self.manifestations = manifestations
+        for m in manifestations:
+            line = lines.get(m.pk)
+            self.fields[f"present_{m.pk}"] = forms.BooleanField(
+                label=m.label, required=False, initial=bool(line and line.present)
+            )
+            self.fields[f"note_{m.pk}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=1000, initial=line.note if line else ""
+            )
+
+    def checklist_rows(self) -> list[tuple[Manifestation, Any, Any]]:
+        return [(m, self[f"present_{m.pk}"], self[f"note_{m.pk}"]) for m in self.manifestations]
+
+    def findings(self) -> dict[int, tuple[bool, str]]:
+        return {
+            m.pk: (
+                bool(self.cleaned_data.get(f"present_{m.pk}")),
+                self.cleaned_data.get(f"note_{m.pk}", "").strip(),
+            )
+            for m in self.manifestations
+        }
+
+
+class DecisionForm(VersionForm):
+    rating = forms.ChoiceField(label=_("Decided rating"), required=False)
+
+    def __init__(self, *args: Any, levels: RatingLevels, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].choices = rating_choices(levels)
+
+
+class ReopenForm(VersionForm):
+    reason = forms.CharField(label=_("Reason for re-opening"), widget=forms.Textarea(attrs={"rows": 3}))

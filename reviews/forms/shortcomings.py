@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cells.models import Cell, Member
+from phuthang import periods
+from reviews.forms.reviews import VersionForm
+from reviews.models import Manifestation, Shortcoming
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ManifestationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Manifestation) -> str:
+        return obj.label
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        return f"{obj.full_name} ({obj.cell.code})"
+
+
+class ShortcomingForm(forms.Form):
+    """A new shortcoming of one of the user's cells. Subjects and owners must belong to the chosen cell."""
+
+    cell = forms.ModelChoiceField(queryset=Cell.objects.none(), label=_("Cell"))
+    source = forms.ChoiceField(label=_("Found in"), choices=Shortcoming.Source.choices)
+    subject_member = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label=_("Member concerned"),
+        required=False,
+        empty_label=_("— the cell as a collective —"),
+    )
+    description = forms.CharField(label=_("Shortcoming"), widget=forms.Textarea(attrs={"rows": 3}))
+    manifestation = ManifestationChoiceField(
+        queryset=Manifestation.objects.order_by("code"),
+        label=_("Manifestation of degradation"),
+        required=False,
+        empty_label=_("— none —"),
+    )
+    plan = forms.CharField(label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}))
+    owner = MemberChoiceField(queryset=Member.objects.none(), label=_("Responsible for the fix"))
+    raised_on = forms.DateField(label=_("Raised on"), widget=DATE)
+    due_on = forms.DateField(label=_("Due date"), widget=DATE)
+
+    def __init__(self, *args: Any, cells: list[Cell], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids = [c.pk for c in cells]
+        self.fields["cell"].queryset = Cell.objects.filter(pk__in=ids).order_by("code")
+        if len(cells) == 1:
+            self.fields["cell"].initial = cells[0].pk
+        members = (
+            Member.objects.current()
+            .filter(cell_id__in=ids)
+            .select_related("cell")
+            .order_by("cell__code", "full_name")
+        )
+        self.fields["subject_member"].queryset = members
+        self.fields["owner"].queryset = members
+        today = periods.today()
+        self.fields["raised_on"].initial = today
+        self.fields["due_on"].initial = today + dt.timedelta(days=90)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        cell = data.get("cell")
+        if cell is not None:
+            for name in ("subject_member", "owner"):
+                person = data.get(name)
+                if person is not None and person.cell_id != cell.pk:
+                    self.add_error(name, _("This person is not a member of %(cell)s.") % {"cell": cell.name})
+        raised_on, due_on = data.get("raised_on"), data.get("due_on")
+        if raised_on and due_on and due_on < raised_on:
+            self.add_error(
+                "due_on",
+                _("The due date cannot be before the day the shortcoming was raised (%(day)s).")
+                % {"day": raised_on.strftime("%d/%m/%Y")},
+            )
+        if raised_on and raised_on > periods.today():
+            self.add_error("raised_on", _("The day raised cannot be in the future."))
+        return data
+
+
+class ShortcomingEditForm(VersionForm):
+    description = forms.CharField(label=_("Shortcoming"), widget=forms.Textarea(attrs={"rows": 3}))
+    manifestation = ManifestationChoiceField(
+        queryset=Manifestation.objects.order_by("code"),
+        label=_("Manifestation of degradation"),
+        required=False,
+        empty_label=_("— none —"),
+    )
+    plan = forms.CharField(label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgressForm(VersionForm):
+    text = forms.CharField(
+        label=_("What has been done"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+    fixed = forms.BooleanField(
+        label=_("The shortcoming is fixed: ask the inspection committee to verify"), required=False
+    )
+
+
+class StatusForm(VersionForm):
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("start", "report_fixed", "verify", "reopen", "withdraw")],
+        widget=forms.HiddenInput,
+    )
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ExtensionRequestForm(VersionForm):
+    new_due_on = forms.DateField(label=_("New due date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class BoardFilterForm(forms.Form):
+    """The board's filters, read from the query string; an unknown value is ignored, never a 500."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    timeliness = forms.ChoiceField(
+        label=_("Due date"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("overdue", _("Overdue")),
+            ("extended", _("Extended")),
+            ("on_time", _("On time")),
+        ],
+    )
+    cell = forms.ModelChoiceField(
+        queryset=Cell.objects.none(), label=_("Cell"), required=False, empty_label=_("All")
+    )
+    group = forms.ChoiceField(
+        label=_("Manifestation group"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("1", _("1. Political ideology")),
+            ("2", _("2. Ethics, lifestyle")),
+            ("3", _("3. Self-evolution, self-transformation")),
+        ],
+    )
+    owner = forms.CharField(label=_("Responsible (name)"), required=False, max_length=100)
+    year = forms.TypedChoiceField(label=_("Period (year)"), required=False, coerce=int, empty_value=None)
+    repeat = forms.BooleanField(label=_("Repeats only"), required=False)
+
+    def __init__(self, *args: Any, cells: Any, years: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *Shortcoming.Status.choices]
+        self.fields["cell"].queryset = cells
+        self.fields["year"].choices = [("", _("All")), *((y, str(y)) for y in years)]
+
+    def apply(self, qs: Any, today: dt.date) -> Any:
+        if not self.is_valid():
+            return qs
+        data = self.cleaned_data
+        if data["status"]:
+            qs = qs.filter(status=data["status"])
+        if data["timeliness"] == "overdue":
+            qs = qs.overdue(today)
+        elif data["timeliness"] == "extended":
+            qs = qs.extended(today)
+        elif data["timeliness"] == "on_time":
+            qs = qs.on_time(today)
+        if data["cell"]:
+            qs = qs.filter(cell=data["cell"])
+        if data["group"]:
+            qs = qs.filter(manifestation__group=data["group"])
+        if data["owner"]:
+            qs = qs.filter(owner__full_name__icontains=data["owner"].strip())
+        if data["year"]:
+            qs = qs.filter(period_start__year=data["year"])
+        if data["repeat"]:
+            qs = qs.filter(is_repeat=True)
+        return qs

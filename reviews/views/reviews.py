@@ -1,0 +1,351 @@
+"""Review pages: rounds and their progress, one review and its steps, a cell's and a member's reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from pghistory.models import MiddlewareEvents
+
+from cells.models import Cell, Member
+from phuthang import access, periods
+from reviews.forms.reviews import DecisionForm, ProposalForm, ReopenForm, RoundForm, SelfAssessmentForm
+from reviews.models import Manifestation, Review, ReviewRound, Shortcoming
+from reviews.models.reviews import RatingLevels
+from reviews.permissions import reviews as permissions
+from reviews.services import reviews as services
+
+
+def _review_or_404(request: HttpRequest, pk: int) -> Review:
+    return get_object_or_404(
+        Review.objects.visible_to(request.user).select_related("cell__committee", "member", "round"), pk=pk
+    )
+
+
+def _form_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- Rounds
+
+
+def round_index(request: HttpRequest) -> HttpResponse:
+    if not permissions.sees_rounds(request.user):
+        raise Http404
+    visible = Review.objects.visible_to(request.user)
+    # queries: rounds with their visible review counts (one grouped query)
+    rounds = list(
+        ReviewRound.objects.filter(pk__in=visible.values("round_id"))
+        .annotate(
+            total=Count("reviews", filter=Q(reviews__in=visible)),
+            decided=Count("reviews", filter=Q(reviews__in=visible, reviews__status=Review.Status.DECIDED)),
+        )
+        .select_related("committee")
+    )
+    return render(
+        request,
+        "reviews/review_rounds.html",
+        {"rounds": rounds, "can_start": bool(permissions.round_committees(request.user))},
+    )
+
+
+def round_new(request: HttpRequest) -> HttpResponse:
+    committees = permissions.round_committees(request.user)
+    if not committees:
+        if not permissions.sees_rounds(request.user):
+            raise Http404
+        raise PermissionDenied
+    form = RoundForm(request.POST or None, committees=committees)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            review_round = services.start_round(
+                data["committee"],
+                title=data["title"],
+                period_kind=data["period_kind"],
+                year=data["year"],
+                quarter=data["quarter"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Review round started: %(count)d reviews created.")
+                % {"count": review_round.reviews.count()},
+            )
+            return redirect(review_round)
+    return render(request, "reviews/review_round_new.html", {"form": form})
+
+
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = Review.objects.visible_to(request.user).filter(round_id=pk)
+    review_round = get_object_or_404(
+        ReviewRound.objects.select_related("committee").filter(pk__in=visible.values("round_id")), pk=pk
+    )
+    progress = services.round_progress(review_round, visible)
+    a = access.for_user(request.user)
+    to_decide = []
+    if review_round.committee_id in a.leader_committee_ids:
+        to_decide = list(visible.filter(status=Review.Status.PROPOSED).for_list().order_by("cell__code"))
+    levels = RatingLevels.load()
+    for review in to_decide:
+        review.proposed_name = levels.name(review.proposed_rating)
+    return render(
+        request,
+        "reviews/review_round.html",
+        {
+            "round": review_round,
+            "progress": progress,
+            "to_decide": to_decide,
+        },
+    )
+
+
+# --- One review
+
+
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    user = request.user
+    levels = RatingLevels.load()
+    return render(
+        request,
+        "reviews/review_detail.html",
+        {
+            "review": review,
+            "levels": levels,
+            "proposed_name": levels.name(review.proposed_rating),
+            "decided_name": levels.name(review.decided_rating),
+            "checklist": [row for row in services.checklist(review) if row[1] is not None],
+            "earlier": services.earlier_shortcomings(review),
+            "shortcomings": list(review.shortcomings.visible_to(user).for_list().order_by("due_on")),
+            "can_self_assess": permissions.can_self_assess(user, review),
+            "can_propose": permissions.can_propose(user, review),
+            "can_decide": permissions.can_decide(user, review),
+            "can_reopen": permissions.can_reopen_review(user, review),
+            "can_history": permissions.can_read_history(user, review.cell),
+            "can_record": review.member_id is not None
+            and permissions.can_record_shortcoming(user, review.cell)
+            and review.status != Review.Status.WITHDRAWN,
+            "reopen_form": ReopenForm(initial={"version": review.version}),
+            "exempt": services.is_exempt(review),
+        },
+    )
+
+
+def review_self_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    if not permissions.can_self_assess(request.user, review):
+        raise PermissionDenied
+    form = SelfAssessmentForm(
+        request.POST or None, initial={"version": review.version, "self_assessment": review.self_assessment}
+    )
+    own = review.member_id is not None and review.member_id == access.for_user(request.user).member_id
+    if form.is_valid():
+        try:
+            services.self_assess(
+                review,
+                by=request.user,
+                text=form.cleaned_data["self_assessment"],
+                on_paper=not own and review.member_id is not None,
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(review)
+        messages.success(request, _("Self-assessment saved."))
+        return redirect(review)
+    return render(
+        request,
+        "reviews/review_form.html",
+        {
+            "review": review,
+            "form": form,
+            "title": _("Self-assessment"),
+            "on_paper": not own and review.member_id is not None,
+        },
+    )
+
+
+def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    if not permissions.can_propose(request.user, review):
+        raise PermissionDenied
+    levels = RatingLevels.load()
+    manifestations = list(Manifestation.objects.order_by("code"))
+    lines = {f.manifestation_id: f for f in review.findings.all()}
+    initial = {"version": review.version, "criticism": review.criticism, "rating": review.proposed_rating}
+    form = ProposalForm(
+        request.POST or None, initial=initial, levels=levels, manifestations=manifestations, lines=lines
+    )
+    if form.is_valid():
+        try:
+            services.propose(
+                review,
+                by=request.user,
+                criticism=form.cleaned_data["criticism"],
+                findings=form.findings(),
+                rating=form.cleaned_data["rating"],
+                version=form.cleaned_data["version"],
+            )
+        except services.TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(review)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The cell's proposal was saved."))
+            return redirect(review)
+    return render(
+        request,
+        "reviews/review_propose.html",
+        {"review": review, "form": form, "earlier": services.earlier_shortcomings(review)},
+    )
+
+
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    if not permissions.can_decide(request.user, review):
+        raise PermissionDenied
+    levels = RatingLevels.load()
+    form = DecisionForm(
+        request.POST or None,
+        initial={"version": review.version, "rating": review.proposed_rating},
+        levels=levels,
+    )
+    if form.is_valid():
+        try:
+            services.decide(
+                review,
+                by=request.user,
+                rating=form.cleaned_data["rating"],
+                version=form.cleaned_data["version"],
+            )
+        except services.TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(review)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Rating decided."))
+            return redirect(request.POST.get("next") or review.get_absolute_url())
+    return render(
+        request,
+        "reviews/review_form.html",
+        {
+            "review": review,
+            "form": form,
+            "title": _("Decide the rating"),
+            "proposed_name": levels.name(review.proposed_rating),
+            "earlier": services.earlier_shortcomings(review),
+            "present": review.findings.filter(present=True).exists(),
+        },
+    )
+
+
+@require_POST
+def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    if not permissions.can_reopen_review(request.user, review):
+        raise PermissionDenied
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for re-opening the review."))
+        return redirect(review)
+    try:
+        services.reopen_review(
+            review, by=request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The review was re-opened."))
+    return redirect(review)
+
+
+def history_rows(obj: Any) -> list[Any]:
+    """Every recorded version of a row with who changed it and the fields before and after."""
+    events = list(MiddlewareEvents.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))
+    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
+    from django.contrib.auth import get_user_model
+
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids).select_related("member")}
+    for e in events:
+        uid = (e.pgh_context or {}).get("user")
+        e.who = users.get(uid)
+        e.changes = sorted((e.pgh_diff or {}).items())
+    return events
+
+
+def review_history(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    if not permissions.can_read_history(request.user, review.cell):
+        raise PermissionDenied
+    return render(request, "reviews/review_history.html", {"review": review, "events": history_rows(review)})
+
+
+def _label_ratings(reviews: Any) -> None:
+    levels = RatingLevels.load()
+    for review in reviews:
+        review.rating_label = levels.name(review.decided_rating or review.proposed_rating)
+
+
+# --- A cell's and a member's reviews (reviews pages: the cells app shows only the organisation)
+
+
+def cell_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+    cell = get_object_or_404(Cell.objects.visible_to(request.user).select_related("committee"), pk=pk)
+    reviews = Review.objects.visible_to(request.user).filter(cell=cell).for_list()
+    page = Paginator(reviews.order_by("-year", "member__full_name"), 50).get_page(request.GET.get("page"))
+    _label_ratings(page)
+    today = periods.today()
+    shortcomings = list(
+        Shortcoming.objects.visible_to(request.user)
+        .filter(cell=cell)
+        .exclude(status__in=[Shortcoming.Status.VERIFIED, Shortcoming.Status.WITHDRAWN])
+        .for_list()
+        .order_by("due_on")[:200]
+    )
+    return render(
+        request,
+        "reviews/review_cell.html",
+        {
+            "cell": cell,
+            "page": page,
+            "shortcomings": shortcomings,
+            "today": today,
+            "can_record": permissions.can_record_shortcoming(request.user, cell),
+        },
+    )
+
+
+def member_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(Member.objects.visible_to(request.user).select_related("cell"), pk=pk)
+    reviews = list(Review.objects.visible_to(request.user).filter(member=person).for_list())
+    shortcomings = list(
+        Shortcoming.objects.visible_to(request.user)
+        .filter(Q(subject_member=person) | Q(owner=person))
+        .for_list()
+        .order_by("status", "due_on")
+    )
+    _label_ratings(reviews)
+    for item in shortcomings:
+        item.can_report = permissions.can_report_progress(request.user, item)
+    return render(
+        request,
+        "reviews/review_member.html",
+        {"person": person, "reviews": reviews, "shortcomings": shortcomings},
+    )

@@ -1,0 +1,311 @@
+"""Shortcoming pages: the UBKT board and its export, one shortcoming with its timeline and actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cells.models import Cell
+from phuthang import periods
+from reviews import exports
+from reviews.forms.shortcomings import (
+    BoardFilterForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressForm,
+    ShortcomingEditForm,
+    ShortcomingForm,
+    StatusForm,
+)
+from reviews.models import DueDateExtension, Review, Shortcoming
+from reviews.permissions import reviews as permissions
+from reviews.services import shortcomings as services
+from reviews.services.reviews import TransitionError
+from reviews.views.reviews import _form_errors, history_rows
+
+PAGE_SIZE = 50
+
+
+def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
+    return get_object_or_404(
+        Shortcoming.objects.visible_to(request.user).select_related(
+            "cell__committee", "subject_member", "owner", "manifestation", "review"
+        ),
+        pk=pk,
+    )
+
+
+def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
+    """Back to the page the action was taken on (the board keeps its filters), else the item."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(item)
+
+
+def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
+    visible = Shortcoming.objects.visible_to(request.user)
+    years = sorted({d.year for d in visible.dates("period_start", "year")}, reverse=True)
+    cells = Cell.objects.visible_to(request.user).order_by("code")
+    form = BoardFilterForm(request.GET or None, cells=cells, years=years)
+    return form, form.apply(visible, periods.today())
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """Every shortcoming in sight, filtered, with counts per status; UBKT verifies and reopens from here."""
+    if not permissions.sees_board(request.user):
+        raise Http404
+    form, shortcomings = _filtered(request)
+    counts = services.status_counts(shortcomings)
+    page = Paginator(shortcomings.for_list().order_by("due_on", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = periods.today()
+    for item in page:
+        item.can_verify = permissions.is_inspector_of(request.user, item)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reviews/board.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": counts,
+            "statuses": Shortcoming.Status.choices,
+            "today": today,
+            "query": query.urlencode(),
+            "can_record": bool(permissions.recordable_cells(request.user)),
+        },
+    )
+
+
+def board_export(request: HttpRequest) -> HttpResponse:
+    if not permissions.sees_board(request.user):
+        raise Http404
+    _form, shortcomings = _filtered(request)
+    return exports.shortcomings_xlsx(shortcomings.for_list().order_by("cell__code", "due_on", "pk"))
+
+
+def shortcoming_new(request: HttpRequest) -> HttpResponse:
+    cells = permissions.recordable_cells(request.user)
+    if not cells:
+        if not permissions.sees_board(request.user):
+            raise Http404
+        raise PermissionDenied
+    review = None
+    if review_id := request.GET.get("review") or request.POST.get("review"):
+        review = get_object_or_404(
+            Review.objects.visible_to(request.user), pk=review_id if str(review_id).isdigit() else 0
+        )
+    initial = {}
+    if review is not None:
+        initial = {
+            "cell": review.cell_id,
+            "subject_member": review.member_id,
+            "owner": review.member_id,
+            "source": Shortcoming.Source.REVIEW,
+        }
+    form = ShortcomingForm(request.POST or None, cells=cells, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.record_shortcoming(
+                data["cell"],
+                by=request.user,
+                source=data["source"],
+                subject_member=data["subject_member"],
+                description=data["description"],
+                manifestation=data["manifestation"],
+                plan=data["plan"],
+                owner=data["owner"],
+                raised_on=data["raised_on"],
+                due_on=data["due_on"],
+                review=review if review is not None and review.cell_id == data["cell"].pk else None,
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Shortcoming recorded."))
+            return redirect(item)
+    return render(request, "reviews/shortcoming_form.html", {"form": form, "review": review})
+
+
+def shortcoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _shortcoming_or_404(request, pk)
+    user = request.user
+    actions = [
+        (name, transition)
+        for name, transition in services.TRANSITIONS.items()
+        if item.status in transition.sources and permissions.can_change_status(user, item, name)
+    ]
+    pending = item.extensions.filter(status=DueDateExtension.Status.PENDING).first()
+    return render(
+        request,
+        "reviews/shortcoming_detail.html",
+        {
+            "item": item,
+            "updates": list(item.updates.select_related("by__member")),
+            "extensions": list(item.extensions.select_related("requested_by__member", "decided_by__member")),
+            "pending": pending,
+            "actions": actions,
+            "today": periods.today(),
+            "can_report": permissions.can_report_progress(user, item),
+            "can_edit": permissions.can_edit_shortcoming(user, item),
+            "can_extend": permissions.can_request_extension(user, item) and pending is None,
+            "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item),
+            "can_history": permissions.can_read_history(user, item.cell),
+            "progress_form": ProgressForm(initial={"version": item.version}),
+        },
+    )
+
+
+def shortcoming_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _shortcoming_or_404(request, pk)
+    if not permissions.can_edit_shortcoming(request.user, item):
+        raise PermissionDenied
+    initial = {
+        "version": item.version,
+        "description": item.description,
+        "manifestation": item.manifestation_id,
+        "plan": item.plan,
+    }
+    form = ShortcomingEditForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_shortcoming(
+                item,
+                by=request.user,
+                version=data["version"],
+                description=data["description"],
+                manifestation=data["manifestation"],
+                plan=data["plan"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Shortcoming saved."))
+        return redirect(item)
+    return render(request, "reviews/shortcoming_edit.html", {"item": item, "form": form})
+
+
+def shortcoming_report(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _shortcoming_or_404(request, pk)
+    if not permissions.can_report_progress(request.user, item):
+        raise PermissionDenied
+    form = ProgressForm(request.POST or None, initial={"version": item.version})
+    if form.is_valid():
+        try:
+            services.report_progress(
+                item,
+                by=request.user,
+                text=form.cleaned_data["text"],
+                fixed=form.cleaned_data["fixed"],
+                version=form.cleaned_data["version"],
+            )
+        except TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(item)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Progress reported."))
+            return _back(request, item)
+    return render(request, "reviews/shortcoming_report.html", {"item": item, "form": form})
+
+
+@require_POST
+def shortcoming_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _shortcoming_or_404(request, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("This action could not be read; reload the page and try again."))
+        return _back(request, item)
+    action = form.cleaned_data["action"]
+    if not permissions.can_change_status(request.user, item, action):
+        raise PermissionDenied(_("Only the inspection committee verifies and reopens shortcomings."))
+    try:
+        services.change_status(
+            item,
+            action=action,
+            by=request.user,
+            note=form.cleaned_data["note"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("#%(pk)s: %(action)s done.") % {"pk": item.pk, "action": services.TRANSITIONS[action].label},
+        )
+    return _back(request, item)
+
+
+def shortcoming_extension(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _shortcoming_or_404(request, pk)
+    if not permissions.can_request_extension(request.user, item):
+        raise PermissionDenied
+    form = ExtensionRequestForm(request.POST or None, initial={"version": item.version})
+    if form.is_valid():
+        try:
+            services.request_extension(
+                item,
+                by=request.user,
+                new_due_on=form.cleaned_data["new_due_on"],
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except TransitionError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(item)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request, _("Your request for a new due date was sent to the inspection committee.")
+            )
+            return redirect(item)
+    return render(request, "reviews/shortcoming_extension.html", {"item": item, "form": form})
+
+
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    extension = get_object_or_404(
+        DueDateExtension.objects.filter(shortcoming__in=Shortcoming.objects.visible_to(request.user)), pk=pk
+    )
+    item = _shortcoming_or_404(request, extension.shortcoming_id)
+    if not permissions.can_decide_extension(request.user, item):
+        raise PermissionDenied
+    form = ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or refuse."))
+        return redirect(item)
+    try:
+        services.decide_extension(
+            extension,
+            by=request.user,
+            approve=form.cleaned_data["decision"] == "approve",
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Answer saved."))
+    return redirect(item)
+
+
+def shortcoming_history(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _shortcoming_or_404(request, pk)
+    if not permissions.can_read_history(request.user, item.cell):
+        raise PermissionDenied
+    return render(request, "reviews/shortcoming_history.html", {"item": item, "events": history_rows(item)})

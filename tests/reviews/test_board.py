@@ -1,0 +1,145 @@
+"""The UBKT board: filters, counts, one-click verify and reopen, export, bounded queries at 5,000 items."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from phuthang import periods
+from reviews.models import Manifestation, Shortcoming
+from tests.factories import make_member, make_shortcoming
+
+
+def _bulk(ward, n: int) -> None:
+    """n shortcomings spread over both cells, every status, a third overdue, inserted in one statement."""
+    today = periods.today()
+    people = [make_member(ward.cell01), make_member(ward.cell02)]
+    manifestations = list(Manifestation.objects.all())
+    statuses = Shortcoming.Status.values
+    rows = []
+    for i in range(n):
+        person = people[i % 2]
+        due = today + dt.timedelta(days=(i % 3 - 1) * 20)
+        rows.append(
+            Shortcoming(
+                source="review",
+                cell_id=person.cell_id,
+                subject_member=person,
+                owner=person,
+                description=f"Hạn chế {i}",
+                manifestation=manifestations[i % 27],
+                raised_on=today - dt.timedelta(days=60),
+                period_start=dt.date(today.year, 1, 1),
+                original_due_on=due,
+                due_on=due,
+                status=statuses[i % len(statuses)],
+            )
+        )
+    Shortcoming.objects.bulk_create(rows, batch_size=1000)
+
+
+def test_counts_per_status_are_shown_at_the_top(client, ward, inspector):
+    make_shortcoming(ward.cell01, status="reported_fixed")
+    make_shortcoming(ward.cell02, status="verified")
+    client.force_login(inspector)
+    response = client.get("/shortcomings/")
+    assert response.context["counts"]["reported_fixed"] == 1
+    assert response.context["counts"]["verified"] == 1
+    assert response.context["counts"]["total"] == 2
+
+
+def test_filtering_overdue_items_of_one_cell(client, ward, inspector):
+    today = periods.today()
+    late = make_shortcoming(
+        ward.cell01, raised_on=today - dt.timedelta(days=90), due_on=today - dt.timedelta(days=3)
+    )
+    make_shortcoming(ward.cell01)  # on time
+    make_shortcoming(
+        ward.cell02, raised_on=today - dt.timedelta(days=90), due_on=today - dt.timedelta(days=3)
+    )
+    client.force_login(inspector)
+    response = client.get(f"/shortcomings/?timeliness=overdue&cell={ward.cell01.pk}")
+    assert [item.pk for item in response.context["page"]] == [late.pk]
+
+
+def test_filters_by_manifestation_group_owner_period_and_repeat(client, ward, inspector):
+    m = Manifestation.objects.get(code="2.5")
+    wanted = make_shortcoming(ward.cell01, manifestation=m, is_repeat=True)
+    make_shortcoming(ward.cell01, manifestation=Manifestation.objects.get(code="1.1"))
+    client.force_login(inspector)
+    year = wanted.period_start.year
+    owner = wanted.owner.full_name.split()[-1]
+    response = client.get(f"/shortcomings/?group=2&owner={owner}&year={year}&repeat=on")
+    assert [item.pk for item in response.context["page"]] == [wanted.pk]
+
+
+def test_nonsense_filters_are_ignored_not_a_500(client, ward, inspector):
+    make_shortcoming(ward.cell01)
+    client.force_login(inspector)
+    response = client.get("/shortcomings/?status=nope&cell=abc&year=x&page=999")
+    assert response.status_code == 200
+
+
+def test_ubkt_verifies_from_the_board_and_returns_to_the_same_filtered_page(client, ward, inspector):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    client.force_login(inspector)
+    back = f"/shortcomings/?cell={ward.cell01.pk}"
+    response = client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "note": "Đã kiểm tra", "version": 1, "next": back},
+    )
+    assert response["Location"] == back
+    item.refresh_from_db()
+    assert (item.status, item.verification_note) == ("verified", "Đã kiểm tra")
+
+
+def test_leaders_read_the_board_but_get_no_verify_buttons(client, ward, leader):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    client.force_login(leader)
+    page = client.get("/shortcomings/").content.decode()
+    assert f"/shortcomings/{item.pk}/status/" not in page
+
+
+def test_a_member_gets_404_on_the_board(client, ward, member):
+    client.force_login(member)
+    assert client.get("/shortcomings/").status_code == 404
+
+
+def test_the_export_holds_the_filtered_list(client, ward, inspector):
+    make_shortcoming(ward.cell01, description="Trong chi bộ 1")
+    make_shortcoming(ward.cell02, description="Trong chi bộ 2")
+    client.force_login(inspector)
+    response = client.get(f"/shortcomings/export.xlsx?cell={ward.cell01.pk}")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 2 and rows[1][3] == "Trong chi bộ 1"
+
+
+@pytest.mark.parametrize("n", [10, 5000])
+def test_the_board_runs_the_same_queries_at_5000_shortcomings(
+    client, ward, inspector, n, django_assert_num_queries
+):
+    _bulk(ward, n)
+    client.force_login(inspector)
+    # session, user, access (member, positions, this month's assignments, committee tree), years for the period
+    # filter, status counts, paginator count, the page's rows with cell/member/owner/manifestation, the cells
+    # the user may record for ("Record" button), the cells of the cell filter, the menu's member and inbox count
+    with django_assert_num_queries(13):
+        response = client.get("/shortcomings/?timeliness=overdue")
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(50, response.context["counts"]["total"])
+
+
+def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
+    client, ward, inspector, django_assert_num_queries
+):
+    _bulk(ward, 5000)
+    client.force_login(inspector)
+    # session, user, access (member, positions, assignments, committee tree), years, the rows in one query
+    with django_assert_num_queries(8):
+        response = client.get("/shortcomings/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 5001

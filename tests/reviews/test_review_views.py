@@ -1,0 +1,135 @@
+"""Review pages: sight (404), permission (403), the steps through the forms, and the round's progress."""
+
+from __future__ import annotations
+
+import pytest
+
+from reviews.models import Manifestation, Review, ReviewRound
+from reviews.services import reviews as services
+from tests.factories import make_review
+
+
+@pytest.fixture
+def review(ward):
+    return make_review(member=ward.members01[0])
+
+
+def test_a_leader_starts_a_round_for_the_committee_in_one_action(client, ward, leader, secretary):
+    client.force_login(leader)
+    response = client.post(
+        "/review-rounds/new/",
+        {"committee": ward.committee.pk, "title": "Kiểm điểm 2026", "period_kind": "year", "year": 2026},
+    )
+    review_round = ReviewRound.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/review-rounds/{review_round.pk}/"
+    page = client.get(f"/review-rounds/{review_round.pk}/").content.decode()
+    assert "Nguyễn Văn Chính" in page  # not yet self-assessed, listed under the cell
+    assert "Lê Văn Miễn" not in page  # exempt: not rated, no review
+
+
+def test_a_secretary_cannot_start_a_round(client, ward, secretary):
+    client.force_login(secretary)
+    assert client.get("/review-rounds/new/").status_code == 403
+
+
+def test_a_quarter_round_without_its_quarter_is_refused_and_nothing_saved(client, ward, leader):
+    client.force_login(leader)
+    response = client.post(
+        "/review-rounds/new/",
+        {"committee": ward.committee.pk, "title": "Q", "period_kind": "quarter", "year": 2026},
+    )
+    assert response.status_code == 200 and "Choose the quarter" in response.content.decode()
+    assert not ReviewRound.objects.exists()
+
+
+def test_the_secretary_enters_a_paper_self_assessment_recorded_as_such(client, secretary, review):
+    client.force_login(secretary)
+    response = client.post(
+        f"/reviews/{review.pk}/self-assessment/", {"self_assessment": "Giấy", "version": 1}
+    )
+    assert response.status_code == 302
+    review.refresh_from_db()
+    assert review.status == "self_assessed" and review.self_assessed_on_paper
+    assert "entered from paper" in client.get(f"/reviews/{review.pk}/").content.decode()
+
+
+def test_a_member_self_assesses_their_own_review(client, member):
+    own = make_review(member=member.member)
+    client.force_login(member)
+    client.post(f"/reviews/{own.pk}/self-assessment/", {"self_assessment": "Tự nhận", "version": 1})
+    own.refresh_from_db()
+    assert own.status == "self_assessed" and not own.self_assessed_on_paper
+
+
+def test_a_member_cannot_see_someone_elses_review(client, member, review):
+    client.force_login(member)
+    assert client.get(f"/reviews/{review.pk}/").status_code == 404
+
+
+def test_a_present_manifestation_with_a_better_rating_shows_why_and_saves_nothing(client, secretary, review):
+    review.status = "self_assessed"
+    review.save()
+    m = Manifestation.objects.get(code="2.3")
+    client.force_login(secretary)
+    response = client.post(
+        f"/reviews/{review.pk}/propose/",
+        {"version": 1, "criticism": "", f"present_{m.pk}": "on", "rating": "good"},
+    )
+    assert response.status_code == 200
+    assert "the only allowed rating" in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "self_assessed" and not review.findings.exists()
+
+
+def test_deciding_from_a_stale_page_says_so(client, leader, review):
+    review.status, review.version = "proposed", 2
+    review.save()
+    client.force_login(leader)
+    response = client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"}, follow=True)
+    assert "after you opened the page" in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "proposed"
+
+
+def test_deciding_twice_gives_a_message_not_an_error(client, leader, review):
+    review.status = "proposed"
+    review.save()
+    client.force_login(leader)
+    client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"})
+    response = client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"}, follow=True)
+    assert response.status_code == 403 or "not possible" in response.content.decode()
+
+
+def test_a_secretary_cannot_decide(client, secretary, review):
+    review.status = "proposed"
+    review.save()
+    client.force_login(secretary)
+    assert client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"}).status_code == 403
+
+
+def test_a_decided_review_is_read_only_and_reopening_keeps_history(client, leader, secretary, review):
+    services_review = Review.objects.get(pk=review.pk)
+    services_review.status = "proposed"
+    services_review.save()
+    services.decide(services_review, by=leader, rating="good", version=1)
+    client.force_login(secretary)
+    assert client.get(f"/reviews/{review.pk}/propose/").status_code == 403
+    client.force_login(leader)
+    client.post(f"/reviews/{review.pk}/reopen/", {"version": 2, "reason": "Sai sót"})
+    history = client.get(f"/reviews/{review.pk}/history/").content.decode()
+    assert "decided_rating" in history and "good" in history and "Nguyễn Văn Lãnh" in history
+
+
+def test_only_ubkt_and_leaders_read_the_history(client, secretary, inspector, review):
+    client.force_login(secretary)
+    assert client.get(f"/reviews/{review.pk}/history/").status_code == 403
+    client.force_login(inspector)
+    assert client.get(f"/reviews/{review.pk}/history/").status_code == 200
+
+
+def test_the_cell_page_lists_reviews_and_other_cells_get_404(client, secretary, other_secretary, review):
+    client.force_login(secretary)
+    assert "Nguyễn Văn Chính" in client.get(f"/cells/{review.cell_id}/reviews/").content.decode()
+    client.force_login(other_secretary)
+    assert client.get(f"/cells/{review.cell_id}/reviews/").status_code == 404
+    assert client.get(f"/reviews/{review.pk}/").status_code == 404

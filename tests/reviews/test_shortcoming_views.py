@@ -1,0 +1,151 @@
+"""Shortcoming pages: recording with bad input, reporting, verifying, extensions, sight and permission."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reviews.models import Shortcoming
+from tests.factories import make_shortcoming
+
+
+def _new(ward, **overrides):
+    person = ward.members01[0]
+    data = {
+        "cell": ward.cell01.pk,
+        "source": "meeting",
+        "subject_member": person.pk,
+        "description": "Vắng họp không lý do",
+        "plan": "Dự họp đầy đủ",
+        "owner": person.pk,
+        "raised_on": "2026-03-01",
+        "due_on": "2026-06-30",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_secretary_records_a_shortcoming(client, ward, secretary):
+    client.force_login(secretary)
+    response = client.post("/shortcomings/new/", _new(ward))
+    item = Shortcoming.objects.get()
+    assert response["Location"] == f"/shortcomings/{item.pk}/"
+    assert item.source == "meeting" and item.updates.count() == 1
+
+
+def test_a_due_date_before_the_day_raised_shows_a_message_and_saves_nothing(client, ward, secretary):
+    client.force_login(secretary)
+    response = client.post("/shortcomings/new/", _new(ward, due_on="2026-02-01"))
+    assert response.status_code == 200
+    assert "cannot be before the day the shortcoming was raised" in response.content.decode()
+    assert not Shortcoming.objects.exists()
+
+
+def test_a_subject_outside_the_secretarys_cell_is_refused(client, ward, secretary):
+    client.force_login(secretary)
+    response = client.post("/shortcomings/new/", _new(ward, subject_member=ward.members02[0].pk))
+    assert response.status_code == 200 and not Shortcoming.objects.exists()
+    assert "subject_member" in response.context["form"].errors
+
+
+def test_a_secretary_cannot_record_for_another_cell(client, ward, secretary):
+    client.force_login(secretary)
+    response = client.post(
+        "/shortcomings/new/",
+        _new(ward, cell=ward.cell02.pk, subject_member=ward.members02[0].pk, owner=ward.members02[0].pk),
+    )
+    assert response.status_code == 200 and "cell" in response.context["form"].errors
+    assert not Shortcoming.objects.exists()
+
+
+def test_a_member_reports_progress_on_their_own_shortcoming(client, ward, member):
+    item = make_shortcoming(ward.cell01, subject_member=member.member)
+    client.force_login(member)
+    page = client.get(f"/members/{member.member.pk}/reviews/").content.decode()
+    assert f"/shortcomings/{item.pk}/report/" in page
+    client.post(f"/shortcomings/{item.pk}/report/", {"text": "Đã dự họp đủ 3 tháng", "version": 1})
+    item.refresh_from_db()
+    assert item.status == "in_progress"
+    assert "Đã dự họp đủ 3 tháng" in client.get(f"/shortcomings/{item.pk}/").content.decode()
+
+
+def test_a_member_cannot_verify_their_own_item(client, ward, member):
+    item = make_shortcoming(ward.cell01, subject_member=member.member, status="reported_fixed")
+    client.force_login(member)
+    response = client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": ""})
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.status == "reported_fixed"
+
+
+def test_the_secretary_and_leader_cannot_verify(client, ward, secretary, leader):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    for user in (secretary, leader):
+        client.force_login(user)
+        assert (
+            client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1}).status_code
+            == 403
+        )
+
+
+def test_ubkt_verifies_and_a_second_post_gets_a_message(client, ward, inspector):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    client.force_login(inspector)
+    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    response = client.post(
+        f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"}, follow=True
+    )
+    assert response.status_code == 200 and "not possible" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "verified" and item.updates.filter(to_status="verified").count() == 1
+
+
+def test_reopen_without_a_note_is_refused(client, ward, inspector):
+    item = make_shortcoming(ward.cell01, status="verified")
+    client.force_login(inspector)
+    response = client.post(
+        f"/shortcomings/{item.pk}/status/", {"action": "reopen", "version": 1}, follow=True
+    )
+    assert "Write a note" in response.content.decode()
+    item.refresh_from_db()
+    assert item.status == "verified"
+
+
+def test_extension_asked_by_the_owner_and_approved_by_ubkt(client, ward, member, inspector):
+    item = make_shortcoming(
+        ward.cell01, subject_member=member.member, raised_on=dt.date(2026, 1, 5), due_on=dt.date(2026, 6, 30)
+    )
+    client.force_login(member)
+    client.post(
+        f"/shortcomings/{item.pk}/extension/", {"version": 1, "new_due_on": "2026-09-30", "reason": "Ốm"}
+    )
+    extension = item.extensions.get()
+    assert client.post(f"/extensions/{extension.pk}/decide/", {"decision": "approve"}).status_code == 403
+    client.force_login(inspector)
+    client.post(f"/extensions/{extension.pk}/decide/", {"decision": "approve"})
+    item.refresh_from_db()
+    assert (item.original_due_on, item.due_on) == (dt.date(2026, 6, 30), dt.date(2026, 9, 30))
+    assert "originally 30/06/2026" in client.get(f"/shortcomings/{item.pk}/").content.decode()
+
+
+def test_other_cells_secretary_sees_nothing_of_cell01(client, ward, other_secretary):
+    item = make_shortcoming(ward.cell01)
+    client.force_login(other_secretary)
+    assert client.get(f"/shortcomings/{item.pk}/").status_code == 404
+    assert f"#{item.pk} " not in client.get("/shortcomings/").content.decode()
+
+
+def test_the_overseer_reads_but_cannot_report(client, ward, overseer):
+    item = make_shortcoming(ward.cell01)
+    client.force_login(overseer)
+    assert client.get(f"/shortcomings/{item.pk}/").status_code == 200
+    assert client.get(f"/shortcomings/{item.pk}/report/").status_code == 403
+
+
+def test_history_shows_who_changed_what_to_ubkt(client, ward, inspector, secretary):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    client.force_login(inspector)
+    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    page = client.get(f"/shortcomings/{item.pk}/history/").content.decode()
+    assert "reported_fixed" in page and "verified" in page and "Vũ Thị Kiểm" in page
+    client.force_login(secretary)
+    assert client.get(f"/shortcomings/{item.pk}/history/").status_code == 403
