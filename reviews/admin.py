@@ -1,9 +1,82 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Rule
+from reviews.models import Manifestation, RemediationUpdate, Review, ReviewRound, Rule, Shortcoming
 
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     list_display = ["key", "value", "updated_at"]
     search_fields = ["key", "note"]
+
+
+# --- Reviews, shortcomings and remediation (issue 4)
+
+
+@admin.register(Manifestation)
+class ManifestationAdmin(admin.ModelAdmin):
+    list_display = ["code", "short_label", "group", "wording"]
+    list_filter = ["verified", "group"]
+    search_fields = ["code", "short_label", "text"]
+    actions = ["confirm_wording"]
+
+    @admin.display(description=_("wording"), ordering="verified")
+    def wording(self, obj: Manifestation) -> str:
+        return (
+            str(_("confirmed")) if obj.verified else str(_("UNCONFIRMED — check against the official text"))
+        )
+
+    @admin.action(
+        description=_("Confirm the wording of the selected items (checked against the official text)")
+    )
+    def confirm_wording(self, request, queryset):
+        queryset.update(verified=True)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewRound)
+class ReviewRoundAdmin(admin.ModelAdmin):
+    list_display = ["title", "committee", "period_kind", "year", "quarter", "status", "started_at"]
+    list_filter = ["status", "period_kind", "year"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "cell", "status", "proposed_rating", "decided_rating"]
+    list_filter = ["status", "period_kind", "year"]
+    search_fields = ["member__full_name", "cell__name"]
+    list_select_related = ["cell", "member"]
+    raw_id_fields = ["round", "cell", "member"]
+    readonly_fields = ["version"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RemediationUpdateInline(admin.TabularInline):
+    model = RemediationUpdate
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "from_status", "to_status", "text", "by", "on_behalf", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shortcoming)
+class ShortcomingAdmin(admin.ModelAdmin):
+    list_display = ["pk", "subject_name", "cell", "status", "due_on", "original_due_on", "is_repeat"]
+    list_filter = ["status", "source", "is_repeat"]
+    search_fields = ["description", "subject_member__full_name", "owner__full_name"]
+    list_select_related = ["cell", "subject_member"]
+    raw_id_fields = ["review", "cell", "subject_member", "owner", "manifestation"]
+    readonly_fields = ["version", "status"]
+    inlines = [RemediationUpdateInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

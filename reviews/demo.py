@@ -14,3 +14,6 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     counted from `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so
     `seed_demo --scale` stays fast.
     """
+    from reviews.demo_reviews import build_reviews
+
+    build_reviews(ward, rng=rng)

@@ -1,0 +1,41 @@
+"""seed_demo's reviews and shortcomings: two rounds, every status, some overdue, extended and repeated."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from phuthang import periods
+from reviews.models import DueDateExtension, Review, ReviewRound, Shortcoming
+
+
+@pytest.fixture
+def seeded(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+
+
+def test_last_years_round_is_finished_and_this_years_is_open(seeded):
+    year = periods.today().year
+    finished = ReviewRound.objects.get(year=year - 1)
+    assert finished.status == "closed"
+    assert not finished.reviews.exclude(status="decided").exists()
+    current = ReviewRound.objects.get(year=year)
+    assert current.status == "open"
+    assert set(current.reviews.values_list("status", flat=True)) >= {"draft", "self_assessed", "proposed"}
+    assert not Review.objects.filter(member__exempt_since__lte=periods.today()).exists()
+
+
+def test_shortcomings_are_in_every_status_with_overdue_extended_and_repeats(seeded):
+    assert set(Shortcoming.objects.values_list("status", flat=True)) == set(Shortcoming.Status.values)
+    assert Shortcoming.objects.overdue().exists()
+    assert Shortcoming.objects.extended().exists()
+    assert Shortcoming.objects.filter(is_repeat=True).exists()
+    assert DueDateExtension.objects.filter(status="approved").exists()
+    every = Shortcoming.objects.count()
+    assert Shortcoming.objects.filter(updates__kind="created").distinct().count() == every
+
+
+def test_dangvien_has_a_shortcoming_to_report_on(seeded):
+    item = Shortcoming.objects.get(owner__user__username="dangvien", status="in_progress")
+    assert not item.is_overdue()
