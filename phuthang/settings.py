@@ -166,6 +166,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A request that enqueues never waits on a missing broker: one try, then the caller logs and moves on.
+CELERY_TASK_PUBLISH_RETRY = False
+
+# --- Reminders (reviews.services.reminders): how long a sender may hold a claimed email before another
+# takes it over, the first retry delay (doubling, at most 6 h) and the attempts before giving up.
+REMINDERS_LEASE_SECONDS = int(env("REMINDERS_LEASE_SECONDS", "300"))
+REMINDERS_RETRY_SECONDS = int(env("REMINDERS_RETRY_SECONDS", "60"))
+REMINDERS_MAX_ATTEMPTS = int(env("REMINDERS_MAX_ATTEMPTS", "8"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_HTTPS_PROXY")

@@ -3,6 +3,7 @@ from django.urls import path  # noqa: F401 - each feature adds its patterns belo
 from reviews.views import meetings
 from reviews.views import reviews as review_views
 from reviews.views import shortcomings as shortcoming_views
+from reviews.views import reminders as reminder_views
 
 app_name = "reviews"
 urlpatterns = [
@@ -43,4 +44,12 @@ urlpatterns = [
     path("shortcomings/<int:pk>/history/", shortcoming_views.shortcoming_history, name="shortcoming_history"),
     path("extensions/<int:pk>/decide/", shortcoming_views.extension_decide, name="extension_decide"),
     # reminders and inbox (issue 5)
+    path("inbox/", reminder_views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", reminder_views.inbox_item, name="inbox_item"),
+    path("inbox/read-all/", reminder_views.inbox_read_all, name="inbox_read_all"),
+    path("reminders/", reminder_views.reminders_index, name="reminders"),
+    path("reminders/preview/", reminder_views.reminders_preview, name="reminders_preview"),
+    path("reminders/run/", reminder_views.reminders_run, name="reminders_run"),
+    path("reminders/<int:pk>/", reminder_views.reminder, name="reminder"),
+    path("reminders/<int:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
 ]

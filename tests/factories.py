@@ -199,3 +199,38 @@ def make_meeting(cell: Cell | None = None, **overrides: Any) -> Any:
     by = overrides.pop("by", None)
     details.update(overrides)
     return meeting_services.start_meeting(cell, by=by, **details)
+
+
+# --- Reminders (issue 5)
+
+
+def make_notification(recipient: Member, **overrides: Any) -> Any:
+    """An unread oversight reminder item for the recipient (this month, about their own cell), in a
+    pending digest. Pass digest fields as digest_<field>, e.g. digest_status="failed"."""
+    from reviews.models import Digest, Kind, Notification
+
+    period = overrides.pop("period", f"{periods.month_start():%Y-%m}")
+    kind = overrides.pop("kind", Kind.OVERSIGHT)
+    digest_fields = {
+        k.removeprefix("digest_"): overrides.pop(k) for k in list(overrides) if k.startswith("digest_")
+    }
+    digest, _created = Digest.objects.get_or_create(
+        recipient=recipient, kind=kind, period=period, defaults=digest_fields
+    )
+    fields: dict[str, Any] = {
+        "recipient": recipient,
+        "kind": kind,
+        "period": period,
+        "subject": f"cell:{recipient.cell_id}",
+        "digest": digest,
+        "payload": {
+            "cell": recipient.cell.name,
+            "meeting_day": recipient.cell.meeting_day,
+            "last_minutes": "missing",
+            "open_shortcomings": 0,
+            "overdue_shortcomings": 0,
+        },
+        "link": recipient.cell.get_absolute_url(),
+    }
+    fields.update(overrides)
+    return Notification.objects.create(**fields)

@@ -88,6 +88,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:meeting_docx": row(302, 200, 404, 200, 200, 200,  404, 404, 200),
     "reviews:meeting_assess": row(302, 403, 404, 200, 403, 403, 404, 404, 403),
     "reviews:my_attendance": row(302, 200, 200, 200, 200, 200, 200, 404, 404),
+    # reminders and inbox (issue 5): the inbox item is the secretary's; the email is to a member of cell01
+    "reviews:inbox":       row(302,  200, 200, 200, 200, 200,  200, 404, 404),
+    "reviews:inbox_item":  row(302,  302, 404, 404, 404, 404,  404, 404, 404),
+    "reviews:inbox_read_all": row(302, 302, 302, 302, 302, 302, 302, 404, 404),
+    "reviews:reminders":   row(302,  404, 404, 404, 404, 200,  404, 404, 200),
+    "reviews:reminder":    row(302,  404, 404, 404, 404, 200,  404, 404, 200),
+    "reviews:reminders_preview": row(302, 404, 404, 404, 404, 200, 404, 404, 200),
+    "reviews:reminders_run": row(302, 404, 404, 404, 404, 403,  404, 404, 302),
+    "reviews:reminder_retry": row(302, 404, 404, 404, 404, 403, 404, 404, 302),
 }
 # fmt: on
 
@@ -150,7 +159,17 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:shortcoming_extension": lambda c: {"pk": _shortcoming(c, "open").pk},
     "reviews:shortcoming_history": lambda c: {"pk": _shortcoming(c, "open").pk},
     "reviews:extension_decide": lambda c: {"pk": _extension(c).pk},
+    "reviews:inbox_item": lambda c: {"pk": _reminder(c).pk},
+    "reviews:reminder": lambda c: {"pk": _reminder(c).digest_id},
+    "reviews:reminder_retry": lambda c: {"pk": _reminder(c).digest_id},
 }
+
+
+def _reminder(c: Context) -> Any:
+    """A reminder to the secretary of cell01, whose email failed."""
+    from tests.factories import make_notification
+
+    return c.once("reminder", lambda: make_notification(c.users["secretary"].member, digest_status="failed"))
 
 
 def _review_round(c: Context) -> Any:
@@ -225,6 +244,9 @@ def _finalised_meeting(c: Context) -> Any:
 
 # URLs that answer only POST, with the form data to post.
 POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
+    "reviews:inbox_read_all": lambda c: {},
+    "reviews:reminders_run": lambda c: {},
+    "reviews:reminder_retry": lambda c: {},
     "reviews:review_reopen": lambda c: {"version": 1, "reason": "Có thông tin mới"},
     "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": ""},
     "reviews:extension_decide": lambda c: {"decision": "approve", "note": ""},

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -760,13 +761,18 @@ def retry(digest: Digest) -> None:
 def request_run() -> None:
     """After the current transaction commits, ask a worker to plan and send now.
 
-    Never blocks a request on the broker: publishing does not retry and its failure is only logged. The
-    ledger loses nothing either way: beat's next tick plans and sends the same rows.
+    Never blocks a request on the broker: the message is published from a short-lived background thread
+    without retries, and a failure is only logged. Nothing is lost when the broker is down or the thread
+    dies with its process: the ledger is in the database and beat's next tick plans and sends the same.
     """
     transaction.on_commit(_enqueue_run, robust=True)
 
 
 def _enqueue_run() -> None:
+    threading.Thread(target=_publish_run, name="enqueue-run-reminders", daemon=True).start()
+
+
+def _publish_run() -> None:
     from reviews import tasks
 
     try:
@@ -793,7 +799,7 @@ def preview(today: dt.date | None = None, *, period: str | None = None) -> list[
     for plan in wanted(today, period=period):
         for item in plan.items:
             grouped[(item.recipient_id, item.kind, item.period)].append(item)
-    members = Member.objects.select_related("user").in_bulk({r for r, _k, _p in grouped})
+    members = Member.objects.select_related("user", "cell").in_bulk({r for r, _k, _p in grouped})
     statuses = {
         (d.recipient_id, d.kind, d.period): d.status
         for d in Digest.objects.filter(

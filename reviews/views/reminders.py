@@ -1,0 +1,170 @@
+"""Reminders: each member's inbox, and the staff page of every email sent, pending or failed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from phuthang import access, periods
+from reviews.models import Digest, Kind, Notification
+from reviews.services import reminders
+
+PAGE_SIZE = 50
+
+
+# --- The inbox: a member's own notifications
+
+
+def _member_id(request: HttpRequest) -> int:
+    member_id = access.for_user(request.user).member_id
+    if member_id is None:  # a login with no member behind it has no inbox
+        raise Http404
+    return member_id
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    member_id = _member_id(request)
+    # queries: the page of notifications, their count (the paginator)
+    page = Paginator(
+        Notification.objects.current().filter(recipient_id=member_id).order_by("-created_at", "-pk"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "reviews/inbox.html", {"page": page, "kinds": dict(Kind.choices)})
+
+
+def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open one notification: it is marked read and the reader goes to the page it is about."""
+    item = get_object_or_404(Notification.objects.current().filter(recipient_id=_member_id(request)), pk=pk)
+    if item.read_at is None:
+        Notification.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
+    safe = url_has_allowed_host_and_scheme(item.link, allowed_hosts=None)
+    return redirect(item.link if item.link and safe else "reviews:inbox")
+
+
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    count = (
+        Notification.objects.unread().filter(recipient_id=_member_id(request)).update(read_at=timezone.now())
+    )
+    messages.success(request, _("%(count)d reminder(s) marked as read.") % {"count": count})
+    return redirect("reviews:inbox")
+
+
+# --- The staff page: every email, its state, its content as sent
+
+
+def _sees_reminders(request: HttpRequest) -> None:
+    """Office staff and committee leaders see the emails (leaders those to their committees' members)."""
+    if not access.for_user(request.user).is_leader:
+        raise Http404
+
+
+def _may_send(request: HttpRequest) -> None:
+    if not access.for_user(request.user).is_staff:
+        raise PermissionDenied(_("Only office staff may send reminders by hand."))
+
+
+class DigestFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", "—"), *Kind.choices])
+    period = forms.RegexField(
+        label=gettext_lazy("Period"),
+        required=False,
+        regex=r"^\d{4}-(0[1-9]|1[0-2]|W\d{2})$",
+        error_messages={"invalid": gettext_lazy("Write a month as 2026-11 or a week as 2026-W47.")},
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"), required=False, choices=[("", "—"), *Digest.Status.choices]
+    )
+
+
+def reminders_index(request: HttpRequest) -> HttpResponse:
+    _sees_reminders(request)
+    form = DigestFilterForm(request.GET or None)
+    digests = Digest.objects.visible_to(request.user)
+    if form.is_valid():
+        digests = digests.filter(**{k: v for k, v in form.cleaned_data.items() if v})
+    # queries: counts by status, the page of emails with their recipients, their count (the paginator)
+    counts = dict(digests.order_by().values_list("status").annotate(n=Count("pk")))
+    page = Paginator(
+        digests.select_related("recipient").order_by("-created_at", "-pk").defer("body_text", "body_html"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reviews/notifications.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": [(value, label, counts.get(value, 0)) for value, label in Digest.Status.choices],
+            "query": query.urlencode(),
+            "can_send": access.for_user(request.user).is_staff,
+        },
+    )
+
+
+def reminder(request: HttpRequest, pk: int) -> HttpResponse:
+    """One email as it was sent (or as it will be), with the items it carries."""
+    _sees_reminders(request)
+    digest = get_object_or_404(Digest.objects.visible_to(request.user).select_related("recipient"), pk=pk)
+    return render(
+        request,
+        "reviews/notifications_detail.html",
+        {
+            "digest": digest,
+            "items": list(digest.items.order_by("pk")),
+            "can_send": access.for_user(request.user).is_staff,
+        },
+    )
+
+
+def reminders_preview(request: HttpRequest) -> HttpResponse:
+    """The dry run: who would receive what today (or for a month), without writing anything."""
+    _sees_reminders(request)
+    text = request.GET.get("period", "")
+    period = reminders.parse_period(text) if text else None
+    if text and period is None:
+        messages.error(request, _("Write a month as 2026-11."))
+    digests = reminders.preview(period=period)
+    a = access.for_user(request.user)
+    if not a.is_staff:
+        digests = [d for d in digests if d.recipient.cell.committee_id in a.leader_committee_ids]
+    return render(
+        request,
+        "reviews/notifications_preview.html",
+        {"digests": digests, "period": period, "today": periods.today(), "kinds": dict(Kind.choices)},
+    )
+
+
+@require_POST
+def reminders_run(request: HttpRequest) -> HttpResponse:
+    _sees_reminders(request)
+    _may_send(request)
+    reminders.request_run()
+    messages.success(request, _("Reminders will be planned and sent in a moment."))
+    return redirect("reviews:reminders")
+
+
+@require_POST
+def reminder_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    _sees_reminders(request)
+    digest = get_object_or_404(Digest.objects.visible_to(request.user), pk=pk)
+    _may_send(request)
+    if digest.status != Digest.Status.FAILED:
+        messages.error(request, _("Only a failed email can be sent again."))
+        return redirect(digest)
+    reminders.retry(digest)
+    reminders.request_run()
+    messages.success(request, _("The email will be sent again in a moment."))
+    return redirect(digest)
