@@ -1,13 +1,57 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from reviews.models import Manifestation, RemediationUpdate, Review, ReviewRound, Rule, Shortcoming
+from reviews.models import (
+    Digest,
+    Manifestation,
+    Notification,
+    RemediationUpdate,
+    Review,
+    ReviewRound,
+    Rule,
+    Shortcoming,
+)
+from reviews.services import reminders
 
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
     list_display = ["key", "value", "updated_at"]
     search_fields = ["key", "note"]
+
+
+# --- Reminders (issue 5): the ledger, read-only but for sending a failed email again.
+
+
+class NotificationInline(admin.TabularInline):
+    model = Notification
+    fields = ["subject", "payload", "read_at", "withdrawn_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "kind", "period", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "kind", "period"]
+    search_fields = ["recipient__full_name", "to_address", "message_id"]
+    list_select_related = ["recipient"]
+    readonly_fields = [f.name for f in Digest._meta.fields]
+    inlines = [NotificationInline]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send the selected failed emails again")
+    def send_again(self, request, queryset):
+        for digest in queryset.filter(status=Digest.Status.FAILED):
+            reminders.retry(digest)
+        reminders.request_run()
 
 
 # --- Reviews, shortcomings and remediation (issue 4)
