@@ -14,6 +14,8 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     counted from `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so
     `seed_demo --scale` stays fast.
     """
+    from reviews.demo_meetings import build_meetings
     from reviews.demo_reviews import build_reviews
 
+    build_meetings(ward, rng=rng)
     build_reviews(ward, rng=rng)
