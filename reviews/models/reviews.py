@@ -185,6 +185,15 @@ class Review(models.Model):
         verbose_name=_("review round"),
     )
     cell = models.ForeignKey(Cell, models.PROTECT, related_name="reviews", verbose_name=_("cell"))
+    meeting = models.ForeignKey(
+        "reviews.Meeting",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        verbose_name=_("meeting"),
+        help_text=_("The cell meeting where the review was held, if any."),
+    )
     member = models.ForeignKey(
         Member,
         models.PROTECT,

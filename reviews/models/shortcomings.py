@@ -74,6 +74,14 @@ class Shortcoming(models.Model):
     review = models.ForeignKey(
         Review, models.PROTECT, null=True, blank=True, related_name="shortcomings", verbose_name=_("review")
     )
+    meeting = models.ForeignKey(
+        "reviews.Meeting",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shortcomings",
+        verbose_name=_("meeting"),
+    )
     cell = models.ForeignKey(Cell, models.PROTECT, related_name="shortcomings", verbose_name=_("cell"))
     subject_member = models.ForeignKey(
         Member,
