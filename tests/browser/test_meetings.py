@@ -1,0 +1,127 @@
+"""A cell secretary records this month's meeting on a phone, from login to the DOCX, in few actions.
+
+Every click and every field entry the secretary makes is counted; the ceiling is what a secretary at the
+meeting would accept (fewer steps than writing the minutes book by hand).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import docx
+import pytest
+from django.utils import translation
+from playwright.sync_api import Locator, Page, expect
+
+from reviews.models import Meeting, MeetingTask
+from tests.factories import PASSWORD, make_meeting
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+# Login 3, reach the cell's meetings 2, start 2, two absences with a reason 3, end time, resolution, a task
+# of three fields, finalise, download: 17. A secretary would accept up to 20.
+ACTION_CEILING = 20
+
+
+def vi(text: str) -> str:
+    with translation.override("vi"):
+        return translation.gettext(text)
+
+
+@dataclass
+class Secretary:
+    """Counts what the user does: each click and each field entry is one action."""
+
+    page: Page
+    actions: int = 0
+
+    def tap(self, locator: Locator) -> None:
+        locator.click()
+        self.actions += 1
+
+    def type(self, locator: Locator, text: str) -> None:
+        locator.fill(text)
+        self.actions += 1
+
+    def pick(self, locator: Locator, label: str) -> None:
+        locator.select_option(label=label)
+        self.actions += 1
+
+
+def test_secretary_records_this_months_meeting_on_a_phone_and_downloads_the_docx(
+    page: Page, live_server, secretary, ward
+):
+    chinh, du = ward.members01[0], ward.members01[1]
+    user = Secretary(page)
+    page.goto(f"{live_server.url}/")
+    user.type(page.locator("input[name=username]"), "chibo01")
+    user.type(page.locator("input[name=password]"), PASSWORD)
+    user.tap(page.get_by_role("button", name=vi("Log in")))
+
+    user.tap(page.locator(".navbar-toggler"))
+    user.tap(page.get_by_role("link", name=vi("Meetings")))
+    expect(page).to_have_url(f"{live_server.url}/meetings/cell/{ward.cell01.pk}/")
+    user.tap(page.get_by_role("link", name=vi("Start this month's meeting")))
+    user.tap(page.get_by_role("button", name=vi("Start the meeting")))
+    expect(page).to_have_url(re.compile(r"/meetings/\d+/edit/$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+
+    totals = page.get_by_test_id("totals")
+    expect(totals.locator('[data-total="present"]')).to_have_text("3")  # exempt Lê Văn Miễn not counted
+    user.tap(page.get_by_test_id(f"member-{chinh.pk}").get_by_text(vi("Excused"), exact=True))
+    user.type(page.get_by_test_id(f"member-{chinh.pk}").get_by_placeholder(vi("Reason for the absence")), "Ốm")
+    user.tap(page.get_by_test_id(f"member-{du.pk}").get_by_text(vi("Unexcused"), exact=True))
+    expect(totals.locator('[data-total="present"]')).to_have_text("1")  # updated as they tap
+    expect(totals.locator('[data-total="percent"]')).to_have_text("33%")
+
+    user.type(page.locator("input[name=ended_at]"), "10:00")
+    user.type(page.locator("textarea[name=resolution]"), "Hoàn thành thu đảng phí trước ngày 25.")
+    task = page.get_by_test_id("task-0")
+    user.type(task.locator("input[name=task_text_0]"), "Thu đảng phí quý IV")
+    user.pick(task.locator("select[name=task_assignee_0]"), du.full_name)
+    user.type(task.locator("input[name=task_due_0]"), f"{ward.cell01.meetings.get().date.year + 1}-01-15")
+    user.tap(page.get_by_role("button", name=vi("Save and finalise")))
+
+    meeting = Meeting.objects.get()
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.pk}/")
+    expect(page.get_by_test_id("announcement")).to_contain_text("Nguyễn Văn Chính (Ốm)")
+    with page.expect_download() as download:
+        user.tap(page.get_by_test_id("docx"))
+    document = docx.Document(download.value.path())
+
+    meeting.refresh_from_db()
+    assert meeting.status == "finalised"
+    assert (meeting.expected_count, meeting.present_count, meeting.excused_count, meeting.unexcused_count) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert MeetingTask.objects.get().assignee == du
+    table_text = " ".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "Nguyễn Văn Chính" in table_text and "Ốm" in table_text
+    print(f"\nsecretary actions from login to DOCX: {user.actions}")
+    assert user.actions <= ACTION_CEILING
+
+
+def test_another_cells_secretary_cannot_open_any_of_the_meeting(page: Page, live_server, other_secretary, ward):
+    meeting = make_meeting(ward.cell01)
+    page.goto(f"{live_server.url}/")
+    page.locator("input[name=username]").fill("chibo02")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=vi("Log in")).click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    for path in [
+        f"/meetings/{meeting.pk}/",
+        f"/meetings/{meeting.pk}/edit/",
+        f"/meetings/{meeting.pk}/reopen/",
+        f"/meetings/{meeting.pk}/assess/",
+        f"/meetings/cell/{ward.cell01.pk}/",
+        f"/meetings/cell/{ward.cell01.pk}/new/",
+    ]:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 404, path
+        expect(page.get_by_text("Chi bộ Tổ dân phố 1")).to_have_count(0)
+    response = page.request.get(f"{live_server.url}/meetings/{meeting.pk}/minutes.docx")
+    assert response.status == 404
