@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from reviews.models import (
     Digest,
     Manifestation,
+    Meeting,
     Notification,
     RemediationUpdate,
     Review,
@@ -123,4 +124,24 @@ class ShortcomingAdmin(admin.ModelAdmin):
     inlines = [RemediationUpdateInline]
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Meetings (issue 3): read in the admin; written only through the pages, which keep counts in step.
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["cell", "kind", "month", "date", "status", "present_count", "expected_count", "version"]
+    list_filter = ["kind", "status", "cell__committee"]
+    search_fields = ["cell__name", "topic", "resolution"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
