@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -108,3 +109,12 @@ def test_settings_refuse_a_database_that_is_not_postgresql(url):
 
     assert result.returncode != 0
     assert "PostgreSQL only" in result.stderr
+
+
+def test_the_readme_explains_every_environment_variable_that_settings_read():
+    source = (BASE_DIR / "phuthang" / "settings.py").read_text()
+    read = set(re.findall(r"""\benv(?:_bool)?\(\s*["']([A-Z][A-Z0-9_]*)["']""", source))
+    readme = (BASE_DIR / "README.md").read_text()
+
+    assert read >= {"SECRET_KEY", "DEBUG", "DATABASE_URL"}  # the pattern still finds them
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
