@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from cells.models import Cell, Member
 from phuthang import access, periods
-from reviews.services import minutes_docx as docx
 from reviews.forms.meetings import AssessmentForm, MeetingSheetForm, ReopenForm, StartMeetingForm
 from reviews.models import Attendance, Meeting
 from reviews.permissions import meetings as permissions
 from reviews.services import meetings as services
+from reviews.services import minutes_docx as docx
 
 
 def _visible_cells(request: HttpRequest) -> Any:
@@ -80,10 +80,7 @@ def _default_details(cell: Cell, month: dt.date, secretary_id: int | None) -> di
     """Sensible first values: today if the month is this one, else the usual day; last meeting's place."""
     today = periods.today()
     last = Meeting.objects.filter(cell=cell).order_by("-date").first()
-    if periods.month_start(today) == month:
-        date = today
-    else:
-        date = month.replace(day=cell.meeting_day or 1)
+    date = today if periods.month_start(today) == month else month.replace(day=cell.meeting_day or 1)
     return {
         "month_text": f"{month:%Y-%m}",
         "kind": Meeting.Kind.REGULAR,

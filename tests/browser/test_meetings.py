@@ -70,7 +70,9 @@ def test_secretary_records_this_months_meeting_on_a_phone_and_downloads_the_docx
     totals = page.get_by_test_id("totals")
     expect(totals.locator('[data-total="present"]')).to_have_text("3")  # exempt Lê Văn Miễn not counted
     user.tap(page.get_by_test_id(f"member-{chinh.pk}").get_by_text(vi("Excused"), exact=True))
-    user.type(page.get_by_test_id(f"member-{chinh.pk}").get_by_placeholder(vi("Reason for the absence")), "Ốm")
+    user.type(
+        page.get_by_test_id(f"member-{chinh.pk}").get_by_placeholder(vi("Reason for the absence")), "Ốm"
+    )
     user.tap(page.get_by_test_id(f"member-{du.pk}").get_by_text(vi("Unexcused"), exact=True))
     expect(totals.locator('[data-total="present"]')).to_have_text("1")  # updated as they tap
     expect(totals.locator('[data-total="percent"]')).to_have_text("33%")
@@ -92,7 +94,12 @@ def test_secretary_records_this_months_meeting_on_a_phone_and_downloads_the_docx
 
     meeting.refresh_from_db()
     assert meeting.status == "finalised"
-    assert (meeting.expected_count, meeting.present_count, meeting.excused_count, meeting.unexcused_count) == (
+    assert (
+        meeting.expected_count,
+        meeting.present_count,
+        meeting.excused_count,
+        meeting.unexcused_count,
+    ) == (
         3,
         1,
         1,
@@ -105,7 +112,9 @@ def test_secretary_records_this_months_meeting_on_a_phone_and_downloads_the_docx
     assert user.actions <= ACTION_CEILING
 
 
-def test_another_cells_secretary_cannot_open_any_of_the_meeting(page: Page, live_server, other_secretary, ward):
+def test_another_cells_secretary_cannot_open_any_of_the_meeting(
+    page: Page, live_server, other_secretary, ward
+):
     meeting = make_meeting(ward.cell01)
     page.goto(f"{live_server.url}/")
     page.locator("input[name=username]").fill("chibo02")

@@ -147,7 +147,7 @@ BAD_SHEETS = [
     (
         "reason missing on an excused absence",
         lambda w: {f"att_{w.members01[0].pk}": "excused"},
-        f"reason_MEMBER",
+        "reason_MEMBER",
     ),
     ("votes larger than those present", lambda w: {"votes_for": "3", "votes_against": "1"}, "votes_for"),
     (
@@ -156,7 +156,7 @@ BAD_SHEETS = [
         "task_due_0",
     ),
     ("a tampered chair id", lambda w: {"chair": str(w.members02[0].pk)}, "chair"),
-    ("a tampered attendance status", lambda w: {f"att_{w.members01[0].pk}": "asleep"}, f"att_MEMBER"),
+    ("a tampered attendance status", lambda w: {f"att_{w.members01[0].pk}": "asleep"}, "att_MEMBER"),
 ]
 
 
