@@ -16,7 +16,11 @@ STAMP := $(VENV)/.installed
 
 # Processes that run beside the web server during `make run`, each ending in " &" (the Celery worker and
 # beat belong here). They are stopped when the web server stops.
-RUN_BACKGROUND :=
+# The reminders: one Celery worker with beat embedded (-B; django-celery-beat's database scheduler) on the
+# filesystem broker of settings (no CELERY_BROKER_URL), emails printed to its log, .data/celery.log.
+RUN_BACKGROUND := mkdir -p .data/broker/queue .data/broker/processed; \
+	DEBUG=1 EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
+	$(VENV)/bin/celery -A phuthang worker -B --concurrency 1 --loglevel INFO --logfile .data/celery.log &
 
 .PHONY: run test lint install database constraints
 
