@@ -168,6 +168,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A request that enqueues never waits on a missing broker: one try, then the caller logs and moves on.
 CELERY_TASK_PUBLISH_RETRY = False
+# Integration tests give their workers a queue of their own on a shared Redis.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Reminders (reviews.services.reminders): how long a sender may hold a claimed email before another
 # takes it over, the first retry delay (doubling, at most 6 h) and the attempts before giving up.

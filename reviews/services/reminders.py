@@ -727,6 +727,7 @@ def _send_batch(batch: list[Digest], connection: Any, report: SendReport) -> boo
             _release(batch[index:])
             return True
         try:
+            connection.open()  # once per run: a no-op while the connection is open
             _message(digest, connection).send()
         except Exception as error:  # classified below: only named transient errors are retried
             temporary, message = classify(error)
