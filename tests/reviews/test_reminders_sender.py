@@ -65,7 +65,7 @@ def test_each_recipient_gets_one_email_listing_all_their_cells(planned):
     assert report.sent == 2
     by_recipient = {m.to[0]: m for m in mail.outbox}
     email = by_recipient[phu.email]
-    assert "12/2026" in email.subject and "2" in email.subject
+    assert email.subject == "Nhắc phụ trách chi bộ tháng 12/2026: 2 chi bộ"  # in Vietnamese
     assert "Chi bộ Tổ dân phố 1" in email.body and "Chi bộ Trường Tiểu học" in email.body
     assert "https://phuthang.example.vn/cells/" in email.body
     html, mimetype = email.alternatives[0]

@@ -14,6 +14,12 @@ from reviews.services import reminders
 from tests.factories import make_assignment, make_member, make_notification
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The pages in English, the source language, so the assertions read plainly."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def item(secretary):
     return make_notification(secretary.member)
