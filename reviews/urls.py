@@ -1,9 +1,9 @@
-from django.urls import path  # noqa: F401 - each feature adds its patterns below
+from django.urls import path
 
 from reviews.views import meetings
+from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
 from reviews.views import shortcomings as shortcoming_views
-from reviews.views import reminders as reminder_views
 
 app_name = "reviews"
 urlpatterns = [
