@@ -14,6 +14,7 @@ import shutil
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from cells.models import Cell, Committee, Member, Role
 from phuthang import periods
@@ -23,6 +24,19 @@ from tests.factories import make_assignment, make_cell, make_committee, make_mem
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("PHUTHANG_CHROMIUM", "/usr/bin/chromium")  # Debian's; never `playwright install`
+
+
+def vi(text: str, **values: object) -> str:
+    """What a Vietnamese user reads for an English source string, formatted as the code does.
+
+    `vi("Decision saved.")`, or `vi("Due %(day)s.", day="30/06/2026")` for `_("Due %(day)s.") % {...}`.
+    Values are formatted under Vietnamese too, so a lazy label (a status, an action) reads as shown.
+    Plain text: wrap it in `django.utils.html.escape` to look for it in a page. Until a string is
+    translated, gettext returns the English source, so the comparison holds either way.
+    """
+    with translation.override("vi"):
+        message = translation.gettext(text)
+        return message % values if values else message
 
 
 @dataclasses.dataclass

@@ -9,19 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from phuthang import periods
 from reviews.models import Shortcoming
+from tests.conftest import vi
 from tests.factories import PASSWORD, make_review, make_shortcoming
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def vi(text: str) -> str:
-    with translation.override("vi"):
-        return translation.gettext(text)
 
 
 def log_in(page: Page, username: str) -> None:

@@ -9,9 +9,11 @@ import io
 
 import docx
 import pytest
+from django.utils.html import escape
 
 from cells.models import Role
 from reviews.models import Attendance, Meeting, MeetingTask
+from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
 
 pytestmark = pytest.mark.django_db
@@ -74,23 +76,33 @@ def test_secretary_starts_this_months_meeting_with_everyone_expected_present(cli
 
 
 @pytest.mark.parametrize(
-    ("changes", "field", "message"),
+    ("changes", "field", "message", "values"),
     [
-        ({"ended_at": "07:00"}, "ended_at", "The meeting must end after it starts."),
-        ({"date": "2026-01-15", "month_text": "2026-02"}, "date", "The date must fall within the meeting"),
-        ({"kind": "thematic", "topic": ""}, "topic", "A thematic meeting needs its topic."),
-        ({"chair": "999999"}, "chair", ""),  # Django's own message
-        ({"month_text": "tháng sau"}, "month_text", "Choose a month"),
+        ({"ended_at": "07:00"}, "ended_at", "The meeting must end after it starts.", {}),
+        (
+            {"date": "2026-01-15", "month_text": "2026-02"},
+            "date",
+            "The date must fall within the meeting's month (%(month)s).",
+            {"month": "02/2026"},
+        ),
+        ({"kind": "thematic", "topic": ""}, "topic", "A thematic meeting needs its topic.", {}),
+        (
+            {"chair": "999999"},
+            "chair",
+            "Select a valid choice. That choice is not one of the available choices.",  # Django's own
+            {},
+        ),
+        ({"month_text": "tháng sau"}, "month_text", "Choose a month, for example 11/2026.", {}),
     ],
 )
 def test_starting_with_bad_input_shows_the_problem_on_the_field_and_saves_nothing(
-    client, ward, secretary, changes, field, message
+    client, ward, secretary, changes, field, message, values
 ):
     client.force_login(secretary)
     data = {"month_text": "2026-01", "kind": "regular", "date": "2026-01-15", "started_at": "08:00"}
     response = client.post(f"/meetings/cell/{ward.cell01.pk}/new/", {**data, **changes})
     assert response.status_code == 200
-    assert message in " ".join(str(e) for e in response.context["form"].errors[field])
+    assert vi(message, **values) in [str(e) for e in response.context["form"].errors[field]]
     assert not Meeting.objects.exists()
 
 
@@ -106,7 +118,9 @@ def test_a_second_regular_meeting_for_a_month_is_refused_on_the_kind(client, war
         },
     )
     assert response.status_code == 200
-    assert "already has a regular meeting" in str(response.context["form"].errors["kind"])
+    assert response.context["form"].errors["kind"] == [
+        vi("This cell already has a regular meeting for %(month)s.", month=f"{meeting.month:%m/%Y}")
+    ]
     assert Meeting.objects.count() == 1
 
 
@@ -188,7 +202,12 @@ def test_tampered_member_or_task_ids_are_refused_and_nothing_is_saved(
     client.force_login(secretary)
     response = client.post(edit_url(meeting), sheet(meeting, resolution="Không được lưu", **tampered(ward)))
     assert response.status_code == 200
-    assert "not an expected member of this cell" in str(response.context["form"].non_field_errors())
+    assert response.context["form"].non_field_errors() == [
+        vi(
+            "The form named someone who is not an expected member of this cell, or a task "
+            "that is not open. Reload the page and try again."
+        )
+    ]
     meeting.refresh_from_db()
     assert (
         meeting.version == 1 and not Attendance.objects.filter(meeting=meeting, status="unexcused").exists()
@@ -204,7 +223,15 @@ def test_the_later_of_two_saves_is_refused_and_shows_the_others_work(client, war
     response = client.post(edit_url(meeting), {**stale, "resolution": "Bản của bí thư"})
     page = response.content.decode()
     assert response.status_code == 200
-    assert "someone else saved these minutes" in page
+    assert (
+        escape(
+            vi(
+                "Not saved: someone else saved these minutes while you were editing. Their version is "
+                "shown below; your own text is kept under “Your unsaved text” to copy back."
+            )
+        )
+        in page
+    )
     assert "Bản của phó bí thư" in page  # the other's work, in the form
     assert "Bản của bí thư" in page  # one's own text, kept to copy back
     meeting.refresh_from_db()
@@ -214,7 +241,11 @@ def test_the_later_of_two_saves_is_refused_and_shows_the_others_work(client, war
 def test_finalising_an_incomplete_draft_saves_it_and_says_what_is_missing(client, secretary, meeting):
     client.force_login(secretary)
     response = client.post(edit_url(meeting), sheet(meeting, finalise="1"), follow=True)
-    assert "cannot be finalised yet" in response.content.decode()
+    missing = vi(
+        "The draft is saved but cannot be finalised yet: %(problems)s",
+        problems=vi("Write the resolution or conclusion."),
+    )
+    assert escape(missing) in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.is_draft and meeting.version == 2 and meeting.situation
 

@@ -8,7 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from reviews.models import Manifestation, Review, Rule, Shortcoming
+from reviews.models.reviews import RatingLevels
 from reviews.services import reviews as services
+from tests.conftest import vi
 from tests.factories import make_review, make_shortcoming
 
 
@@ -41,10 +43,11 @@ def test_starting_a_round_creates_one_review_per_non_exempt_member_and_one_per_c
 
 def test_starting_the_same_period_twice_is_refused(ward, leader):
     services.start_round(ward.committee, title="2026", period_kind="year", year=2026, quarter=None, by=leader)
-    with pytest.raises(ValidationError, match="already exists"):
+    with pytest.raises(ValidationError) as error:
         services.start_round(
             ward.committee, title="2026", period_kind="year", year=2026, quarter=None, by=leader
         )
+    assert error.value.messages == [vi("A review round for this period already exists in this committee.")]
 
 
 def test_a_review_moves_through_its_steps_recording_who(ward, secretary, leader):
@@ -63,16 +66,27 @@ def test_a_review_moves_through_its_steps_recording_who(ward, secretary, leader)
 def test_a_step_posted_twice_gets_a_message_not_an_overwrite(ward, secretary, leader):
     review = make_review(member=ward.members01[0], status="proposed")
     services.decide(review, by=leader, rating="good", version=1)
-    with pytest.raises(services.TransitionError, match="not possible"):
+    with pytest.raises(services.TransitionError) as error:
         services.decide(review, by=leader, rating="done", version=1)
+    assert error.value.messages == [
+        vi(
+            "This review is now “%(status)s”, so “%(action)s” is not possible. "
+            "It may have been done already, or your page was out of date.",
+            status=Review.Status.DECIDED.label,
+            action=vi("decision"),
+        )
+    ]
     review.refresh_from_db()
     assert review.decided_rating == "good"
 
 
 def test_a_stale_page_is_refused(ward, secretary):
     review = make_review(member=ward.members01[0], status="self_assessed", version=3)
-    with pytest.raises(services.TransitionError, match="after you opened"):
+    with pytest.raises(services.TransitionError) as error:
         services.propose(review, by=secretary, criticism="", findings={}, rating="good", version=2)
+    assert error.value.messages == [
+        vi("Someone changed this review after you opened the page. Check the changes and try again.")
+    ]
 
 
 def test_a_present_manifestation_allows_only_the_lowest_rating(ward, secretary):
@@ -81,7 +95,13 @@ def test_a_present_manifestation_allows_only_the_lowest_rating(ward, secretary):
         services.propose(
             review, by=secretary, criticism="", findings=_findings("2.5"), rating="good", version=1
         )
-    assert "only allowed rating" in str(error.value)
+    levels = RatingLevels.load()
+    assert error.value.message_dict["rating"] == [
+        vi(
+            "A manifestation of degradation was concluded as present, so the only allowed rating is “%(name)s”.",
+            name=levels.name(levels.lowest),
+        )
+    ]
     assert not review.findings.exists()
     services.propose(
         review, by=secretary, criticism="", findings=_findings("2.5"), rating="not_done", version=1
@@ -109,8 +129,18 @@ def test_the_top_rating_needs_every_earlier_shortcoming_verified(ward, secretary
     )
     review = make_review(member=person, status="self_assessed", year=2025)
     assert services.earlier_shortcomings(review) == services.EarlierShortcomings(verified=1, total=2)
-    with pytest.raises(ValidationError, match="1 of 2"):
+    levels = RatingLevels.load()
+    with pytest.raises(ValidationError) as error:
         services.propose(review, by=secretary, criticism="", findings={}, rating="excellent", version=1)
+    assert error.value.message_dict["rating"] == [
+        vi(
+            "“%(name)s” needs every shortcoming from earlier periods fixed and verified; "
+            "%(verified)d of %(total)d are.",
+            name=levels.name(levels.top),
+            verified=1,
+            total=2,
+        )
+    ]
     Shortcoming.objects.filter(subject_member=person).update(status="verified")
     services.propose(review, by=secretary, criticism="", findings={}, rating="excellent", version=1)
 
@@ -126,16 +156,18 @@ def test_rating_levels_come_from_the_editable_rules(ward, secretary):
 
 def test_members_exempt_from_meetings_are_not_rated(ward, leader):
     review = make_review(member=ward.members01[2], status="proposed")
-    with pytest.raises(ValidationError, match="not rated"):
+    with pytest.raises(ValidationError) as error:
         services.decide(review, by=leader, rating="good", version=1)
+    assert error.value.message_dict["rating"] == [vi("Members exempt from meetings are not rated.")]
     services.decide(review, by=leader, rating="", version=1)
 
 
 def test_reopening_a_decided_review_needs_a_reason_and_keeps_history(ward, leader):
     review = make_review(member=ward.members01[0], status="proposed")
     services.decide(review, by=leader, rating="good", version=1)
-    with pytest.raises(ValidationError, match="reason"):
+    with pytest.raises(ValidationError) as error:
         services.reopen_review(review, by=leader, reason=" ", version=2)
+    assert error.value.message_dict == {"reason": [vi("Give the reason for re-opening the review.")]}
     services.reopen_review(review, by=leader, reason="Có thông tin mới", version=2)
     review.refresh_from_db()
     assert review.status == "proposed" and review.decided_rating == ""

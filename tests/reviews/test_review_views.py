@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 
 from reviews.models import Manifestation, Review, ReviewRound
+from reviews.models.reviews import RatingLevels
 from reviews.services import reviews as services
+from tests.conftest import vi
 from tests.factories import make_review
 
 
@@ -38,7 +41,8 @@ def test_a_quarter_round_without_its_quarter_is_refused_and_nothing_saved(client
         "/review-rounds/new/",
         {"committee": ward.committee.pk, "title": "Q", "period_kind": "quarter", "year": 2026},
     )
-    assert response.status_code == 200 and "Choose the quarter" in response.content.decode()
+    assert response.status_code == 200
+    assert escape(vi("Choose the quarter.")) in response.content.decode()
     assert not ReviewRound.objects.exists()
 
 
@@ -50,7 +54,8 @@ def test_the_secretary_enters_a_paper_self_assessment_recorded_as_such(client, s
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.status == "self_assessed" and review.self_assessed_on_paper
-    assert "entered from paper" in client.get(f"/reviews/{review.pk}/").content.decode()
+    page = client.get(f"/reviews/{review.pk}/").content.decode()
+    assert escape(vi("entered from paper by the secretary")) in page
 
 
 def test_a_member_self_assesses_their_own_review(client, member):
@@ -76,7 +81,12 @@ def test_a_present_manifestation_with_a_better_rating_shows_why_and_saves_nothin
         {"version": 1, "criticism": "", f"present_{m.pk}": "on", "rating": "good"},
     )
     assert response.status_code == 200
-    assert "the only allowed rating" in response.content.decode()
+    levels = RatingLevels.load()
+    why = vi(
+        "A manifestation of degradation was concluded as present, so the only allowed rating is “%(name)s”.",
+        name=levels.name(levels.lowest),
+    )
+    assert escape(why) in response.content.decode()
     review.refresh_from_db()
     assert review.status == "self_assessed" and not review.findings.exists()
 
@@ -86,7 +96,8 @@ def test_deciding_from_a_stale_page_says_so(client, leader, review):
     review.save()
     client.force_login(leader)
     response = client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"}, follow=True)
-    assert "after you opened the page" in response.content.decode()
+    stale = vi("Someone changed this review after you opened the page. Check the changes and try again.")
+    assert escape(stale) in response.content.decode()
     review.refresh_from_db()
     assert review.status == "proposed"
 
@@ -97,7 +108,13 @@ def test_deciding_twice_gives_a_message_not_an_error(client, leader, review):
     client.force_login(leader)
     client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"})
     response = client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "good"}, follow=True)
-    assert response.status_code == 403 or "not possible" in response.content.decode()
+    already = vi(
+        "This review is now “%(status)s”, so “%(action)s” is not possible. "
+        "It may have been done already, or your page was out of date.",
+        status=Review.Status.DECIDED.label,
+        action=vi("decision"),
+    )
+    assert response.status_code == 403 or escape(already) in response.content.decode()
 
 
 def test_a_secretary_cannot_decide(client, secretary, review):

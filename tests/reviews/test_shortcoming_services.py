@@ -12,6 +12,7 @@ from pghistory.models import MiddlewareEvents
 from reviews.models import DueDateExtension, Manifestation, RemediationUpdate, Shortcoming
 from reviews.services import shortcomings as services
 from reviews.services.reviews import TransitionError
+from tests.conftest import vi
 from tests.factories import make_shortcoming
 
 
@@ -41,7 +42,9 @@ def test_recording_a_shortcoming_starts_its_timeline(ward, secretary):
 def test_a_due_date_before_the_day_raised_is_refused_and_nothing_saved(ward, secretary):
     with pytest.raises(ValidationError) as error:
         _record(ward.cell01, secretary, due_on=dt.date(2026, 2, 1))
-    assert "cannot be before" in str(error.value.message_dict["due_on"])
+    assert error.value.message_dict["due_on"] == [
+        vi("The due date cannot be before the day the shortcoming was raised (%(day)s).", day="01/03/2026")
+    ]
     assert not Shortcoming.objects.exists()
 
 
@@ -77,18 +80,30 @@ def test_the_whole_remediation_path_is_on_the_timeline(ward, secretary, inspecto
 def test_verifying_twice_or_from_a_stale_page_gives_a_message(ward, inspector):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     services.change_status(item, action="verify", by=inspector, note="", version=1)
-    with pytest.raises(TransitionError, match="not possible"):
+    with pytest.raises(TransitionError) as error:
         services.change_status(item, action="verify", by=inspector, note="", version=1)
+    assert error.value.messages == [
+        vi(
+            "This shortcoming is now “%(status)s”, so “%(action)s” is not possible. "
+            "It may have been done already, or your page was out of date.",
+            status=Shortcoming.Status.VERIFIED.label,
+            action=vi("Verify"),
+        )
+    ]
     other = make_shortcoming(ward.cell01, status="reported_fixed", version=4)
-    with pytest.raises(TransitionError, match="after you opened"):
+    with pytest.raises(TransitionError) as error:
         services.change_status(other, action="verify", by=inspector, note="", version=3)
+    assert error.value.messages == [
+        vi("Someone changed this shortcoming after you opened the page. Check the changes and try again.")
+    ]
     assert RemediationUpdate.objects.filter(shortcoming=other).count() == 0
 
 
 def test_reopening_needs_a_note(ward, inspector):
     item = make_shortcoming(ward.cell01, status="verified")
-    with pytest.raises(ValidationError, match="note"):
+    with pytest.raises(ValidationError) as error:
         services.change_status(item, action="reopen", by=inspector, note="", version=1)
+    assert error.value.message_dict == {"note": [vi("Write a note saying why.")]}
 
 
 def test_an_open_item_cannot_be_verified(ward, inspector):
@@ -101,16 +116,25 @@ def test_an_extension_keeps_the_original_date(ward, member, inspector):
     item = make_shortcoming(
         ward.cell01, subject_member=member.member, due_on=dt.date(2026, 6, 30), raised_on=dt.date(2026, 3, 1)
     )
-    with pytest.raises(ValidationError, match="after the current"):
+    with pytest.raises(ValidationError) as error:
         services.request_extension(item, by=member, new_due_on=dt.date(2026, 6, 1), reason="Ốm")
+    assert error.value.message_dict["new_due_on"] == [
+        vi("The new due date must be after the current one (%(day)s).", day="30/06/2026")
+    ]
     extension = services.request_extension(item, by=member, new_due_on=dt.date(2026, 9, 30), reason="Ốm")
-    with pytest.raises(ValidationError, match="already waiting"):
+    with pytest.raises(ValidationError) as error:
         services.request_extension(item, by=member, new_due_on=dt.date(2026, 10, 30), reason="Ốm")
+    assert error.value.messages == [
+        vi("A request for a new due date is already waiting for the inspection committee.")
+    ]
     services.decide_extension(extension, by=inspector, approve=True, note="")
     item.refresh_from_db()
     assert (item.original_due_on, item.due_on) == (dt.date(2026, 6, 30), dt.date(2026, 9, 30))
-    with pytest.raises(TransitionError, match="already answered"):
+    with pytest.raises(TransitionError) as error:
         services.decide_extension(extension, by=inspector, approve=False, note="")
+    assert error.value.messages == [
+        vi("This request was already answered (“%(status)s”).", status=DueDateExtension.Status.APPROVED.label)
+    ]
     assert DueDateExtension.objects.get().status == "approved"
 
 
@@ -122,7 +146,8 @@ def test_a_refused_extension_leaves_the_due_date(ward, member, inspector):
     services.decide_extension(extension, by=inspector, approve=False, note="Không đủ lý do")
     item.refresh_from_db()
     assert item.due_on == dt.date(2026, 6, 30)
-    assert "refused" in item.updates.last().text
+    refused = vi("New due date refused; the due date stays %(day)s.", day="30/06/2026")
+    assert item.updates.last().text == f"{refused} Không đủ lý do"
 
 
 @time_machine.travel(dt.datetime(2026, 7, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=7))), tick=False)

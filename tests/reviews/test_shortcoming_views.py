@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.html import escape
+
 from reviews.models import Shortcoming
+from tests.conftest import vi
 from tests.factories import make_shortcoming
 
 
@@ -36,7 +39,10 @@ def test_a_due_date_before_the_day_raised_shows_a_message_and_saves_nothing(clie
     client.force_login(secretary)
     response = client.post("/shortcomings/new/", _new(ward, due_on="2026-02-01"))
     assert response.status_code == 200
-    assert "cannot be before the day the shortcoming was raised" in response.content.decode()
+    refused = vi(
+        "The due date cannot be before the day the shortcoming was raised (%(day)s).", day="01/03/2026"
+    )
+    assert escape(refused) in response.content.decode()
     assert not Shortcoming.objects.exists()
 
 
@@ -94,7 +100,13 @@ def test_ubkt_verifies_and_a_second_post_gets_a_message(client, ward, inspector)
     response = client.post(
         f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"}, follow=True
     )
-    assert response.status_code == 200 and "not possible" in response.content.decode()
+    already = vi(
+        "This shortcoming is now “%(status)s”, so “%(action)s” is not possible. "
+        "It may have been done already, or your page was out of date.",
+        status=Shortcoming.Status.VERIFIED.label,
+        action=vi("Verify"),
+    )
+    assert response.status_code == 200 and escape(already) in response.content.decode()
     item.refresh_from_db()
     assert item.status == "verified" and item.updates.filter(to_status="verified").count() == 1
 
@@ -105,7 +117,7 @@ def test_reopen_without_a_note_is_refused(client, ward, inspector):
     response = client.post(
         f"/shortcomings/{item.pk}/status/", {"action": "reopen", "version": 1}, follow=True
     )
-    assert "Write a note" in response.content.decode()
+    assert escape(vi("Write a note saying why.")) in response.content.decode()
     item.refresh_from_db()
     assert item.status == "verified"
 
@@ -124,7 +136,8 @@ def test_extension_asked_by_the_owner_and_approved_by_ubkt(client, ward, member,
     client.post(f"/extensions/{extension.pk}/decide/", {"decision": "approve"})
     item.refresh_from_db()
     assert (item.original_due_on, item.due_on) == (dt.date(2026, 6, 30), dt.date(2026, 9, 30))
-    assert "originally 30/06/2026" in client.get(f"/shortcomings/{item.pk}/").content.decode()
+    page = client.get(f"/shortcomings/{item.pk}/").content.decode()
+    assert f"({escape(vi('originally'))} 30/06/2026)" in page
 
 
 def test_other_cells_secretary_sees_nothing_of_cell01(client, ward, other_secretary):
