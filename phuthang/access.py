@@ -24,6 +24,7 @@ _CACHE_ATTR = "_phuthang_access"
 @dataclass(frozen=True)
 class Access:
     member_id: int | None = None
+    member_name: str = ""
     member_cell_id: int | None = None
     is_staff: bool = False
     leader_committee_ids: frozenset[int] = frozenset()  # committees led, with all their descendants
@@ -102,6 +103,7 @@ def _compute(user: Any) -> Access:
         labels.append(_("Party member"))
     return Access(
         member_id=member.pk,
+        member_name=member.full_name,
         member_cell_id=member.cell_id,
         is_staff=user.is_staff,
         leader_committee_ids=tree.with_descendants(led),

@@ -1,9 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -16,7 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     """The menu shows only what the user may open."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": [], "nav_roles": ()}
+        return {"nav_items": [], "nav_roles": (), "nav_name": ""}
     a = access.for_user(user)
     items: list[tuple[str, str]] = []
     if a.sees_committee or a.is_overseer:
@@ -33,36 +29,17 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if a.member_id is not None or a.is_staff:
         items.append((_("Oversight"), reverse("cells:oversight")))
     if a.member_id is not None:
-        items.append((SimpleLazyObject(lambda: _inbox_label(user)), reverse("reviews:inbox")))
+        items.append((SimpleLazyObject(lambda: _inbox_label(a.member_id)), reverse("reviews:inbox")))
     if a.is_leader:
         items.append((_("Reminders"), reverse("reviews:reminders")))
     if a.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
-    return {"nav_items": items, "nav_roles": a.role_labels}
+    return {"nav_items": items, "nav_roles": a.role_labels, "nav_name": a.member_name}
 
 
-def _inbox_label(user: Any) -> str:
-    """'Inbox (3)', computed when the menu is drawn, at no extra query.
-
-    The menu also shows the user's name through ``user.member``; the member is loaded here, once, with the
-    unread count annotated, and put in that relation's cache, so the name costs nothing more.
-    """
-    from cells.models import Member
+def _inbox_label(member_id: int) -> str:
+    """'Inbox (3)': counted only when the menu is drawn."""
     from reviews.models import Notification
 
-    cache = user._state.fields_cache
-    if cache.get("member") is not None:  # already loaded by the view: count on its own
-        unread = Notification.objects.unread().filter(recipient=cache["member"]).count()
-    else:
-        count = (
-            Notification.objects.unread()
-            .filter(recipient=OuterRef("pk"))
-            .order_by()
-            .values("recipient")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        member = Member.objects.filter(user_id=user.pk).annotate(unread=Coalesce(Subquery(count), 0)).first()
-        cache["member"] = member
-        unread = member.unread if member is not None else 0
+    unread = Notification.objects.unread().filter(recipient_id=member_id).count()
     return _("Inbox (%(count)d)") % {"count": unread} if unread else _("Inbox")

@@ -20,6 +20,15 @@ from cells.models import Cell, Committee, Member, Role
 from phuthang import periods
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person, make_user
 
+
+@pytest.fixture(autouse=True)
+def _vietnamese_by_default():
+    """Each test starts in Vietnamese: a request made in English leaves its language on the thread."""
+    translation.activate("vi")
+    yield
+    translation.deactivate()
+
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -123,9 +123,8 @@ def test_the_staff_list_runs_a_fixed_number_of_queries(client, staff, ward, djan
         make_notification(make_member(ward.cell01))
     client.force_login(staff)
 
-    # session, user, access (member), counts by status, the page with recipients, its count, the menu's
-    # user.member (staff have none)
-    with django_assert_num_queries(7):
+    # session, user, access (member), counts by status, the page with recipients, its count
+    with django_assert_num_queries(6):
         response = client.get("/reminders/")
     assert response.content.decode().count('data-testid="digest"') == 25
 
