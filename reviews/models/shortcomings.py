@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 
 
 class ShortcomingQuerySet(models.QuerySet["Shortcoming"]):
+    def board_order(self) -> ShortcomingQuerySet:
+        """Items someone still has to act on first (earliest due first), closed ones after them."""
+        closed = models.Case(
+            models.When(status__in=["verified", "withdrawn"], then=models.Value(1)),
+            default=models.Value(0),
+        )
+        return self.alias(closed=closed).order_by("closed", "due_on", "pk")
+
     def visible_to(self, user: User) -> ShortcomingQuerySet:
         from phuthang import access
 

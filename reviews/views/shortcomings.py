@@ -65,7 +65,7 @@ def board(request: HttpRequest) -> HttpResponse:
         raise Http404
     form, shortcomings = _filtered(request)
     counts = services.status_counts(shortcomings)
-    page = Paginator(shortcomings.for_list().order_by("due_on", "pk"), PAGE_SIZE).get_page(
+    page = Paginator(shortcomings.for_list().board_order(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     today = periods.today()

@@ -143,3 +143,15 @@ def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 5001
+
+
+def test_the_board_lists_items_still_to_act_on_before_closed_ones(client, inspector, ward):
+    today = periods.today()
+    verified = make_shortcoming(ward.cell01, due_on=today - dt.timedelta(days=90))
+    Shortcoming.objects.filter(pk=verified.pk).update(status=Shortcoming.Status.VERIFIED)
+    open_item = make_shortcoming(ward.cell01, due_on=today + dt.timedelta(days=30))
+    client.force_login(inspector)
+
+    page = client.get("/shortcomings/").content.decode()
+
+    assert page.index(f"/shortcomings/{open_item.pk}/") < page.index(f"/shortcomings/{verified.pk}/")
