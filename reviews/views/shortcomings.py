@@ -65,9 +65,7 @@ def board(request: HttpRequest) -> HttpResponse:
         raise Http404
     form, shortcomings = _filtered(request)
     counts = services.status_counts(shortcomings)
-    page = Paginator(shortcomings.for_list().board_order(), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(shortcomings.for_list().board_order(), PAGE_SIZE).get_page(request.GET.get("page"))
     today = periods.today()
     for item in page:
         item.can_verify = permissions.is_inspector_of(request.user, item)
