@@ -10,12 +10,29 @@ from cells.demo import Ward
 def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     """Add the ward's meetings, reviews, shortcomings, pledges and reminders (DESIGN.md §9).
 
-    Nothing yet: each feature of `reviews` adds its demo rows here, drawing only from `rng` (and dates
-    counted from `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so
-    `seed_demo --scale` stays fast.
+    Each feature of `reviews` adds its demo rows here, drawing only from `rng` (and dates counted from
+    `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so `seed_demo --scale`
+    stays fast.
     """
     from reviews.demo_meetings import build_meetings
     from reviews.demo_reviews import build_reviews
 
     build_meetings(ward, rng=rng)
     build_reviews(ward, rng=rng)
+    build_reminders(ward)
+
+
+def build_reminders(ward: Ward) -> None:
+    """Plan this month's reminders, so the demo's inboxes are not empty on its first day.
+
+    A real deployment's reminder rules take effect on the day they are installed (a new rule never mails
+    the past); the demo's take effect at the start of this month, so its reminders are planned at once.
+    The worker of `make run` then sends them.
+    """
+    from reviews.models import Rule
+    from reviews.services import reminders
+
+    Rule.objects.filter(key__startswith="reminders.", key__endswith=".effective_from").update(
+        value=ward.month.isoformat()
+    )
+    reminders.plan_due(ward.today)
