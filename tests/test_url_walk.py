@@ -49,6 +49,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),
+    "set_language":        row(302,  302, 302, 302, 302, 302,  302, 302, 302),
     "cells:index":         row(302,  200, 200, 200, 200, 200,  404, 404, 200),
     "cells:detail":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
@@ -101,7 +102,7 @@ EXPECTED: dict[str, dict[str, int]] = {
 # fmt: on
 
 # Anonymous requests to these are not sent to the login page.
-PUBLIC = {"login", "healthz"}
+PUBLIC = {"login", "healthz", "set_language"}  # the language switch also serves the login page
 
 
 @dataclasses.dataclass
@@ -251,6 +252,7 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": ""},
     "reviews:extension_decide": lambda c: {"decision": "approve", "note": ""},
     "logout": lambda c: {},
+    "set_language": lambda c: {"language": "en", "next": "/"},
     "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
 }
 
@@ -331,6 +333,6 @@ def test_every_row_of_the_table_names_a_url_that_exists():
     assert not stale, f"tests/test_url_walk.py has rows for URLs that no longer exist: {stale}"
 
 
-def test_anonymous_visitors_reach_only_the_login_page_and_healthz():
+def test_anonymous_visitors_reach_only_the_login_page_healthz_and_the_language_switch():
     public = {name for name, row_ in EXPECTED.items() if row_["anonymous"] != 302}
-    assert public == PUBLIC
+    assert public == PUBLIC - {"set_language"}  # the switch answers 302 too, back to the page it served

@@ -7,6 +7,7 @@ import html
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from reviews.models import Digest, Notification, Rule
@@ -16,8 +17,8 @@ from tests.factories import make_assignment, make_member, make_notification
 
 @pytest.fixture(autouse=True)
 def english(client):
-    """The pages in English, the source language, so the assertions read plainly."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    """The pages in English (chosen with the language switch), so the assertions read plainly."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture
