@@ -4,21 +4,28 @@ from django.utils.translation import gettext_lazy as _
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
 
 
-class PositionInline(admin.TabularInline):
+class KeepRecords:
+    """Records are never deleted: a member leaves (left on), a cell closes (active), a position ends."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PositionInline(KeepRecords, admin.TabularInline):
     model = Position
     extra = 0
     autocomplete_fields = ["committee", "cell"]
 
 
 @admin.register(Committee)
-class CommitteeAdmin(admin.ModelAdmin):
+class CommitteeAdmin(KeepRecords, admin.ModelAdmin):
     list_display = ["name", "code", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Cell)
-class CellAdmin(admin.ModelAdmin):
+class CellAdmin(KeepRecords, admin.ModelAdmin):
     list_display = ["name", "code", "committee", "kind", "meeting_day", "active"]
     list_filter = ["kind", "active", "committee"]
     search_fields = ["name", "code"]
@@ -51,7 +58,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(KeepRecords, admin.ModelAdmin):
     list_display = [
         "full_name",
         "cell",
@@ -70,7 +77,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(KeepRecords, admin.ModelAdmin):
     list_display = ["member", "role", "committee", "cell", "started_on", "ended_on"]
     list_filter = ["role", "committee"]
     search_fields = ["member__full_name"]

@@ -1,10 +1,14 @@
-"""The organisation: committees, cells, members, positions and monthly oversight assignments."""
+"""The organisation: committees, cells, members, positions and monthly oversight assignments.
+
+Every change is kept by database triggers (django-pghistory), so bulk updates and raw SQL leave a trace too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import pghistory
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -22,6 +26,7 @@ if TYPE_CHECKING:
 CARD_NUMBER = RegexValidator(r"^\d{2}\.\d{6}$", _("A party card number looks like 12.345678."))
 
 
+@pghistory.track()
 class Committee(models.Model):
     class Kind(models.TextChoices):
         WARD = "ward", _("Ward Party organisation")
@@ -56,6 +61,7 @@ class CellQuerySet(models.QuerySet["Cell"]):
         return self.filter(access.cell_filter(user))
 
 
+@pghistory.track()
 class Cell(models.Model):
     class Kind(models.TextChoices):
         RESIDENTIAL = "residential", _("Residential group")
@@ -112,6 +118,7 @@ class MemberQuerySet(models.QuerySet["Member"]):
         return self.filter(access.member_filter(user))
 
 
+@pghistory.track()
 class Member(models.Model):
     class Gender(models.TextChoices):
         MALE = "male", _("Male")
@@ -231,6 +238,7 @@ class PositionQuerySet(models.QuerySet["Position"]):
         return self.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
 
 
+@pghistory.track()
 class Position(models.Model):
     member = models.ForeignKey(Member, models.PROTECT, related_name="positions", verbose_name=_("member"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
@@ -281,6 +289,8 @@ class OversightAssignmentQuerySet(models.QuerySet["OversightAssignment"]):
         return self.filter(month=periods.month_start(month))
 
 
+# Assignments are plans a leader may replace or clear; the delete event keeps what was planned.
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class OversightAssignment(models.Model):
     """A committee member (đảng ủy viên phụ trách) overseeing one cell for one month."""
 
