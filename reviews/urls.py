@@ -14,6 +14,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", meetings.detail, name="meeting"),
     path("meetings/<int:pk>/edit/", meetings.edit, name="meeting_edit"),
     path("meetings/<int:pk>/reopen/", meetings.reopen, name="meeting_reopen"),
+    path("meetings/<int:pk>/withdraw/", meetings.withdraw, name="meeting_withdraw"),
     path("meetings/<int:pk>/minutes.docx", meetings.minutes_docx, name="meeting_docx"),
     path("meetings/<int:pk>/assess/", meetings.assess, name="meeting_assess"),
     path("meetings/attendance/", meetings.my_attendance, name="my_attendance"),

@@ -64,7 +64,7 @@ class DetailsMixin:
         if data.get("kind") == Meeting.Kind.THEMATIC and not (data.get("topic") or "").strip():
             add_error("topic", _("A thematic meeting needs its topic."))
         if data.get("kind") == Meeting.Kind.REGULAR and month:
-            others = Meeting.objects.filter(cell=self.cell, month=month, kind=Meeting.Kind.REGULAR)
+            others = Meeting.objects.standing().filter(cell=self.cell, month=month, kind=Meeting.Kind.REGULAR)
             if self.meeting is not None:
                 others = others.exclude(pk=self.meeting.pk)
             if others.exists():
@@ -258,6 +258,17 @@ class ReopenForm(forms.Form):
         label=_("Why must the minutes be reopened?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         min_length=10,
+        max_length=1000,
+    )
+
+
+class WithdrawForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why is this draft withdrawn?"),
+        help_text=_("For example: started for the wrong month."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=5,
         max_length=1000,
     )
 

@@ -38,6 +38,10 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
     def in_year(self, year: int) -> MeetingQuerySet:
         return self.filter(month__year=year)
 
+    def standing(self) -> MeetingQuerySet:
+        """Not withdrawn: the meetings that count (a withdrawn draft is kept only as a record)."""
+        return self.exclude(status=Meeting.Status.WITHDRAWN)
+
 
 @pghistory.track()
 class Meeting(models.Model):
@@ -49,6 +53,7 @@ class Meeting(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         FINALISED = "finalised", _("Finalised")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     cell = models.ForeignKey("cells.Cell", models.PROTECT, related_name="meetings", verbose_name=_("cell"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.REGULAR)
@@ -91,6 +96,12 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+    # A draft started by mistake is withdrawn, never deleted: read-only, and its month free for a new one.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -107,7 +118,7 @@ class Meeting(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cell", "month"],
-                condition=Q(kind="regular"),
+                condition=Q(kind="regular") & ~Q(status="withdrawn"),
                 name="one_regular_meeting_per_cell_per_month",
                 violation_error_message=_("This cell already has a regular meeting for that month."),
             ),
@@ -144,6 +155,10 @@ class Meeting(models.Model):
                 & ~Q(resolution=""),
                 name="finalised_meeting_is_complete",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False) & ~Q(withdraw_reason=""),
+                name="withdrawn_meeting_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +174,15 @@ class Meeting(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
+
+    @property
+    def is_withdrawable(self) -> bool:
+        """A draft never finalised: minutes that once stood as the record are reopened, not withdrawn."""
+        return self.is_draft and self.first_finalised_at is None
 
     @property
     def attendance_share(self) -> float | None:

@@ -57,7 +57,16 @@ def can_edit(user: Any, meeting: Meeting) -> bool:
 
 
 def can_reopen(user: Any, meeting: Meeting) -> bool:
-    return not meeting.is_draft and meeting.cell_id in access.for_user(user).secretary_cell_ids
+    """Finalised minutes only: a withdrawn draft stays withdrawn, read-only."""
+    return (
+        meeting.status == meeting.Status.FINALISED
+        and meeting.cell_id in access.for_user(user).secretary_cell_ids
+    )
+
+
+def can_withdraw(user: Any, meeting: Meeting) -> bool:
+    """The cell's secretary, for a draft started by mistake (never one that was finalised once)."""
+    return meeting.is_withdrawable and meeting.cell_id in access.for_user(user).secretary_cell_ids
 
 
 def is_assigned_overseer(user: Any, meeting: Meeting) -> bool:

@@ -241,12 +241,32 @@ def finalise_meeting(meeting: Meeting, *, by: Any) -> Meeting:
 def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
     """Back to draft; the reason is stored on the row and in the history's context."""
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if locked.is_draft or locked.version != version:
+    if locked.status != Meeting.Status.FINALISED or locked.version != version:
         raise StaleMeeting(locked)
     with pghistory.context(reopen_reason=reason):
         locked.status, locked.reopen_reason = Meeting.Status.DRAFT, reason.strip()
         locked.version += 1
         locked.save(update_fields=["status", "reopen_reason", "version", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def withdraw_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
+    """Set aside a draft started by mistake: kept read-only with who, when and why; its month is free again.
+
+    Only a draft never finalised: minutes that once stood as the record are reopened, not withdrawn.
+    Tasks it marked done are open again, since the meeting did not take place.
+    """
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if not locked.is_withdrawable or locked.version != version:
+        raise StaleMeeting(locked)
+    locked.status = Meeting.Status.WITHDRAWN
+    locked.withdrawn_at, locked.withdrawn_by, locked.withdraw_reason = timezone.now(), by, reason.strip()
+    locked.version += 1
+    locked.save(
+        update_fields=["status", "withdrawn_at", "withdrawn_by", "withdraw_reason", "version", "updated_at"]
+    )
+    MeetingTask.objects.filter(done_at=locked).update(done_on=None, done_at=None)
     return locked
 
 
@@ -336,6 +356,7 @@ def excused_streaks(meeting: Meeting) -> dict[str, int]:
             meeting__cell_id=meeting.cell_id,
             meeting__kind=Meeting.Kind.REGULAR,
             meeting__month__year=meeting.month.year,
+            meeting__status__in=[Meeting.Status.DRAFT, Meeting.Status.FINALISED],
             meeting__date__lte=meeting.date,
             member__attendance__meeting=meeting,
             member__attendance__status=Attendance.Status.EXCUSED,
@@ -360,6 +381,7 @@ def carried_tasks(meeting: Meeting) -> list[MeetingTask]:
     return list(
         MeetingTask.objects.filter(meeting__cell_id=meeting.cell_id)
         .exclude(meeting=meeting)
+        .exclude(meeting__status=Meeting.Status.WITHDRAWN)
         .filter(meeting__date__lte=meeting.date)
         .filter(Q(done_on__isnull=True) | Q(done_at=meeting))
         .select_related("assignee", "meeting")
@@ -372,6 +394,7 @@ class MonthRow:
     month: dt.date
     meeting: Meeting | None
     others: list[Meeting]
+    withdrawn: list[Meeting]  # kept as a record, apart from the month's slot
     is_past: bool
 
 
@@ -385,12 +408,15 @@ class Year:
 
 def year_overview(cell: Cell, year: int, meetings: list[Meeting], *, today: dt.date) -> Year:
     """The year at a glance from the year's meetings (already fetched; no query here)."""
-    regular = {m.month: m for m in meetings if m.kind == Meeting.Kind.REGULAR}
+    withdrawn = [m for m in meetings if m.is_withdrawn]
+    standing = [m for m in meetings if not m.is_withdrawn]
+    regular = {m.month: m for m in standing if m.kind == Meeting.Kind.REGULAR}
     months = [
         MonthRow(
             month=(month := dt.date(year, n, 1)),
             meeting=regular.get(month),
-            others=[m for m in meetings if m.kind != Meeting.Kind.REGULAR and m.month == month],
+            others=[m for m in standing if m.kind != Meeting.Kind.REGULAR and m.month == month],
+            withdrawn=[m for m in withdrawn if m.month == month],
             is_past=periods.add_months(month, 1) <= today,
         )
         for n in range(1, 13)
@@ -425,48 +451,87 @@ class Version:
     at: dt.datetime
     by: str
     label: str
-    reason: str
-    changed: list[tuple[str, Any, Any]]
+    reason: str  # why it was reopened
+    withdrawn_because: str
+    changed: list[tuple[str, str | None, str | None]]  # (field label, before, after) in words
+
+
+# What the versions list compares, in the order a reader scans the minutes.
+VERSION_FIELDS = (
+    "status",
+    *EDITABLE_FIELDS,
+    "present_count",
+    "excused_count",
+    "unexcused_count",
+)
+MEMBER_FIELDS = ("chair", "recorder")
 
 
 def meeting_versions(meeting: Meeting) -> list[Version]:
-    """Every saved version of the meeting from the trigger-kept event table, newest first. Two queries."""
+    """Every saved version of the meeting from the trigger-kept event table, newest first, in words:
+    people by name and codes by their label. Three queries at most: the events, the users who saved them,
+    the members named chair or recorder (the last two only when there is someone to name).
+    """
     events = list(meeting.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
     user_ids = {
         e.pgh_context.metadata.get("user") for e in events if e.pgh_context and e.pgh_context.metadata
     }
-    names = dict(
-        get_user_model().objects.filter(pk__in=[u for u in user_ids if u]).values_list("pk", "username")
-    )
-    shown = ("status", *EDITABLE_FIELDS, "present_count", "excused_count", "unexcused_count")
-    labels = {f.name: str(f.verbose_name) for f in Meeting._meta.fields}
+    users = {
+        pk: full_name or username
+        for pk, username, full_name in get_user_model()
+        .objects.filter(pk__in=[u for u in user_ids if u])
+        .values_list("pk", "username", "member__full_name")
+    }
+    member_ids = {getattr(e, f"{name}_id") for e in events for name in MEMBER_FIELDS}
+    members = dict(Member.objects.filter(pk__in=[m for m in member_ids if m]).values_list("pk", "full_name"))
+    fields = {f.name: f for f in Meeting._meta.fields}
     versions, previous = [], None
     for event in events:
         context = (event.pgh_context.metadata if event.pgh_context else None) or {}
         changed = [
             (
-                labels[name],
-                getattr(previous, name + "_id", getattr(previous, name, None)),
-                getattr(event, name + "_id", getattr(event, name)),
+                str(fields[name].verbose_name),
+                _in_words(fields[name], _raw(previous, name), members),
+                _in_words(fields[name], _raw(event, name), members),
             )
-            for name in shown
-            if previous is not None
-            and getattr(previous, name + "_id", getattr(previous, name, None))
-            != getattr(event, name + "_id", getattr(event, name))
+            for name in VERSION_FIELDS
+            if previous is not None and _raw(previous, name) != _raw(event, name)
         ]
         versions.append(
             Version(
                 number=event.version,
                 status=event.get_status_display(),
                 at=event.pgh_created_at,
-                by=names.get(context.get("user"), "—"),
+                by=users.get(context.get("user"), "—"),
                 label=event.pgh_label,
                 reason=context.get("reopen_reason", "") or "",
+                withdrawn_because=event.withdraw_reason if event.status == Meeting.Status.WITHDRAWN else "",
                 changed=changed,
             )
         )
         previous = event
     return versions[::-1]
+
+
+def _raw(event: Any, name: str) -> Any:
+    return getattr(event, f"{name}_id") if name in MEMBER_FIELDS else getattr(event, name)
+
+
+def _in_words(field: Any, value: Any, members: dict[int, str]) -> str | None:
+    """A stored value as the minutes would write it; None for an empty one (shown as a dash)."""
+    if value is None or value == "":
+        return None
+    if field.name in MEMBER_FIELDS:
+        return members.get(value, "—")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}"
+    return str(value)
 
 
 def announcement(meeting: Meeting, absent: list[Attendance]) -> str:

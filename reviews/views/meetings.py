@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from cells.models import Cell, Member
 from phuthang import access, periods
-from reviews.forms.meetings import AssessmentForm, MeetingSheetForm, ReopenForm, StartMeetingForm
+from reviews.forms.meetings import (
+    AssessmentForm,
+    MeetingSheetForm,
+    ReopenForm,
+    StartMeetingForm,
+    WithdrawForm,
+)
 from reviews.models import Attendance, Meeting
 from reviews.permissions import meetings as permissions
 from reviews.services import meetings as services
@@ -44,9 +50,9 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect("reviews:meeting_year", cell_pk=cells[0].pk)
     this_month = {
         m.cell_id: m
-        for m in Meeting.objects.visible_to(request.user).filter(
-            cell__in=cells, month=month, kind=Meeting.Kind.REGULAR
-        )
+        for m in Meeting.objects.visible_to(request.user)
+        .standing()
+        .filter(cell__in=cells, month=month, kind=Meeting.Kind.REGULAR)
     }
     rows = [(cell, this_month.get(cell.pk)) for cell in cells]
     return render(request, "reviews/meeting_index.html", {"rows": rows, "month": month})
@@ -153,6 +159,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("These minutes are finalised and read-only. Reopen them to make a change.")
             )
             return redirect(meeting)
+        if meeting.is_withdrawn and permissions.can_start(request.user, meeting.cell):
+            messages.info(request, _("This draft was withdrawn and is read-only."))
+            return redirect(meeting)
         raise PermissionDenied
     sheet = _sheet_context(meeting)
     form = MeetingSheetForm(
@@ -231,6 +240,7 @@ def _render_sheet(
             "exempt": sheet["exempt"],
             "rejected": rejected or {},
             "tasks": list(meeting.tasks.select_related("assignee")),
+            "can_withdraw": permissions.can_withdraw(request.user, meeting),
         },
     )
 
@@ -277,7 +287,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "assessment": getattr(meeting, "assessment", None),
             "can_edit": permissions.can_edit(request.user, meeting),
             "can_reopen": permissions.can_reopen(request.user, meeting),
-            "can_assess": permissions.is_assigned_overseer(request.user, meeting),
+            "can_withdraw": permissions.can_withdraw(request.user, meeting),
+            "can_assess": not meeting.is_withdrawn
+            and permissions.is_assigned_overseer(request.user, meeting),
         },
     )
 
@@ -303,6 +315,28 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/meeting_reopen.html", {"meeting": meeting, "form": form})
 
 
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set aside a draft started by mistake; it stays readable, and its month can be started afresh."""
+    meeting = _meeting_or_404(request, pk)
+    if not permissions.can_withdraw(request.user, meeting):
+        raise PermissionDenied
+    form = WithdrawForm(request.POST or None, initial={"version": meeting.version})
+    if form.is_valid():
+        try:
+            services.withdraw_meeting(
+                meeting,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except services.StaleMeeting:
+            messages.error(request, _("Not withdrawn: the draft changed meanwhile. Please look again."))
+            return redirect(meeting)
+        messages.success(request, _("The draft is withdrawn. It is kept, read-only, with your reason."))
+        return redirect("reviews:meeting_year", cell_pk=meeting.cell_id)
+    return render(request, "reviews/meeting_withdraw.html", {"meeting": meeting, "form": form})
+
+
 def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_or_404(request, pk)
     rows = list(meeting.attendance.select_related("member").order_by("member__full_name"))
@@ -320,7 +354,7 @@ def minutes_docx(request: HttpRequest, pk: int) -> HttpResponse:
 def assess(request: HttpRequest, pk: int) -> HttpResponse:
     """The overseer's score, kept apart from the cell's own indicators."""
     meeting = _meeting_or_404(request, pk)
-    if not permissions.is_assigned_overseer(request.user, meeting):
+    if meeting.is_withdrawn or not permissions.is_assigned_overseer(request.user, meeting):
         raise PermissionDenied
     existing = getattr(meeting, "assessment", None)
     form = AssessmentForm(request.POST or None, instance=existing)
@@ -347,6 +381,7 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
         raise Http404
     rows = list(
         Attendance.objects.filter(member_id=member_id)
+        .exclude(meeting__status=Meeting.Status.WITHDRAWN)
         .select_related("meeting__cell")
         .order_by("-meeting__date", "-meeting__started_at")
     )

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from reviews.models import Attendance, Meeting, MeetingTask, Rule
 from reviews.services import meetings as services
+from tests.conftest import vi
 from tests.factories import make_cell, make_meeting, make_member
 
 pytestmark = pytest.mark.django_db
@@ -189,7 +190,7 @@ def test_every_version_is_kept_with_who_changed_it_and_the_reason_for_reopening(
         save(meeting, {}, resolution="Bản sửa")
     versions = services.meeting_versions(meeting)
     assert [v.number for v in versions] == [5, 4, 3, 2, 1]
-    assert versions[0].by == "chibo01"
+    assert versions[0].by == "Hoàng Văn Thư"  # the person's name, not the login
     assert versions[1].reason == "Bổ sung ý kiến thảo luận"
     assert any(old == "Bản đầu" and new == "Bản sửa" for _label, old, new in versions[0].changed)
     assert meeting.events.filter(resolution="Bản đầu").exists()
@@ -244,3 +245,129 @@ def test_a_member_excused_more_than_the_allowed_times_in_a_row_is_named(cell, pe
     streak = indicators[2]
     assert streak.ok is False and people[0].full_name in streak.detail
     assert services.excused_streaks(meetings[2]) == {people[0].full_name: 3}
+
+
+def test_versions_name_people_and_give_labels_instead_of_ids_and_codes(cell, people):
+    meeting = make_meeting(cell, month=MONTH)
+    save(
+        meeting,
+        {},
+        kind="thematic",
+        topic="Học tập nghị quyết",
+        ended_at=dt.time(10, 0),
+        chair=people[0],
+        recorder=people[1],
+        overseer_attended=True,
+        resolution="Nghị quyết",
+    )
+    services.finalise_meeting(meeting, by=None)
+    changed = {
+        label: (old, new)
+        for version in services.meeting_versions(meeting)
+        for label, old, new in version.changed
+    }
+    assert changed[vi("chair")] == (None, "Thành viên 00")
+    assert changed[vi("recorder")] == (None, "Thành viên 01")
+    assert changed[vi("status")] == (vi("Draft"), vi("Finalised"))
+    assert changed[vi("kind")] == (vi("Regular monthly meeting"), vi("Thematic meeting"))
+    assert changed[vi("end time")] == (None, "10:00")
+    assert changed[vi("the overseer attended")] == (vi("no"), vi("yes"))
+
+
+def test_versions_run_three_queries_however_many_versions_and_people(
+    cell, people, secretary, django_assert_num_queries
+):
+    few, many = make_meeting(cell, month=MONTH), make_meeting(cell, month=dt.date(2026, 4, 1))
+    with pghistory.context(user=secretary.pk):
+        save(few, {}, chair=people[0])
+        for n in range(8):
+            save(many, {}, chair=people[n % 5], recorder=people[(n + 1) % 5], resolution=f"Bản {n}")
+    for meeting in (few, many):
+        with django_assert_num_queries(3):  # the events with their context, the users, the members named
+            services.meeting_versions(meeting)
+
+
+# --- Withdrawing a draft started by mistake
+
+
+def withdraw(meeting: Meeting, by=None, reason: str = "Bắt đầu nhầm tháng") -> Meeting:
+    meeting.refresh_from_db()
+    return services.withdraw_meeting(meeting, by=by, reason=reason, version=meeting.version)
+
+
+def test_a_withdrawn_draft_is_kept_with_who_when_and_why_and_its_month_is_free_again(cell, people, secretary):
+    mistake = make_meeting(cell, month=MONTH)
+    withdrawn = withdraw(mistake, by=secretary, reason="  Bắt đầu nhầm tháng ")
+    assert withdrawn.is_withdrawn and withdrawn.withdrawn_by == secretary
+    assert withdrawn.withdraw_reason == "Bắt đầu nhầm tháng" and withdrawn.withdrawn_at is not None
+    assert Meeting.objects.filter(pk=mistake.pk).exists()  # never deleted
+    again = make_meeting(cell, month=MONTH)
+    assert list(Meeting.objects.standing().filter(cell=cell, month=MONTH)) == [again]
+    with pytest.raises(ValidationError):  # still one standing regular meeting a month
+        make_meeting(cell, month=MONTH)
+
+
+def test_only_a_draft_never_finalised_can_be_withdrawn_and_only_from_the_current_version(cell, people):
+    meeting = save(make_meeting(cell, month=MONTH), {}, ended_at=dt.time(10, 0), resolution="Nghị quyết")
+    meeting = save(meeting, {}, chair=people[0], recorder=people[0])
+    with pytest.raises(services.StaleMeeting):
+        services.withdraw_meeting(meeting, by=None, reason="Nhầm", version=meeting.version - 1)
+    services.finalise_meeting(meeting, by=None)
+    with pytest.raises(services.StaleMeeting):
+        withdraw(meeting)
+    meeting.refresh_from_db()
+    services.reopen_meeting(meeting, by=None, reason="Bổ sung ý kiến", version=meeting.version)
+    with pytest.raises(services.StaleMeeting):  # once the record, it is reopened and corrected instead
+        withdraw(meeting)
+    meeting.refresh_from_db()
+    assert meeting.is_draft
+
+
+def test_a_withdrawn_meeting_is_read_only(cell, people):
+    meeting = withdraw(make_meeting(cell, month=MONTH))
+    with pytest.raises(services.StaleMeeting):
+        services.save_meeting(meeting, version=meeting.version, by=None, fields={"resolution": "x"}, marks={})
+    with pytest.raises(services.StaleMeeting):
+        services.finalise_meeting(meeting, by=None)
+    with pytest.raises(services.StaleMeeting):
+        services.reopen_meeting(meeting, by=None, reason="Mở lại", version=meeting.version)
+    with pytest.raises(services.StaleMeeting):
+        withdraw(meeting)
+    meeting.refresh_from_db()
+    assert meeting.is_withdrawn and meeting.resolution == ""
+
+
+def test_the_database_refuses_a_withdrawn_meeting_without_a_reason(cell, people):
+    meeting = make_meeting(cell, month=MONTH)
+    with pytest.raises(IntegrityError, match="withdrawn_meeting_has_reason"), transaction.atomic():
+        Meeting.objects.filter(pk=meeting.pk).update(status="withdrawn")
+
+
+def test_a_withdrawn_meeting_counts_for_nothing_later_meetings_read(cell, people):
+    march = save(make_meeting(cell, month=MONTH), {people[0]: (E, "Ốm")})
+    march = services.save_meeting(
+        march,
+        version=march.version,
+        by=None,
+        fields={},
+        marks={},
+        new_tasks=[{"text": "Việc ghi nhầm", "assignee_id": None, "due_on": dt.date(2026, 3, 31)}],
+    )
+    february = make_meeting(cell, month=dt.date(2026, 2, 1))
+    february = services.save_meeting(
+        february,
+        version=february.version,
+        by=None,
+        fields={},
+        marks={},
+        new_tasks=[{"text": "Thu đảng phí", "assignee_id": None, "due_on": dt.date(2026, 2, 28)}],
+    )
+    fee = MeetingTask.objects.get(text="Thu đảng phí")
+    march.refresh_from_db()
+    services.save_meeting(march, version=march.version, by=None, fields={}, marks={}, done_task_ids={fee.pk})
+    withdraw(march)
+    april = save(make_meeting(cell, month=dt.date(2026, 4, 1)), {people[0]: (E, "Ốm")})
+    fee.refresh_from_db()
+    assert (fee.done_on, fee.done_at) == (None, None)  # marked done at a meeting that did not take place
+    assert [t.text for t in services.carried_tasks(april)] == ["Thu đảng phí"]  # not the withdrawn one's
+    assert services.excused_streaks(april) == {people[0].full_name: 1}  # March's absence does not count

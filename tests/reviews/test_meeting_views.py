@@ -268,7 +268,8 @@ def test_finalised_minutes_are_read_only_and_reopening_needs_a_reason_and_keeps_
     client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết đã sửa"))
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert "Ghi thiếu ý kiến" in page and "Nghị quyết tháng" in page and "Nghị quyết đã sửa" in page
-    assert page.count("chibo01") >= 4  # each version names who saved it
+    versions = page.split('data-testid="versions"')[1]
+    assert versions.count("Hoàng Văn Thư") >= 4  # each version names who saved it, by name
 
 
 # --- Who sees what
@@ -389,3 +390,85 @@ def test_saving_a_forty_member_sheet_runs_a_bounded_number_of_queries(
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.expected_count == 40 and meeting.excused_count == 10
+
+
+# --- Withdrawing a draft started by mistake
+
+
+def test_secretary_withdraws_a_mistaken_draft_with_a_reason_and_starts_the_month_afresh(
+    client, ward, secretary, meeting
+):
+    client.force_login(secretary)
+    assert f'href="/meetings/{meeting.pk}/withdraw/"' in client.get(edit_url(meeting)).content.decode()
+    response = client.post(
+        f"/meetings/{meeting.pk}/withdraw/",
+        {"version": meeting.version, "reason": "Tạo nhầm, họp chưa diễn ra"},
+    )
+    assert response["Location"] == f"/meetings/cell/{ward.cell01.pk}/"
+    meeting.refresh_from_db()
+    assert meeting.is_withdrawn and meeting.withdrawn_by == secretary
+
+    year = client.get(response["Location"])
+    slot = next(row for row in year.context["overview"].months if row.month == meeting.month)
+    assert slot.meeting is None and slot.withdrawn == [meeting]
+    assert f'text-bg-secondary">{escape(vi("withdrawn"))}<' in year.content.decode()  # still listed, apart
+
+    restarted = client.post(
+        f"/meetings/cell/{ward.cell01.pk}/new/",
+        {
+            "month_text": f"{meeting.month:%Y-%m}",
+            "kind": "regular",
+            "date": meeting.date.isoformat(),
+            "started_at": "14:00",
+        },
+    )
+    fresh = Meeting.objects.standing().get()
+    assert restarted["Location"] == f"/meetings/{fresh.pk}/edit/" and fresh.pk != meeting.pk
+
+
+def test_withdrawing_needs_a_reason_and_a_current_page(client, secretary, meeting):
+    client.force_login(secretary)
+    refused = client.post(f"/meetings/{meeting.pk}/withdraw/", {"version": meeting.version, "reason": ""})
+    assert refused.status_code == 200 and "reason" in refused.context["form"].errors
+    client.post(edit_url(meeting), sheet(meeting))  # saved meanwhile: version 2
+    stale = client.post(
+        f"/meetings/{meeting.pk}/withdraw/", {"version": 1, "reason": "Tạo nhầm tháng"}, follow=True
+    )
+    assert (
+        escape(vi("Not withdrawn: the draft changed meanwhile. Please look again.")) in stale.content.decode()
+    )
+    meeting.refresh_from_db()
+    assert meeting.is_draft
+
+
+def test_finalised_minutes_cannot_be_withdrawn(client, secretary, meeting):
+    client.force_login(secretary)
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết", finalise="1"))
+    meeting.refresh_from_db()
+    assert meeting.status == "finalised"
+    assert client.get(f"/meetings/{meeting.pk}/withdraw/").status_code == 403
+    response = client.post(
+        f"/meetings/{meeting.pk}/withdraw/", {"version": meeting.version, "reason": "Tạo nhầm"}
+    )
+    assert response.status_code == 403
+    assert 'withdraw/"' not in client.get(f"/meetings/{meeting.pk}/").content.decode()
+
+
+def test_a_withdrawn_meeting_is_read_only_for_everyone_and_says_why(
+    client, secretary, overseer, member, meeting
+):
+    client.force_login(secretary)
+    client.post(f"/meetings/{meeting.pk}/withdraw/", {"version": meeting.version, "reason": "Tạo nhầm tháng"})
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "Tạo nhầm tháng" in page and 'data-testid="withdrawn"' in page
+    assert f"/meetings/{meeting.pk}/edit/" not in page and f"/meetings/{meeting.pk}/reopen/" not in page
+    assert client.get(edit_url(meeting))["Location"] == f"/meetings/{meeting.pk}/"
+    client.post(edit_url(meeting), sheet(meeting, resolution="Sửa lén"))
+    assert client.get(f"/meetings/{meeting.pk}/reopen/").status_code == 403
+    assert client.get(f"/meetings/{meeting.pk}/withdraw/").status_code == 403
+    client.force_login(overseer)
+    assert client.get(f"/meetings/{meeting.pk}/assess/").status_code == 403
+    client.force_login(member)
+    assert client.get("/meetings/attendance/").context["rows"] == []  # it did not take place
+    meeting.refresh_from_db()
+    assert meeting.is_withdrawn and meeting.resolution == ""
