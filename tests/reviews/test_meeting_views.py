@@ -9,6 +9,7 @@ import io
 
 import docx
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils.html import escape
 
 from cells.models import Role
@@ -17,6 +18,8 @@ from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
 
 pytestmark = pytest.mark.django_db
+
+User = get_user_model()
 
 
 @pytest.fixture
@@ -472,3 +475,51 @@ def test_a_withdrawn_meeting_is_read_only_for_everyone_and_says_why(
     assert client.get("/meetings/attendance/").context["rows"] == []  # it did not take place
     meeting.refresh_from_db()
     assert meeting.is_withdrawn and meeting.resolution == ""
+
+
+def test_the_year_page_runs_the_same_queries_for_a_full_year_of_a_big_cell(
+    client, ward, secretary, django_assert_num_queries
+):
+    quiet = make_cell(ward.committee)
+    busy = ward.cell01
+    for _ in range(40):
+        make_member(busy)
+    for n in range(1, 13):
+        make_meeting(busy, month=dt.date(2026, n, 1))
+        make_meeting(busy, month=dt.date(2026, n, 1), kind="thematic", topic="Chuyên đề")
+    withdrawn = make_meeting(quiet, month=dt.date(2026, 3, 1))
+    Meeting.objects.filter(pk=withdrawn.pk).update(
+        status="withdrawn", withdraw_reason="Tạo nhầm", withdrawn_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    )
+    make_person(quiet, Role.CELL_SECRETARY, username="chibo03")
+    for user, cell in ((secretary, busy), (User.objects.get(username="chibo03"), quiet)):
+        client.force_login(user)
+        # session, user, access (member, positions, assignments, committee tree), the cell with its
+        # committee, the year's meetings, the menu's unread inbox count
+        with django_assert_num_queries(9):
+            assert client.get(f"/meetings/cell/{cell.pk}/?year=2026").status_code == 200
+
+
+def test_the_attendance_sheet_runs_the_same_queries_for_a_big_cell_with_open_tasks(
+    client, ward, secretary, django_assert_num_queries
+):
+    small = make_meeting(ward.cell01, chair=secretary.member, recorder=secretary.member)
+    big_cell = make_cell(ward.committee)
+    for _ in range(40):
+        make_member(big_cell)
+    make_person(big_cell, Role.CELL_SECRETARY, username="chibo40")
+    earlier = make_meeting(big_cell, month=dt.date(2026, 1, 1))
+    MeetingTask.objects.bulk_create(
+        MeetingTask(meeting=earlier, text=f"Việc {n}", due_on=dt.date(2026, 1, 30)) for n in range(10)
+    )
+    big = make_meeting(big_cell, month=dt.date(2026, 2, 1))
+    MeetingTask.objects.bulk_create(
+        MeetingTask(meeting=big, text=f"Việc mới {n}", due_on=dt.date(2026, 2, 28)) for n in range(5)
+    )
+    for user, meeting in ((secretary, small), (User.objects.get(username="chibo40"), big)):
+        client.force_login(user)
+        # session, user, access (member, positions, assignments, committee tree), the meeting with its
+        # cell, chair and recorder, the members on the day, the attendance rows, the open tasks carried
+        # from earlier meetings, this meeting's own tasks, the menu's unread inbox count
+        with django_assert_num_queries(12):
+            assert client.get(edit_url(meeting)).status_code == 200
