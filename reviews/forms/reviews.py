@@ -112,3 +112,11 @@ class DecisionForm(VersionForm):
 
 class ReopenForm(VersionForm):
     reason = forms.CharField(label=_("Reason for re-opening"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WithdrawForm(VersionForm):
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: the member moved to another cell. The review is kept, marked withdrawn."),
+    )

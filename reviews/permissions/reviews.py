@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from cells.models import Cell, Committee
 from phuthang import access
-from reviews.models import Review, Shortcoming
+from reviews.models import Review, ReviewRound, Shortcoming
 
 
 def _a(user: Any) -> access.Access:
@@ -55,9 +55,31 @@ def can_decide(user: Any, review: Review) -> bool:
     )
 
 
+def _round_is_open(review: Review) -> bool:
+    return review.round_id is None or review.round.status == ReviewRound.Status.OPEN
+
+
 def can_reopen_review(user: Any, review: Review) -> bool:
     return (
-        review.status == Review.Status.DECIDED and review.cell.committee_id in _a(user).leader_committee_ids
+        review.status == Review.Status.DECIDED
+        and review.cell.committee_id in _a(user).leader_committee_ids
+        and _round_is_open(review)
+    )
+
+
+def can_withdraw_review(user: Any, review: Review) -> bool:
+    """Leaders withdraw a review not yet decided (a decided one is re-opened first)."""
+    return (
+        review.status in (Review.Status.DRAFT, Review.Status.SELF_ASSESSED, Review.Status.PROPOSED)
+        and review.cell.committee_id in _a(user).leader_committee_ids
+        and _round_is_open(review)
+    )
+
+
+def can_close_round(user: Any, review_round: ReviewRound) -> bool:
+    return (
+        review_round.status == ReviewRound.Status.OPEN
+        and review_round.committee_id in _a(user).leader_committee_ids
     )
 
 

@@ -15,11 +15,13 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cells.models import Cell, Committee, Member
 from phuthang import periods
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
 from reviews.models.reviews import PeriodKind, RatingLevels
+from reviews.models.rules import rule
 
 
 class TransitionError(ValidationError):
@@ -99,6 +101,134 @@ def start_round(
         batch_size=1000,
     )
     return review_round
+
+
+FINAL = (S.DECIDED, S.WITHDRAWN)
+
+
+@transaction.atomic
+def close_round(review_round: ReviewRound, *, by: Any) -> ReviewRound:
+    """Close a round once every review in it is decided or withdrawn; refused with the counts otherwise.
+
+    The round row is locked: re-opening a review of the round locks it too, so a review cannot move back
+    out of "decided" while the round is being closed.
+    """
+    current = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
+    if current.status != ReviewRound.Status.OPEN:
+        raise TransitionError(_("This review round is already closed."))
+    pending = dict(
+        current.reviews.exclude(status__in=FINAL)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    if pending:
+        count = sum(pending.values())
+        detail = ", ".join(f"{pending[status]} {label}" for status, label in S.choices if status in pending)
+        raise ValidationError(
+            ngettext(
+                "The round cannot be closed: %(count)d review is not decided or withdrawn yet (%(detail)s).",
+                "The round cannot be closed: %(count)d reviews are not decided or withdrawn yet (%(detail)s).",
+                count,
+            )
+            % {"count": count, "detail": detail}
+        )
+    current.status = ReviewRound.Status.CLOSED
+    current.closed_by, current.closed_at = by, timezone.now()
+    current.save(update_fields=["status", "closed_by", "closed_at"])
+    return current
+
+
+def _lock_open_round(review: Review) -> None:
+    """Lock the review's round (if any) and refuse when it is closed: a closed round's reviews are final."""
+    if review.round_id is None:
+        return
+    status = ReviewRound.objects.select_for_update().values_list("status", flat=True).get(pk=review.round_id)
+    if status != ReviewRound.Status.OPEN:
+        raise TransitionError(_("The review round is closed, so its reviews can no longer change."))
+
+
+# --- The cap on the top rating
+
+
+def top_cap() -> float | None:
+    """The staff-editable share (rule rating_levels.excellent_cap_share), or None when no valid cap is set."""
+    value = rule("rating_levels.excellent_cap_share")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return None
+    return float(value)
+
+
+def top_cap_allows(*, top: int, good: int, cap: float | None) -> bool:
+    """THE reading of the cap: the top ratings may be at most `cap` of the ratings "good" or better.
+
+    Those rated at the top are chosen among those who reached "good", so the base is top + good of the
+    same round (and the same kind of subject); ratings below "good" do not widen it.
+    """
+    if cap is None:
+        return True
+    return top <= cap * (top + good) + 1e-9  # the tolerance keeps 1 of 5 at a cap of 0.2 allowed
+
+
+@dataclass(frozen=True)
+class TopShare:
+    """Decided top and second-level ratings of a round for members (or for cells), against the cap."""
+
+    top: int
+    good: int
+    cap: float | None
+
+    @property
+    def base(self) -> int:
+        return self.top + self.good
+
+    @property
+    def share(self) -> float | None:
+        return self.top / self.base if self.base else None
+
+    @property
+    def allows_one_more(self) -> bool:
+        return top_cap_allows(top=self.top + 1, good=self.good, cap=self.cap)
+
+
+def top_shares(round_id: int, levels: RatingLevels) -> dict[bool, TopShare]:
+    """{collective: TopShare} for members (False) and cells (True): one aggregate query and the rule."""
+    good = levels.levels[1].code if len(levels.levels) > 1 else ""
+    counts = Review.objects.filter(round_id=round_id, status=S.DECIDED).aggregate(
+        **{
+            f"{rating}_{collective}": Count("pk", filter=Q(decided_rating=code, member__isnull=collective))
+            for rating, code in (("top", levels.top), ("good", good))
+            for collective in (False, True)
+        }
+    )
+    cap = top_cap()
+    return {
+        collective: TopShare(top=counts[f"top_{collective}"], good=counts[f"good_{collective}"], cap=cap)
+        for collective in (False, True)
+    }
+
+
+def top_cap_problem(review: Review, levels: RatingLevels) -> str | None:
+    """Why one more top rating in this review's round would break the cap, or None."""
+    share = top_shares(review.round_id, levels)[review.is_collective]
+    if share.allows_one_more:
+        return None
+    good = levels.levels[1].code if len(levels.levels) > 1 else ""
+    return _(
+        "At most %(cap)s of the ratings “%(good)s” or better in a round may be “%(top)s”. "
+        "This round already has %(top_count)d “%(top)s” of %(base)d such ratings "
+        "(%(kind)s); one more would be %(after)d of %(after_base)d."
+    ) % {
+        "cap": f"{share.cap:.0%}",
+        "good": levels.name(good),
+        "top": levels.name(levels.top),
+        "top_count": share.top,
+        "base": share.base,
+        "kind": _("cells") if review.is_collective else _("members"),
+        "after": share.top + 1,
+        "after_base": share.base + 1,
+    }
 
 
 @dataclass(frozen=True)
@@ -281,6 +411,10 @@ def decide(review: Review, *, by: Any, rating: str, version: int | None) -> Revi
     )
     if problem:
         raise ValidationError({"rating": problem})
+    if review.round_id is not None:
+        _lock_open_round(review)  # serialises the decisions of one round, so the cap holds
+        if rating == levels.top and (problem := top_cap_problem(review, levels)):
+            raise ValidationError({"rating": problem})
     review.decided_rating = rating
     review.decided_by, review.decided_at = by, timezone.now()
     review.status = S.DECIDED
@@ -293,10 +427,26 @@ def reopen_review(review: Review, *, by: Any, reason: str, version: int | None) 
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for re-opening the review.")})
     review = _lock(review, allowed=(S.DECIDED,), version=version, action=_("re-opening"))
+    _lock_open_round(review)
     review.reopen_reason = reason.strip()
     review.decided_rating, review.decided_by, review.decided_at = "", None, None
     review.status = S.PROPOSED
     return _save(review, ["reopen_reason", "decided_rating", "decided_by", "decided_at", "status"])
+
+
+@transaction.atomic
+def withdraw_review(review: Review, *, by: Any, reason: str, version: int | None) -> Review:
+    """Withdraw a review that is not decided (e.g. the member moved away): a status, never a delete."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for withdrawing the review.")})
+    review = _lock(
+        review, allowed=(S.DRAFT, S.SELF_ASSESSED, S.PROPOSED), version=version, action=_("withdrawal")
+    )
+    _lock_open_round(review)
+    review.withdraw_reason = reason.strip()
+    review.withdrawn_by, review.withdrawn_at = by, timezone.now()
+    review.status = S.WITHDRAWN
+    return _save(review, ["withdraw_reason", "withdrawn_by", "withdrawn_at", "status"])
 
 
 def checklist(review: Review) -> list[tuple[Manifestation, ReviewFinding | None]]:

@@ -12,15 +12,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from pghistory.models import MiddlewareEvents
 
 from cells.models import Cell, Member
 from phuthang import access, periods
-from reviews.forms.reviews import DecisionForm, ProposalForm, ReopenForm, RoundForm, SelfAssessmentForm
+from reviews.forms.reviews import (
+    DecisionForm,
+    ProposalForm,
+    ReopenForm,
+    RoundForm,
+    SelfAssessmentForm,
+    WithdrawForm,
+)
 from reviews.models import Manifestation, Review, ReviewRound, Shortcoming
 from reviews.models.reviews import RatingLevels
 from reviews.permissions import reviews as permissions
 from reviews.services import reviews as services
+from reviews.services.history import history_rows
 
 
 def _review_or_404(request: HttpRequest, pk: int) -> Review:
@@ -93,7 +100,10 @@ def round_new(request: HttpRequest) -> HttpResponse:
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visible = Review.objects.visible_to(request.user).filter(round_id=pk)
     review_round = get_object_or_404(
-        ReviewRound.objects.select_related("committee").filter(pk__in=visible.values("round_id")), pk=pk
+        ReviewRound.objects.select_related("committee", "closed_by__member").filter(
+            pk__in=visible.values("round_id")
+        ),
+        pk=pk,
     )
     progress = services.round_progress(review_round, visible)
     a = access.for_user(request.user)
@@ -103,6 +113,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     levels = RatingLevels.load()
     for review in to_decide:
         review.proposed_name = levels.name(review.proposed_rating)
+    shares = None
+    if a.is_staff or review_round.committee_id in a.committee_wide_ids:
+        # the cap counts the whole round, so only those who see the whole round read it
+        found = services.top_shares(review_round.pk, levels)
+        shares = [(_("Members"), found[False]), (_("Cells (collective)"), found[True])]
+    good = levels.levels[1].code if len(levels.levels) > 1 else ""
     return render(
         request,
         "reviews/review_round.html",
@@ -110,8 +126,27 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "round": review_round,
             "progress": progress,
             "to_decide": to_decide,
+            "shares": shares,
+            "top_name": levels.name(levels.top),
+            "good_name": levels.name(good),
+            "can_close": permissions.can_close_round(request.user, review_round),
         },
     )
+
+
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    visible = Review.objects.visible_to(request.user).filter(round_id=pk)
+    review_round = get_object_or_404(ReviewRound.objects.filter(pk__in=visible.values("round_id")), pk=pk)
+    if not permissions.can_close_round(request.user, review_round):
+        raise PermissionDenied
+    try:
+        services.close_round(review_round, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The review round is closed."))
+    return redirect(review_round)
 
 
 # --- One review
@@ -141,6 +176,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and permissions.can_record_shortcoming(user, review.cell)
             and review.status != Review.Status.WITHDRAWN,
             "reopen_form": ReopenForm(initial={"version": review.version}),
+            "can_withdraw": permissions.can_withdraw_review(user, review),
+            "withdraw_form": WithdrawForm(initial={"version": review.version}),
             "exempt": services.is_exempt(review),
         },
     )
@@ -276,18 +313,24 @@ def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(review)
 
 
-def history_rows(obj: Any) -> list[Any]:
-    """Every recorded version of a row with who changed it and the fields before and after."""
-    events = list(MiddlewareEvents.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))
-    user_ids = {e.pgh_context.get("user") for e in events if e.pgh_context and e.pgh_context.get("user")}
-    from django.contrib.auth import get_user_model
-
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids).select_related("member")}
-    for e in events:
-        uid = (e.pgh_context or {}).get("user")
-        e.who = users.get(uid)
-        e.changes = sorted((e.pgh_diff or {}).items())
-    return events
+@require_POST
+def review_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request, pk)
+    if not permissions.can_withdraw_review(request.user, review):
+        raise PermissionDenied
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for withdrawing the review."))
+        return redirect(review)
+    try:
+        services.withdraw_review(
+            review, by=request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The review was withdrawn."))
+    return redirect(review)
 
 
 def review_history(request: HttpRequest, pk: int) -> HttpResponse:

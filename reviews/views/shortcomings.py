@@ -28,8 +28,9 @@ from reviews.forms.shortcomings import (
 from reviews.models import DueDateExtension, Review, Shortcoming
 from reviews.permissions import reviews as permissions
 from reviews.services import shortcomings as services
+from reviews.services.history import history_rows
 from reviews.services.reviews import TransitionError
-from reviews.views.reviews import _form_errors, history_rows
+from reviews.views.reviews import _form_errors
 
 PAGE_SIZE = 50
 

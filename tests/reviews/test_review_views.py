@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from reviews.models import Manifestation, Review, ReviewRound
 from reviews.models.reviews import RatingLevels
@@ -134,7 +135,8 @@ def test_a_decided_review_is_read_only_and_reopening_keeps_history(client, leade
     client.force_login(leader)
     client.post(f"/reviews/{review.pk}/reopen/", {"version": 2, "reason": "Sai sót"})
     history = client.get(f"/reviews/{review.pk}/history/").content.decode()
-    assert "decided_rating" in history and "good" in history and "Nguyễn Văn Lãnh" in history
+    assert escape(capfirst(vi("decided rating"))) in history and "Hoàn thành tốt nhiệm vụ" in history
+    assert "Sai sót" in history and "Nguyễn Văn Lãnh" in history
 
 
 def test_only_ubkt_and_leaders_read_the_history(client, secretary, inspector, review):

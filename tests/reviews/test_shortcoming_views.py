@@ -159,6 +159,7 @@ def test_history_shows_who_changed_what_to_ubkt(client, ward, inspector, secreta
     client.force_login(inspector)
     client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
     page = client.get(f"/shortcomings/{item.pk}/history/").content.decode()
-    assert "reported_fixed" in page and "verified" in page and "Vũ Thị Kiểm" in page
+    assert escape(vi("Reported fixed")) in page and escape(vi("Verified")) in page and "Vũ Thị Kiểm" in page
+    assert "reported_fixed" not in page  # labels, not codes
     client.force_login(secretary)
     assert client.get(f"/shortcomings/{item.pk}/history/").status_code == 403
