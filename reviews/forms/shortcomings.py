@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from cells.models import Cell, Member
 from phuthang import periods
 from reviews.forms.reviews import VersionForm
-from reviews.models import Manifestation, Shortcoming
+from reviews.models import Manifestation, Meeting, Shortcoming
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -22,6 +22,11 @@ class ManifestationChoiceField(forms.ModelChoiceField):
 class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Member) -> str:
         return f"{obj.full_name} ({obj.cell.code})"
+
+
+def meeting_label(meeting: Meeting) -> str:
+    label = f"{meeting.date:%d/%m/%Y} · {meeting.get_kind_display()}"
+    return f"{label}: {meeting.topic}" if meeting.topic else label
 
 
 class ShortcomingForm(forms.Form):
@@ -44,11 +49,24 @@ class ShortcomingForm(forms.Form):
     )
     plan = forms.CharField(label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}))
     owner = MemberChoiceField(queryset=Member.objects.none(), label=_("Responsible for the fix"))
+    meeting = forms.TypedChoiceField(
+        label=_("Meeting it came from"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("The cell meeting where the shortcoming was raised, if any."),
+        error_messages={"invalid_choice": _("Choose one of the meetings of your cells listed here.")},
+    )
     raised_on = forms.DateField(label=_("Raised on"), widget=DATE)
     due_on = forms.DateField(label=_("Due date"), widget=DATE)
 
-    def __init__(self, *args: Any, cells: list[Cell], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cells: list[Cell], meetings: list[Meeting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.meetings = {m.pk: m for m in meetings}
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for m in meetings:
+            groups.setdefault(m.cell.name, []).append((m.pk, meeting_label(m)))
+        self.fields["meeting"].choices = [("", _("— none —")), *groups.items()]
         ids = [c.pk for c in cells]
         self.fields["cell"].queryset = Cell.objects.filter(pk__in=ids).order_by("code")
         if len(cells) == 1:
@@ -73,6 +91,9 @@ class ShortcomingForm(forms.Form):
                 person = data.get(name)
                 if person is not None and person.cell_id != cell.pk:
                     self.add_error(name, _("This person is not a member of %(cell)s.") % {"cell": cell.name})
+        meeting = data["meeting"] = self.meetings.get(data.get("meeting") or 0)
+        if meeting is not None and cell is not None and meeting.cell_id != cell.pk:
+            self.add_error("meeting", _("This meeting is not one of %(cell)s.") % {"cell": cell.name})
         raised_on, due_on = data.get("raised_on"), data.get("due_on")
         if raised_on and due_on and due_on < raised_on:
             self.add_error(

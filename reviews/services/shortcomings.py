@@ -126,6 +126,8 @@ def record_shortcoming(
         ) % {"day": raised_on.strftime("%d/%m/%Y")}
     if review is not None and review.cell_id != cell.pk:
         errors["review"] = _("The review belongs to another cell.")
+    if meeting is not None and meeting.cell_id != cell.pk:
+        errors["meeting"] = _("This meeting is not one of %(cell)s.") % {"cell": cell.name}
     if errors:
         raise ValidationError(errors)
     period = period_of(review=review, raised_on=raised_on)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,7 @@ from reviews.forms.shortcomings import (
     ShortcomingForm,
     StatusForm,
 )
-from reviews.models import DueDateExtension, Review, Shortcoming
+from reviews.models import DueDateExtension, Meeting, Review, Shortcoming
 from reviews.permissions import reviews as permissions
 from reviews.services import shortcomings as services
 from reviews.services.history import history_rows
@@ -38,7 +39,7 @@ PAGE_SIZE = 50
 def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
     return get_object_or_404(
         Shortcoming.objects.visible_to(request.user).select_related(
-            "cell__committee", "subject_member", "owner", "manifestation", "review"
+            "cell__committee", "subject_member", "owner", "manifestation", "review", "meeting"
         ),
         pk=pk,
     )
@@ -94,6 +95,21 @@ def board_export(request: HttpRequest) -> HttpResponse:
     return exports.shortcomings_xlsx(shortcomings.for_list().order_by("cell__code", "due_on", "pk"))
 
 
+MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years
+
+
+def linkable_meetings(user: Any, cells: list[Cell]) -> list[Meeting]:
+    """Meetings of the user's recordable cells that the user may see, newest first (one query)."""
+    since = periods.today() - dt.timedelta(days=MEETINGS_BACK_DAYS)
+    return list(
+        Meeting.objects.visible_to(user)
+        .filter(cell__in=cells, date__gte=since)
+        .exclude(status=Meeting.Status.WITHDRAWN)  # a meeting withdrawn as started by mistake raised nothing
+        .select_related("cell")
+        .order_by("cell__code", "-date", "-pk")
+    )
+
+
 def shortcoming_new(request: HttpRequest) -> HttpResponse:
     cells = permissions.recordable_cells(request.user)
     if not cells:
@@ -113,7 +129,11 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
             "owner": review.member_id,
             "source": Shortcoming.Source.REVIEW,
         }
-    form = ShortcomingForm(request.POST or None, cells=cells, initial=initial)
+    if (meeting_id := request.GET.get("meeting", "")).isdigit():
+        initial.update({"meeting": int(meeting_id), "source": Shortcoming.Source.MEETING})
+    form = ShortcomingForm(
+        request.POST or None, cells=cells, meetings=linkable_meetings(request.user, cells), initial=initial
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,6 +149,7 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
                 raised_on=data["raised_on"],
                 due_on=data["due_on"],
                 review=review if review is not None and review.cell_id == data["cell"].pk else None,
+                meeting=data["meeting"],
             )
         except ValidationError as error:
             _form_errors(form, error)
@@ -162,6 +183,8 @@ def shortcoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_extend": permissions.can_request_extension(user, item) and pending is None,
             "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item),
             "can_history": permissions.can_read_history(user, item.cell),
+            "sees_meeting": item.meeting_id is not None
+            and Meeting.objects.visible_to(user).filter(pk=item.meeting_id).exists(),
             "progress_form": ProgressForm(initial={"version": item.version}),
         },
     )
