@@ -1,0 +1,50 @@
+"""History triggers without a subtransaction per recorded row.
+
+django-pghistory's `_pgh_attach_context()` and django-pgtrigger's `_pgtrigger_should_ignore()` read their
+session settings inside BEGIN … EXCEPTION, which opens a subtransaction for every row a trigger records. In
+one transaction that writes many rows (a bulk insert or update, `seed_demo --scale`) PostgreSQL then works,
+at the end of each subtransaction, in proportion to the trigger events already queued: the time grows with
+the square of the rows (seen: 170 attendance rows/s at province scale). Reading the settings with
+CURRENT_SETTING(…, missing_ok) needs no exception handler and gives the same answers.
+
+pgtrigger re-creates its function whenever a migration installs a trigger, so these definitions are
+installed again after every `migrate` (post_migrate), when every trigger is in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections
+
+SQL = """
+CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN AS $$
+    DECLARE
+        _pgtrigger_ignore TEXT[] := NULLIF(CURRENT_SETTING('pgtrigger.ignore', TRUE), '')::TEXT[];
+    BEGIN
+        RETURN COALESCE(trigger_name = ANY(_pgtrigger_ignore), FALSE);
+    END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION _pgh_attach_context() RETURNS pghistory_context.id%TYPE AS $$
+    DECLARE
+        _pgh_context_id UUID := NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), '')::UUID;
+        _pgh_context_metadata JSONB := NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), '')::JSONB;
+    BEGIN
+        IF _pgh_context_id IS NULL OR _pgh_context_metadata IS NULL THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
+            VALUES (_pgh_context_id, _pgh_context_metadata, NOW(), NOW())
+            ON CONFLICT (id) DO UPDATE
+                SET metadata = EXCLUDED.metadata, updated_at = EXCLUDED.updated_at
+                WHERE pghistory_context.metadata != EXCLUDED.metadata;
+        RETURN _pgh_context_id;
+    END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def install_functions(using: str = "default", **kwargs: Any) -> None:
+    with connections[using].cursor() as cursor:
+        cursor.execute(SQL)
