@@ -67,11 +67,10 @@
     buttons.forEach(function (b) { b.disabled = true; });
     fetch(form.action || window.location.href, { method: "POST", body: data, credentials: "same-origin" })
       .then(function (response) {
-        if (response.redirected) {
-          window.location.assign(response.url);
-          return;
-        }
         return response.text().then(function (html) {
+          // fetch followed the redirect and its page already holds the one-time "saved" message: show that
+          // page rather than load it again, which would find the message gone.
+          if (response.redirected) window.history.replaceState(null, "", response.url);
           document.open();
           document.write(html);
           document.close();

@@ -6,12 +6,13 @@ meeting would accept (fewer steps than writing the minutes book by hand).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 import docx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from reviews.models import Meeting, MeetingTask
 from tests.conftest import vi
@@ -129,3 +130,62 @@ def test_another_cells_secretary_cannot_open_any_of_the_meeting(
         expect(page.get_by_text("Chi bộ Tổ dân phố 1")).to_have_count(0)
     response = page.request.get(f"{live_server.url}/meetings/{meeting.pk}/minutes.docx")
     assert response.status == 404
+
+
+def test_a_save_on_a_dropped_connection_says_it_was_not_saved_and_keeps_everything_typed(
+    page: Page, live_server, secretary, ward
+):
+    chinh = ward.members01[0]
+    meeting = make_meeting(ward.cell01)
+    page.goto(f"{live_server.url}/")
+    page.locator("input[name=username]").fill("chibo01")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=vi("Log in")).click()
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/edit/")
+    row = page.get_by_test_id(f"member-{chinh.pk}")
+    row.get_by_text(vi("Excused"), exact=True).click()
+    row.get_by_placeholder(vi("Reason for the absence")).fill("Ốm")
+    page.locator("input[name=ended_at]").fill("10:00")
+    page.locator("textarea[name=resolution]").fill("Hoàn thành thu đảng phí trước ngày 25.")
+    page.get_by_test_id("task-0").locator("input[name=task_text_0]").fill("Thu đảng phí quý IV")
+    due = f"{meeting.date + dt.timedelta(days=20):%Y-%m-%d}"
+    page.get_by_test_id("task-0").locator("input[name=task_due_0]").fill(due)
+
+    def drop_the_post(route: Route) -> None:  # the phone loses its signal as the secretary taps Save
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/meetings/*/edit/", drop_the_post)
+    page.get_by_role("button", name=vi("Save draft")).click()
+
+    expect(page.get_by_test_id("save-failed")).to_be_visible()
+    expect(page.get_by_test_id("save-failed")).to_have_text(
+        vi(
+            "Not saved: the connection failed. Everything you typed is still on this page; try again when the "
+            "connection is back."
+        )
+    )
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.pk}/edit/")
+    expect(row.locator("input[value=excused]")).to_be_checked()
+    expect(row.get_by_placeholder(vi("Reason for the absence"))).to_have_value("Ốm")
+    expect(page.locator("input[name=ended_at]")).to_have_value("10:00")
+    expect(page.locator("textarea[name=resolution]")).to_have_value("Hoàn thành thu đảng phí trước ngày 25.")
+    expect(page.locator("input[name=task_text_0]")).to_have_value("Thu đảng phí quý IV")
+    expect(page.locator("input[name=task_due_0]")).to_have_value(due)
+    expect(page.get_by_test_id("totals").locator('[data-total="excused"]')).to_have_text("1")
+    meeting.refresh_from_db()
+    assert (meeting.version, meeting.resolution, meeting.excused_count) == (1, "", 0)
+
+    page.unroute("**/meetings/*/edit/")  # the signal is back: the same page saves with one more tap
+    expect(page.get_by_role("button", name=vi("Save draft"))).to_be_enabled()
+    page.get_by_role("button", name=vi("Save draft")).click()
+    expect(page.get_by_text(vi("Draft saved."))).to_be_visible()
+    meeting.refresh_from_db()
+    assert (meeting.version, meeting.resolution, meeting.excused_count) == (
+        2,
+        "Hoàn thành thu đảng phí trước ngày 25.",
+        1,
+    )
+    assert MeetingTask.objects.get().text == "Thu đảng phí quý IV"
