@@ -198,6 +198,7 @@ def _minutes_state(cell_ids: Iterable[int], month: dt.date) -> dict[int, str]:
 
     return dict(
         Meeting.objects.regular()
+        .standing()
         .filter(month=month)
         .filter(cell_id__in=cell_ids)
         .values_list("cell_id", "status")
@@ -284,7 +285,10 @@ def plan_minutes_late(today: dt.date, rule: ReminderRules, month: dt.date | None
     )
     late_ids = [c.pk for c in late]
     drafts = dict(
-        Meeting.objects.regular().filter(month=month, cell_id__in=late_ids).values_list("cell_id", "pk")
+        Meeting.objects.regular()
+        .standing()
+        .filter(month=month, cell_id__in=late_ids)
+        .values_list("cell_id", "pk")
     )
     recipients: dict[int, list[int]] = {c.pk: [] for c in late}
     for cell_id, member_id in _secretaries(today, late_ids).items():

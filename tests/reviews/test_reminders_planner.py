@@ -232,6 +232,24 @@ def test_minutes_finalised_before_the_email_left_withdraw_the_reminder(ward, sec
     assert Digest.objects.get(kind="minutes_late").status == "cancelled"
 
 
+def test_a_withdrawn_draft_does_not_hide_the_finalised_minutes_of_its_month(ward, committee_member):
+    make_assignment(committee_member, ward.cell01, DEC)
+    finalise(make_meeting(ward.cell01, month=NOV, date=dt.date(2026, 11, 20)))
+    make_meeting(  # started by mistake earlier in the month, then withdrawn
+        ward.cell01,
+        month=NOV,
+        date=dt.date(2026, 11, 3),
+        status=Meeting.Status.WITHDRAWN,
+        withdrawn_at=timezone.now(),
+        withdraw_reason="Nhầm tháng",
+    )
+
+    reminders.plan_due(dt.date(2026, 12, 6))
+
+    assert Notification.objects.get(kind="oversight").payload["last_minutes"] == "finalised"
+    assert items(kind="minutes_late") == []
+
+
 # --- Kind 3: remediation due and overdue; UBKT's weekly digest
 
 
