@@ -5,6 +5,8 @@ import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,23 +17,29 @@ from cells.forms import MemberContactForm, OversightForm
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
 from phuthang import access, periods
 
+CELLS_PER_PAGE = 50
+
 
 def index(request: HttpRequest) -> HttpResponse:
-    """The committee overview: the cells the user may see, with this month's overseer."""
+    """The committee overview: the cells the user may see, 50 a page, with this month's overseer."""
     a = access.for_user(request.user)
     if not (a.sees_committee or a.is_overseer or a.is_secretary):
         raise Http404
     month = periods.month_start()
-    # queries: cells with committee, this month's assignments with overseer
-    cells = list(Cell.objects.visible_to(request.user).active().select_related("committee"))
+    query = request.GET.get("q", "").strip()
+    cells = Cell.objects.visible_to(request.user).active().select_related("committee")
+    if query:
+        cells = cells.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    # queries: the number of cells, this page of cells with committee, their assignments with overseer
+    page = Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     overseers = {
         x.cell_id: x.overseer
         for x in OversightAssignment.objects.for_month(month)
-        .filter(cell__in=[c.pk for c in cells])
+        .filter(cell__in=[c.pk for c in page])
         .select_related("overseer")
     }
-    rows = [(cell, overseers.get(cell.pk)) for cell in cells]
-    return render(request, "cells/index.html", {"rows": rows, "month": month})
+    rows = [(cell, overseers.get(cell.pk)) for cell in page]
+    return render(request, "cells/index.html", {"rows": rows, "page": page, "query": query, "month": month})
 
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:

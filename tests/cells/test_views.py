@@ -126,6 +126,19 @@ def test_inactive_cells_are_not_listed(client, leader, cell02):
     assert "Chi bộ Trường Tiểu học" not in client.get("/cells/").text
 
 
+def test_a_province_sized_list_of_cells_comes_50_a_page_and_can_be_searched(client, leader, committee):
+    last = make_cells(58, committee)[-1]
+    client.force_login(leader)
+
+    first = client.get("/cells/").text
+    second = client.get("/cells/?page=2").text
+    found = client.get("/cells/", {"q": last.code.lower()}).text
+
+    assert first.count('class="list-group-item list-group-item-action') == 50
+    assert second.count('class="list-group-item list-group-item-action') == 10
+    assert found.count('class="list-group-item list-group-item-action') == 1
+
+
 # --- The cell page
 
 
@@ -298,8 +311,9 @@ def test_other_secretary_gets_404_on_editing_a_member_of_cell01(client, other_se
 def test_cell_list_runs_a_fixed_number_of_queries(client, leader, overseer, ward, django_assert_num_queries):
     client.force_login(leader)
     # session, user, access (member, positions, this month's overseen cells, committee tree),
-    # cells with committee, this month's assignments with overseer, the navbar's user.member
-    with django_assert_num_queries(9):
+    # the number of cells, this page of cells with committee, their assignments with overseer,
+    # the menu's unread inbox count
+    with django_assert_num_queries(10):
         assert client.get("/cells/").status_code == 200
 
 
@@ -308,7 +322,7 @@ def test_cell_list_query_count_does_not_grow_with_cells(client, leader, committe
         make_member(cell)
         make_position(make_member(cell), Role.CELL_SECRETARY)
     client.force_login(leader)
-    with django_assert_num_queries(9):  # as above
+    with django_assert_num_queries(10):  # as above
         response = client.get("/cells/")
     assert response.text.count('class="list-group-item list-group-item-action') == 22
 
