@@ -73,6 +73,8 @@ def build_reviews(ward: Ward, *, rng: random.Random) -> dict[str, int]:
         year=last_year,
         status=ReviewRound.Status.CLOSED,
         started_by=leader,
+        closed_by=leader,
+        closed_at=timezone.make_aware(dt.datetime(last_year, 12, 30, 16, 0)),
     )
     open_round = ReviewRound.objects.create(
         committee=ward.committee,

@@ -19,6 +19,7 @@ def test_last_years_round_is_finished_and_this_years_is_open(seeded):
     year = periods.today().year
     finished = ReviewRound.objects.get(year=year - 1)
     assert finished.status == "closed"
+    assert finished.closed_by is not None and finished.closed_at is not None
     assert not finished.reviews.exclude(status="decided").exists()
     current = ReviewRound.objects.get(year=year)
     assert current.status == "open"
