@@ -22,6 +22,7 @@ from reviews.models import (
     ReviewRound,
     Shortcoming,
 )
+from reviews.services import reviews as services
 
 St = Shortcoming.Status
 RS = Review.Status
@@ -102,6 +103,8 @@ def build_reviews(ward: Ward, *, rng: random.Random) -> dict[str, int]:
         reviews.append(_decided(finished, cell.pk, None, rng, decided_at, leader, secretary_user))
         reviews.append(_open(open_round, cell.pk, None, rng, leader, secretary_user, users_by_member))
     Review.objects.bulk_create(reviews, batch_size=2000)
+    for review_round in (finished, open_round):
+        services.recount_round(review_round)  # the progress pages read these counts, not the reviews
 
     shortcomings = _shortcomings(ward, rated, cells, manifestations, rng, users_by_member, inspector)
     Shortcoming.objects.bulk_create(shortcomings, batch_size=2000)

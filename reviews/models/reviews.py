@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pghistory
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -106,6 +106,26 @@ class RatingLevels:
         return next((x.name for x in self.levels if x.code == code), code)
 
 
+class ReviewRoundQuerySet(models.QuerySet["ReviewRound"]):
+    def with_progress(self, counts: RoundCellCountQuerySet) -> ReviewRoundQuerySet:
+        """The rounds that have counts among `counts`, each with its `total` and `decided` summed over them.
+
+        Reads the per-cell counts (a few thousand rows at province scale), never the reviews themselves.
+        """
+        mine = Q(cell_counts__in=counts)
+        return self.filter(pk__in=counts.values("round_id")).annotate(
+            total=Sum(
+                F("cell_counts__draft")
+                + F("cell_counts__self_assessed")
+                + F("cell_counts__proposed")
+                + F("cell_counts__decided")
+                + F("cell_counts__withdrawn"),
+                filter=mine,
+            ),
+            decided=Sum("cell_counts__decided", filter=mine),
+        )
+
+
 class ReviewRound(models.Model):
     """A review campaign started by a leader for a whole committee (e.g. year-end review 2026)."""
 
@@ -140,6 +160,8 @@ class ReviewRound(models.Model):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    objects = ReviewRoundQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("review round")
         verbose_name_plural = _("review rounds")
@@ -160,6 +182,52 @@ class ReviewRound(models.Model):
     @property
     def period_start(self) -> dt.date:
         return period_start(self.period_kind, self.year, self.quarter)
+
+
+class RoundCellCountQuerySet(models.QuerySet["RoundCellCount"]):
+    def visible_to(self, user: User) -> RoundCellCountQuerySet:
+        """The counts of the cells whose reviews the user sees in full (a member's own review is not enough)."""
+        from phuthang import access
+
+        a = access.for_user(user)
+        if a.is_staff:
+            return self
+        return self.filter(
+            Q(cell__committee_id__in=a.committee_wide_ids)
+            | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
+        )
+
+
+class RoundCellCount(models.Model):
+    """How many reviews of one round in one cell stand at each status: what the progress pages read.
+
+    `reviews.services.reviews` keeps it in step in the same transaction as every change of a review's
+    status, so pages never count the (hundreds of thousands of) reviews of a province.
+    """
+
+    round = models.ForeignKey(
+        ReviewRound, models.PROTECT, related_name="cell_counts", verbose_name=_("review round")
+    )
+    cell = models.ForeignKey(Cell, models.PROTECT, related_name="+", verbose_name=_("cell"))
+    draft = models.PositiveIntegerField(_("draft"), default=0)
+    self_assessed = models.PositiveIntegerField(_("self-assessed"), default=0)
+    proposed = models.PositiveIntegerField(_("proposed"), default=0)
+    decided = models.PositiveIntegerField(_("decided"), default=0)
+    withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
+
+    objects = RoundCellCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review counts of a cell in a round")
+        verbose_name_plural = _("review counts of cells in rounds")
+        constraints = [models.UniqueConstraint(fields=["round", "cell"], name="one_count_per_round_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.cell_id}"
+
+    @property
+    def total(self) -> int:
+        return self.draft + self.self_assessed + self.proposed + self.decided + self.withdrawn
 
 
 class ReviewQuerySet(models.QuerySet["Review"]):

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from cells.models import Cell, Committee, Member
 from phuthang import periods
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
-from reviews.models.reviews import PeriodKind, RatingLevels
+from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount
 from reviews.models.rules import rule
 
 
@@ -48,7 +48,12 @@ def _lock(review: Review, *, allowed: tuple[str, ...], version: int | None, acti
     return current
 
 
-def _save(review: Review, fields: list[str]) -> Review:
+def _save(review: Review, fields: list[str], *, was: str) -> Review:
+    """Save the named fields and bump the version; a change of status moves one in the round's counts."""
+    if review.round_id is not None and was != review.status:
+        RoundCellCount.objects.filter(round_id=review.round_id, cell_id=review.cell_id).update(
+            **{was: F(was) - 1, review.status: F(review.status) + 1}
+        )
     review.version = F("version") + 1
     review.save(update_fields=[*fields, "version"])
     review.refresh_from_db(fields=["version"])
@@ -100,7 +105,29 @@ def start_round(
         + [Review(cell_id=cell_id, member=None, **common) for cell_id in cells],
         batch_size=1000,
     )
+    recount_round(review_round)
     return review_round
+
+
+def recount_round(review_round: ReviewRound) -> None:
+    """Set the round's per-cell counts from its reviews (one grouped query, one upsert).
+
+    For writers that insert reviews in bulk (starting a round, the demo); the steps of one review move
+    the counts themselves.
+    """
+    rows = (
+        Review.objects.filter(round=review_round)
+        .order_by()
+        .values("cell_id")
+        .annotate(**{status: Count("pk", filter=Q(status=status)) for status in S.values})
+    )
+    RoundCellCount.objects.bulk_create(
+        [RoundCellCount(round=review_round, **row) for row in rows],
+        update_conflicts=True,
+        unique_fields=["round", "cell"],
+        update_fields=list(S.values),
+        batch_size=2000,
+    )
 
 
 FINAL = (S.DECIDED, S.WITHDRAWN)
@@ -233,45 +260,25 @@ def top_cap_problem(review: Review, levels: RatingLevels) -> str | None:
 
 @dataclass(frozen=True)
 class CellProgress:
-    cell: Cell
-    total: int
-    draft: int
-    self_assessed: int
-    proposed: int
-    decided: int
-    waiting: list[Review]  # members who have not yet self-assessed
+    counts: RoundCellCount  # with its cell
+    waiting: list[Review]  # reviews not yet self-assessed
+
+    @property
+    def cell(self) -> Cell:
+        return self.counts.cell
 
 
-def round_progress(review_round: ReviewRound, reviews: Any) -> list[CellProgress]:
-    """Per cell: counts per status and who has not yet self-assessed (two queries)."""
-    counts = {
-        row["cell_id"]: row
-        for row in reviews.values("cell_id").annotate(
-            total=Count("pk"),
-            draft=Count("pk", filter=Q(status=S.DRAFT)),
-            self_assessed=Count("pk", filter=Q(status=S.SELF_ASSESSED)),
-            proposed=Count("pk", filter=Q(status=S.PROPOSED)),
-            decided=Count("pk", filter=Q(status=S.DECIDED)),
-        )
-    }
+def round_progress(counts: Any, reviews: Any) -> list[CellProgress]:
+    """The given cells' counts (one page of them) with who has not yet self-assessed (one query)."""
+    counts = list(counts)
     waiting: dict[int, list[Review]] = {}
     for review in (
-        reviews.filter(status=S.DRAFT).select_related("member", "cell").order_by("member__full_name")
+        reviews.filter(status=S.DRAFT, cell_id__in=[c.cell_id for c in counts])
+        .select_related("member", "cell")
+        .order_by("member__full_name")
     ):
         waiting.setdefault(review.cell_id, []).append(review)
-    cells = Cell.objects.filter(pk__in=list(counts)).order_by("code")
-    return [
-        CellProgress(
-            cell=cell,
-            total=counts[cell.pk]["total"],
-            draft=counts[cell.pk]["draft"],
-            self_assessed=counts[cell.pk]["self_assessed"],
-            proposed=counts[cell.pk]["proposed"],
-            decided=counts[cell.pk]["decided"],
-            waiting=waiting.get(cell.pk, []),
-        )
-        for cell in cells
-    ]
+    return [CellProgress(counts=c, waiting=waiting.get(c.cell_id, [])) for c in counts]
 
 
 # --- Steps of one review
@@ -280,6 +287,7 @@ def round_progress(review_round: ReviewRound, reviews: Any) -> list[CellProgress
 @transaction.atomic
 def self_assess(review: Review, *, by: Any, text: str, on_paper: bool, version: int | None) -> Review:
     review = _lock(review, allowed=(S.DRAFT, S.SELF_ASSESSED), version=version, action=_("self-assessment"))
+    was = review.status
     review.self_assessment = text
     review.self_assessed_on_paper = on_paper
     review.self_assessed_by, review.self_assessed_at = by, timezone.now()
@@ -287,6 +295,7 @@ def self_assess(review: Review, *, by: Any, text: str, on_paper: bool, version: 
     return _save(
         review,
         ["self_assessment", "self_assessed_on_paper", "self_assessed_by", "self_assessed_at", "status"],
+        was=was,
     )
 
 
@@ -356,6 +365,7 @@ def propose(
 ) -> Review:
     """The cell's step: comments received, the checklist and the proposed rating."""
     review = _lock(review, allowed=(S.SELF_ASSESSED, S.PROPOSED), version=version, action=_("proposal"))
+    was = review.status
     levels = RatingLevels.load()
     present = any(p for p, _note in findings.values())
     problem = rating_problem(
@@ -371,7 +381,7 @@ def propose(
     review.criticism, review.proposed_rating = criticism, rating
     review.proposed_by, review.proposed_at = by, timezone.now()
     review.status = S.PROPOSED
-    return _save(review, ["criticism", "proposed_rating", "proposed_by", "proposed_at", "status"])
+    return _save(review, ["criticism", "proposed_rating", "proposed_by", "proposed_at", "status"], was=was)
 
 
 def save_findings(review: Review, findings: dict[int, tuple[bool, str]]) -> None:
@@ -418,7 +428,7 @@ def decide(review: Review, *, by: Any, rating: str, version: int | None) -> Revi
     review.decided_rating = rating
     review.decided_by, review.decided_at = by, timezone.now()
     review.status = S.DECIDED
-    return _save(review, ["decided_rating", "decided_by", "decided_at", "status"])
+    return _save(review, ["decided_rating", "decided_by", "decided_at", "status"], was=S.PROPOSED)
 
 
 @transaction.atomic
@@ -431,7 +441,9 @@ def reopen_review(review: Review, *, by: Any, reason: str, version: int | None) 
     review.reopen_reason = reason.strip()
     review.decided_rating, review.decided_by, review.decided_at = "", None, None
     review.status = S.PROPOSED
-    return _save(review, ["reopen_reason", "decided_rating", "decided_by", "decided_at", "status"])
+    return _save(
+        review, ["reopen_reason", "decided_rating", "decided_by", "decided_at", "status"], was=S.DECIDED
+    )
 
 
 @transaction.atomic
@@ -443,10 +455,11 @@ def withdraw_review(review: Review, *, by: Any, reason: str, version: int | None
         review, allowed=(S.DRAFT, S.SELF_ASSESSED, S.PROPOSED), version=version, action=_("withdrawal")
     )
     _lock_open_round(review)
+    was = review.status
     review.withdraw_reason = reason.strip()
     review.withdrawn_by, review.withdrawn_at = by, timezone.now()
     review.status = S.WITHDRAWN
-    return _save(review, ["withdraw_reason", "withdrawn_by", "withdrawn_at", "status"])
+    return _save(review, ["withdraw_reason", "withdrawn_by", "withdrawn_at", "status"], was=was)
 
 
 def checklist(review: Review) -> list[tuple[Manifestation, ReviewFinding | None]]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from reviews.forms.reviews import (
     WithdrawForm,
 )
 from reviews.models import Manifestation, Review, ReviewRound, Shortcoming
-from reviews.models.reviews import RatingLevels
+from reviews.models.reviews import RatingLevels, RoundCellCount
 from reviews.permissions import reviews as permissions
 from reviews.services import reviews as services
 from reviews.services.history import history_rows
@@ -50,16 +50,9 @@ def _form_errors(form: Any, error: ValidationError) -> None:
 def round_index(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_rounds(request.user):
         raise Http404
-    visible = Review.objects.visible_to(request.user)
-    # queries: rounds with their visible review counts (one grouped query)
-    rounds = list(
-        ReviewRound.objects.filter(pk__in=visible.values("round_id"))
-        .annotate(
-            total=Count("reviews", filter=Q(reviews__in=visible)),
-            decided=Count("reviews", filter=Q(reviews__in=visible, reviews__status=Review.Status.DECIDED)),
-        )
-        .select_related("committee")
-    )
+    # queries: the rounds with their progress summed over the per-cell counts the user sees (one query)
+    counts = RoundCellCount.objects.visible_to(request.user)
+    rounds = list(ReviewRound.objects.with_progress(counts).select_related("committee"))
     return render(
         request,
         "reviews/review_rounds.html",
@@ -97,7 +90,11 @@ def round_new(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/review_round_new.html", {"form": form})
 
 
+CELLS_PER_PAGE = 50
+
+
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A round's progress per cell, 50 cells a page (findable by name or code), and what awaits decision."""
     visible = Review.objects.visible_to(request.user).filter(round_id=pk)
     review_round = get_object_or_404(
         ReviewRound.objects.select_related("committee", "closed_by__member").filter(
@@ -105,11 +102,26 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    progress = services.round_progress(review_round, visible)
+    query = request.GET.get("q", "").strip()
+    counts = (
+        RoundCellCount.objects.visible_to(request.user)
+        .filter(round=review_round)
+        .select_related("cell")
+        .order_by("cell__code")
+    )
+    if query:
+        counts = counts.filter(Q(cell__name__icontains=query) | Q(cell__code__icontains=query))
+    page = Paginator(counts, CELLS_PER_PAGE).get_page(request.GET.get("page"))
+    progress = services.round_progress(page, visible)
     a = access.for_user(request.user)
     to_decide = []
     if review_round.committee_id in a.leader_committee_ids:
-        to_decide = list(visible.filter(status=Review.Status.PROPOSED).for_list().order_by("cell__code"))
+        # the proposals of this page's cells: a province has tens of thousands at once
+        to_decide = list(
+            visible.filter(status=Review.Status.PROPOSED, cell_id__in=[p.counts.cell_id for p in progress])
+            .for_list()
+            .order_by("cell__code", "member__full_name")
+        )
     levels = RatingLevels.load()
     for review in to_decide:
         review.proposed_name = levels.name(review.proposed_rating)
@@ -125,6 +137,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "round": review_round,
             "progress": progress,
+            "page": page,
+            "query": query,
             "to_decide": to_decide,
             "shares": shares,
             "top_name": levels.name(levels.top),

@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from cells.models import Cell
-from reviews.models import Meeting
+from reviews.models import Meeting, ReviewRound
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -49,6 +49,10 @@ def _pages() -> list[tuple[str, str]]:
         pages.append(("chibo01", f"/meetings/{meeting.pk}/"))
     if draft is not None:
         pages.append(("chibo01", f"/meetings/{draft.pk}/edit/"))
+    review_round = ReviewRound.objects.filter(committee_id=cell.committee_id).order_by("-year", "-pk").first()
+    if review_round is not None:
+        pages.append(("bithu", f"/review-rounds/{review_round.pk}/"))
+        pages.append(("chibo01", f"/review-rounds/{review_round.pk}/"))
     return pages
 
 
