@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
@@ -144,8 +145,15 @@ class ExtensionDecisionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
+CELL_CHOICES_UP_TO = 100  # beyond that a list of cells is unusable on a phone (a province has 5,280)
+
+
 class BoardFilterForm(forms.Form):
-    """The board's filters, read from the query string; an unknown value is ignored, never a 500."""
+    """The board's filters, read from the query string; an unknown value is ignored, never a 500.
+
+    Whoever sees at most CELL_CHOICES_UP_TO cells picks one from a list; beyond that they search cells by
+    name or code, and `?cell=<pk>` (links from a cell's page, bookmarks) still works as a hidden field.
+    """
 
     status = forms.ChoiceField(label=_("Status"), required=False)
     timeliness = forms.ChoiceField(
@@ -171,6 +179,7 @@ class BoardFilterForm(forms.Form):
             ("3", _("3. Self-evolution, self-transformation")),
         ],
     )
+    cell_search = forms.CharField(label=_("Cell (name or code)"), required=False, max_length=100)
     owner = forms.CharField(label=_("Responsible (name)"), required=False, max_length=100)
     year = forms.TypedChoiceField(label=_("Period (year)"), required=False, coerce=int, empty_value=None)
     repeat = forms.BooleanField(label=_("Repeats only"), required=False)
@@ -179,7 +188,20 @@ class BoardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *Shortcoming.Status.choices]
         self.fields["cell"].queryset = cells
+        few = list(cells[: CELL_CHOICES_UP_TO + 1])  # one query, and the list's options when few
+        if len(few) <= CELL_CHOICES_UP_TO:
+            self.fields["cell"].choices = [("", _("All")), *((c.pk, str(c)) for c in few)]
+            del self.fields["cell_search"]
+        else:
+            self.fields["cell"].widget = forms.HiddenInput()
         self.fields["year"].choices = [("", _("All")), *((y, str(y)) for y in years)]
+
+    @property
+    def hidden_cell(self) -> Cell | None:
+        """The cell chosen through `?cell=` when there is no list to show it in."""
+        if "cell_search" not in self.fields or not self.is_valid():
+            return None
+        return self.cleaned_data["cell"]
 
     def apply(self, qs: Any, today: dt.date) -> Any:
         if not self.is_valid():
@@ -195,6 +217,8 @@ class BoardFilterForm(forms.Form):
             qs = qs.on_time(today)
         if data["cell"]:
             qs = qs.filter(cell=data["cell"])
+        if found := data.get("cell_search", "").strip():
+            qs = qs.filter(Q(cell__name__icontains=found) | Q(cell__code__icontains=found))
         if data["group"]:
             qs = qs.filter(manifestation__group=data["group"])
         if data["owner"]:

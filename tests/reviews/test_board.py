@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from phuthang import periods
 from reviews.models import Manifestation, Shortcoming
-from tests.factories import make_member, make_shortcoming
+from tests.factories import make_cell, make_member, make_shortcoming
 
 
 def _bulk(ward, n: int) -> None:
@@ -138,8 +138,9 @@ def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
 ):
     _bulk(ward, 5000)
     client.force_login(inspector)
-    # session, user, access (member, positions, assignments, committee tree), years, the rows in one query
-    with django_assert_num_queries(8):
+    # session, user, access (member, positions, assignments, committee tree), years, the cells of the cell
+    # filter (a list, or a search when there are many), the rows in one query
+    with django_assert_num_queries(9):
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 5001
@@ -155,3 +156,40 @@ def test_the_board_lists_items_still_to_act_on_before_closed_ones(client, inspec
     page = client.get("/shortcomings/").content.decode()
 
     assert page.index(f"/shortcomings/{open_item.pk}/") < page.index(f"/shortcomings/{verified.pk}/")
+
+
+# --- The cell filter at province scale
+
+
+def test_up_to_100_cells_the_filter_lists_them(client, ward, inspector):
+    client.force_login(inspector)
+    page = client.get("/shortcomings/").content.decode()
+    assert f'<option value="{ward.cell02.pk}">{ward.cell02.name}</option>' in page
+    assert 'name="cell_search"' not in page
+
+
+def test_over_100_cells_the_filter_searches_them_by_name_or_code(client, ward, inspector):
+    for i in range(101):
+        make_cell(ward.committee, name=f"Chi bộ Khu {i}", code=f"K{i:03}")
+    wanted = make_shortcoming(ward.cell02, description="Ở trường tiểu học")
+    make_shortcoming(ward.cell01, description="Ở tổ dân phố 1")
+    client.force_login(inspector)
+    page = client.get("/shortcomings/").content.decode()
+    assert "<option" not in page.split('data-testid="filters"')[1].split('name="status"')[0]
+    assert "Chi bộ Khu 99" not in page  # no list of every cell
+    for search in ("tiểu học", "cb02"):
+        listed = client.get(f"/shortcomings/?cell_search={search}").context["page"].object_list
+        assert [item.pk for item in listed] == [wanted.pk]
+
+
+def test_over_100_cells_a_link_to_one_cells_shortcomings_still_filters_and_names_it(client, ward, inspector):
+    for i in range(101):
+        make_cell(ward.committee, name=f"Chi bộ Khu {i}", code=f"K{i:03}")
+    wanted = make_shortcoming(ward.cell01)
+    make_shortcoming(ward.cell02)
+    client.force_login(inspector)
+    response = client.get(f"/shortcomings/?cell={ward.cell01.pk}")
+    assert [item.pk for item in response.context["page"].object_list] == [wanted.pk]
+    page = response.content.decode()
+    assert f'type="hidden" name="cell" value="{ward.cell01.pk}"' in page
+    assert ward.cell01.name in page.split('data-testid="chosen-cell"')[1]
