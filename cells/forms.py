@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -21,22 +24,87 @@ class MemberContactForm(forms.ModelForm):
         return phone
 
 
+# Up to this many candidates each cell gets a plain <select>; beyond it (a province committee has
+# thousands) one shared <datalist> lists them once and the leader types a name.
+MAX_SELECT_CANDIDATES = 40
+
+
+def candidate_labels(candidates: list[Member]) -> dict[str, Member]:
+    """A name per candidate that tells them apart: the full name, with the cell where names repeat."""
+    counts = Counter(m.full_name for m in candidates)
+    labels: dict[str, Member] = {}
+    for m in candidates:
+        label = m.full_name if counts[m.full_name] == 1 else f"{m.full_name} — {m.cell.name}"
+        if label in labels:  # same name in the same cell: only the number tells them apart
+            label = f"{label} (#{m.pk})"
+        labels[label] = m
+    return labels
+
+
 class OversightForm(forms.Form):
-    """One choice of overseer per cell; the token refuses a save made on a stale page."""
+    """One overseer per cell of a page; the token refuses a save made on a stale page of those cells."""
 
     token = forms.CharField(widget=forms.HiddenInput)
+    cells = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, cells: list[Cell], candidates: list[Member], token: str, **kwargs) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cells: list[Cell],
+        candidates: list[Member],
+        current: dict[int, Member],
+        token: str,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.current_token = token
         self.fields["token"].initial = token
-        choices = [("", _("— nobody —")), *((str(m.pk), m.full_name) for m in candidates)]
-        self.candidates = {m.pk: m for m in candidates}
-        self.cells = cells
+        self.fields["cells"].initial = ",".join(str(c.pk) for c in cells)
+        self.cells, self.current = cells, current
+        self.typed = len(candidates) > MAX_SELECT_CANDIDATES
+        self.labels = candidate_labels(candidates) if self.typed else {}
+        self.by_pk = {m.pk: m for m in candidates}
+        label_of = {m.pk: label for label, m in self.labels.items()}
+        nobody = ("", _("— nobody —"))
+        choices = [nobody, *((str(m.pk), m.full_name) for m in candidates)]
+        self.shown: dict[str, str] = {}  # what each field showed: posted back as it is, nothing changes
         for cell in cells:
-            self.fields[f"cell_{cell.pk}"] = forms.ChoiceField(
-                label=cell.name, choices=choices, required=False
-            )
+            overseer = current.get(cell.pk)
+            name = f"cell_{cell.pk}"
+            if self.typed:
+                self.fields[name] = forms.CharField(
+                    label=cell.name,
+                    required=False,
+                    widget=forms.TextInput(
+                        attrs={
+                            "list": "overseer-candidates",
+                            "autocomplete": "off",
+                            "placeholder": _("Type a name"),
+                        }
+                    ),
+                )
+                self.shown[name] = label_of.get(overseer.pk, overseer.full_name) if overseer else ""
+            else:
+                own = choices
+                if overseer is not None and overseer.pk not in self.by_pk:
+                    # kept as it is unless the leader changes it, so a page saves without touching it
+                    own = [
+                        *choices,
+                        (
+                            str(overseer.pk),
+                            _("%(name)s (no longer on the committee)") % {"name": overseer.full_name},
+                        ),
+                    ]
+                self.fields[name] = forms.ChoiceField(label=cell.name, choices=own, required=False)
+                self.shown[name] = str(overseer.pk) if overseer else ""
+        for name, value in self.shown.items():
+            self.initial.setdefault(name, value)
+
+    @staticmethod
+    def posted_cell_ids(data: Any, *, limit: int) -> list[int]:
+        """The cells a posted page covered; anything malformed is left out, and at most `limit` of them."""
+        ids = [int(x) for x in str(data.get("cells", "")).split(",") if x.strip().isdigit()]
+        return ids[:limit]
 
     def clean_token(self) -> str:
         if self.cleaned_data["token"] != self.current_token:
@@ -48,8 +116,30 @@ class OversightForm(forms.Form):
             )
         return self.cleaned_data["token"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.chosen: dict[int, Member | None] = {}
+        for cell in self.cells:
+            name = f"cell_{cell.pk}"
+            if name not in cleaned:
+                continue  # already refused by its field
+            value = cleaned[name].strip()
+            overseer = self.current.get(cell.pk)
+            if value == self.shown[name] or name not in self.data:  # not posted: left as it is
+                self.chosen[cell.pk] = overseer
+            elif not value:
+                self.chosen[cell.pk] = None
+            elif self.typed and value in self.labels:
+                self.chosen[cell.pk] = self.labels[value]
+            elif not self.typed and value.isdigit() and int(value) in self.by_pk:
+                self.chosen[cell.pk] = self.by_pk[int(value)]
+            else:
+                self.add_error(
+                    name,
+                    _("“%(value)s” is not a member of the committee: choose a name from the list.")
+                    % {"value": value},
+                )
+        return cleaned
+
     def overseers(self) -> dict[int, Member | None]:
-        return {
-            cell.pk: self.candidates.get(int(v)) if (v := self.cleaned_data.get(f"cell_{cell.pk}")) else None
-            for cell in self.cells
-        }
+        return self.chosen

@@ -5,7 +5,7 @@ import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -100,23 +100,33 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def oversight(request: HttpRequest) -> HttpResponse:
-    """Who oversees which cell in a month (this month unless ?month=YYYY-MM)."""
+    """Who oversees which cell in a month (this month unless ?month=YYYY-MM), 50 a page, searchable."""
     a = access.for_user(request.user)
     if a.member_id is None and not a.is_staff:
         raise Http404
     month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
-    assignments = list(
+    query = request.GET.get("q", "").strip()
+    assignments = (
         OversightAssignment.objects.filter(access.assignment_filter(request.user))
         .for_month(month)
         .select_related("cell", "overseer")
         .order_by("cell__code")
     )
+    if query:
+        assignments = assignments.filter(
+            Q(cell__name__icontains=query)
+            | Q(cell__code__icontains=query)
+            | Q(overseer__full_name__icontains=query)
+        )
+    # queries: the number of assignments, this page of them with cell and overseer
+    page = Paginator(assignments, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "cells/oversight.html",
         {
             "month": month,
-            "assignments": assignments,
+            "page": page,
+            "query": query,
             "previous": periods.add_months(month, -1),
             "next": periods.add_months(month, 1),
             "editable": _editable_committees(request),
@@ -152,31 +162,60 @@ def _committee_for_edit(request: HttpRequest) -> Committee:
     return editable[0]
 
 
-def _token(assignments: list[OversightAssignment]) -> str:
-    state = ",".join(f"{a.cell_id}:{a.overseer_id}" for a in sorted(assignments, key=lambda a: a.cell_id))
+def _token(current: dict[int, Member]) -> str:
+    """A fingerprint of the overseers of one page of cells: a save from an older page is refused."""
+    state = ",".join(f"{cell_id}:{current[cell_id].pk}" for cell_id in sorted(current))
     return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
+def _edit_page(request: HttpRequest, committee: Committee, month: dt.date) -> tuple[Page, str]:
+    """The page of the committee's cells asked for, searched by cell name or code or by overseer name."""
+    query = request.GET.get("q", "").strip()
+    cells = Cell.objects.active().filter(committee=committee).order_by("code")
+    if query:
+        overseen = OversightAssignment.objects.for_month(month).filter(overseer__full_name__icontains=query)
+        cells = cells.filter(
+            Q(name__icontains=query) | Q(code__icontains=query) | Q(pk__in=overseen.values("cell_id"))
+        )
+    return Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page")), query
+
+
 def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """Assign overseers one page of 50 cells at a time; each page saves on its own."""
     first_day = _month_or_404(year, month)
     committee = _committee_for_edit(request)
     if not access.can_assign_oversight(request.user, committee):
         raise PermissionDenied
-    cells = list(Cell.objects.active().filter(committee=committee).order_by("code"))
-    assignments = list(OversightAssignment.objects.for_month(first_day).filter(cell__committee=committee))
+    page, query = _edit_page(request, committee, first_day)
+    if request.method == "POST":
+        # the cells of the page the leader saw, whatever has moved between pages since
+        ids = OversightForm.posted_cell_ids(request.POST, limit=CELLS_PER_PAGE)
+        cells = list(Cell.objects.active().filter(committee=committee, pk__in=ids).order_by("code"))
+        if not cells:
+            messages.error(request, _("Nothing was saved: this page lists no cells."))
+            return redirect(request.get_full_path())
+    else:
+        cells = list(page)
+    current = {
+        a.cell_id: a.overseer
+        for a in OversightAssignment.objects.for_month(first_day)
+        .filter(cell__in=[c.pk for c in cells])
+        .select_related("overseer")
+    }
     candidates = services.overseer_candidates(committee)
-    initial = {f"cell_{a.cell_id}": str(a.overseer_id) for a in assignments}
     form = OversightForm(
-        request.POST or None, initial=initial, cells=cells, candidates=candidates, token=_token(assignments)
+        request.POST or None, cells=cells, candidates=candidates, current=current, token=_token(current)
     )
     if form.is_valid():
         changed = services.assign_oversight(
             committee, month=first_day, overseers=form.overseers(), by=request.user
         )
         messages.success(request, _("Assignments saved (%(count)d changed).") % {"count": changed})
+        if page.paginator.num_pages > 1:
+            return redirect(request.get_full_path())  # back to this page, to go on with the next
         return redirect(f"/oversight/?month={first_day:%Y-%m}")
     if request.method == "POST" and "token" in form.errors:
-        form = OversightForm(initial=initial, cells=cells, candidates=candidates, token=_token(assignments))
+        form = OversightForm(cells=cells, candidates=candidates, current=current, token=_token(current))
         messages.error(
             request,
             _(
@@ -184,11 +223,15 @@ def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
                 "Their changes are shown below; please check and save again."
             ),
         )
+    elif request.method == "POST":
+        messages.error(request, _("Nothing was saved: please correct the cells marked below."))
     return render(
         request,
         "cells/oversight_edit.html",
         {
             "form": form,
+            "page": page,
+            "query": query,
             "month": first_day,
             "committee": committee,
             "previous": periods.add_months(first_day, -1),

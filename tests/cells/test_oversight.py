@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
 from django.utils.html import escape
 
+from cells import forms
 from cells.models import OversightAssignment, Role
 from phuthang import periods
+from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person
 
 pytestmark = pytest.mark.django_db
-
-
-def vi(text: str, **values: object) -> str:
-    """The Vietnamese a user reads for an English source string, as it appears in HTML."""
-    with translation.override("vi"):
-        return escape(translation.gettext(text) % values if values else translation.gettext(text))
 
 
 @pytest.fixture
@@ -41,8 +36,10 @@ def overseers_of(month) -> dict[str, str]:
     return dict(OversightAssignment.objects.for_month(month).values_list("cell__code", "overseer__full_name"))
 
 
-def form_token(response) -> str:
-    return response.context["form"]["token"].value()
+def page_of(response) -> dict[str, str]:
+    """The hidden fields a page of the edit form posts back: its stale-page token and its cells."""
+    form = response.context["form"]
+    return {"token": form["token"].value(), "cells": form["cells"].value()}
 
 
 # --- Everyone in the tree sees the month's assignments
@@ -101,11 +98,38 @@ def test_oversight_list_runs_a_fixed_number_of_queries(
         make_assignment(ward.members02[n % 2], make_cell(committee))
     client.force_login(member)
     # session, user, access (member, positions, this month's overseen cells, committee tree),
-    # assignments with cell and overseer, the navbar's user.member (committees the user may edit: none,
-    # so no query)
-    with django_assert_num_queries(8):
+    # the number of assignments, this page of them with cell and overseer, the navbar's user.member
+    # (committees the user may edit: none, so no query)
+    with django_assert_num_queries(9):
         response = client.get("/oversight/")
     assert response.text.count("<tr><td>") == 11
+
+
+def test_oversight_list_shows_50_assignments_a_page_in_as_many_queries(
+    client, member, overseer, committee, ward, django_assert_num_queries
+):
+    for n in range(54):
+        make_assignment(ward.members02[n % 2], make_cell(committee, code=f"X{n:03}"))
+    client.force_login(member)
+    with django_assert_num_queries(9):  # the same queries as for 11 assignments
+        first = client.get("/oversight/")
+    assert first.text.count("<tr><td>") == 50
+    assert escape(vi("Page %(number)s of %(total)s", number=1, total=2)) in first.text
+    second = client.get("/oversight/?page=2")
+    assert second.text.count("<tr><td>") == 5
+
+
+def test_oversight_list_finds_assignments_by_cell_or_overseer_name(client, member, overseer, ward):
+    make_assignment(ward.members02[0], ward.cell02)
+    client.force_login(member)
+    by_cell = client.get("/oversight/?q=tiểu học").text
+    assert "Chi bộ Trường Tiểu học" in by_cell
+    assert "Chi bộ Tổ dân phố 1" not in by_cell
+    by_overseer = client.get("/oversight/?q=quốc phụ").text
+    assert "Chi bộ Tổ dân phố 1" in by_overseer
+    assert "Chi bộ Trường Tiểu học" not in by_overseer
+    nothing = client.get("/oversight/?q=zzz").text
+    assert escape(vi("No assignment matches this search.")) in nothing
 
 
 # --- Leaders assign
@@ -119,7 +143,7 @@ def test_leader_assigns_overseers_for_the_month(client, leader, overseer, inspec
         edit_url(month),
         {
             "committee": ward.committee.pk,
-            "token": form_token(page),
+            **page_of(page),
             f"cell_{ward.cell01.pk}": overseer.member.pk,
             f"cell_{ward.cell02.pk}": inspector.member.pk,
         },
@@ -143,7 +167,7 @@ def test_assigning_nobody_removes_the_assignment(client, leader, overseer, ward,
     page = client.get(edit_url(month))
     client.post(
         edit_url(month),
-        {"committee": ward.committee.pk, "token": form_token(page), f"cell_{ward.cell01.pk}": ""},
+        {"committee": ward.committee.pk, **page_of(page), f"cell_{ward.cell01.pk}": ""},
     )
     assert overseers_of(month) == {}
 
@@ -155,7 +179,7 @@ def test_an_ordinary_member_cannot_be_posted_as_overseer(client, leader, ward, m
         edit_url(month),
         {
             "committee": ward.committee.pk,
-            "token": form_token(page),
+            **page_of(page),
             f"cell_{ward.cell01.pk}": ward.members01[0].pk,
         },
     )
@@ -176,7 +200,7 @@ def test_leader_copies_last_months_assignments_in_one_action(
     assert response["Location"] == f"{edit_url(month)}?committee={ward.committee.pk}"
     assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
     page = client.get(response["Location"]).text
-    assert vi("%(count)d assignments copied from last month.", count=2) in page
+    assert escape(vi("%(count)d assignments copied from last month.", count=2)) in page
 
 
 def test_copying_keeps_the_assignments_already_made_this_month(
@@ -219,7 +243,7 @@ def test_a_stale_page_is_refused_and_shows_the_other_leaders_changes(
         edit_url(month),
         {
             "committee": ward.committee.pk,
-            "token": form_token(fresh),
+            **page_of(fresh),
             f"cell_{ward.cell01.pk}": overseer.member.pk,
             f"cell_{ward.cell02.pk}": inspector.member.pk,
         },
@@ -229,16 +253,18 @@ def test_a_stale_page_is_refused_and_shows_the_other_leaders_changes(
         edit_url(month),
         {
             "committee": ward.committee.pk,
-            "token": form_token(stale),
+            **page_of(stale),
             f"cell_{ward.cell01.pk}": overseer.member.pk,
             f"cell_{ward.cell02.pk}": "",
         },
     )
     assert response.status_code == 200
     assert (
-        vi(
-            "Someone else changed these assignments while you were editing. "
-            "Their changes are shown below; please check and save again."
+        escape(
+            vi(
+                "Someone else changed these assignments while you were editing. "
+                "Their changes are shown below; please check and save again."
+            )
         )
         in response.text
     )
@@ -273,3 +299,158 @@ def test_a_leader_of_another_ward_cannot_assign_in_ours(client, ward, month):
 def test_an_impossible_month_gets_404(client, leader, ward):
     client.force_login(leader)
     assert client.get("/oversight/2026-13/edit/").status_code == 404
+
+
+# --- A province committee: pages of 50 cells, each saved on its own, the candidates listed once
+
+
+@pytest.fixture
+def many_cells(ward):
+    """53 more cells, so the committee's cells fill two pages (CB01, CB02, then X000…X052)."""
+    return [make_cell(ward.committee, code=f"X{n:03}", name=f"Chi bộ Khu {n:03}") for n in range(53)]
+
+
+@pytest.fixture
+def typed(monkeypatch):
+    """Candidates as many as a province's: names are typed and picked from one shared list."""
+    monkeypatch.setattr(forms, "MAX_SELECT_CANDIDATES", 0)
+
+
+def test_the_edit_page_shows_50_cells_a_page_in_a_fixed_number_of_queries(
+    client, leader, overseer, ward, many_cells, month, django_assert_num_queries
+):
+    client.force_login(leader)
+    # session, user, access (member, positions, this month's overseen cells, committee tree),
+    # committees the user may edit, the number of cells, this page of cells, their assignments with
+    # overseer, the candidates with their cell, the navbar's unread reminders
+    with django_assert_num_queries(12):
+        first = client.get(edit_url(month))
+    assert len(first.context["form"].cells) == 50
+    assert escape(vi("Page %(number)s of %(total)s", number=1, total=2)) in first.text
+    second = client.get(f"{edit_url(month)}?committee={ward.committee.pk}&page=2")
+    assert [c.code for c in second.context["form"].cells] == ["X048", "X049", "X050", "X051", "X052"]
+
+
+def test_saving_a_page_changes_only_its_cells_and_comes_back_to_it(
+    client, leader, overseer, inspector, ward, many_cells, month
+):
+    make_assignment(overseer.member, many_cells[-1], month)  # on page 2
+    client.force_login(leader)
+    url = f"{edit_url(month)}?committee={ward.committee.pk}&page=1"
+    page = client.get(url)
+    response = client.post(
+        url, {"committee": ward.committee.pk, **page_of(page), f"cell_{ward.cell02.pk}": inspector.member.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm", "X052": "Bùi Quốc Phụ"}
+
+
+def test_a_change_on_another_page_does_not_make_this_page_stale(
+    client, leader, overseer, inspector, ward, many_cells, month
+):
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    make_assignment(inspector.member, many_cells[-1], month)  # another leader, on page 2
+    response = client.post(
+        edit_url(month),
+        {"committee": ward.committee.pk, **page_of(page), f"cell_{ward.cell02.pk}": inspector.member.pk},
+    )
+    assert response.status_code == 302
+    assert overseers_of(month)["CB02"] == "Vũ Thị Kiểm"
+
+
+def test_the_edit_page_finds_cells_by_name_or_by_overseer(client, leader, overseer, ward, many_cells, month):
+    client.force_login(leader)
+    by_name = client.get(f"{edit_url(month)}?committee={ward.committee.pk}&q=khu 05")
+    assert [c.code for c in by_name.context["form"].cells] == ["X050", "X051", "X052"]
+    by_overseer = client.get(f"{edit_url(month)}?committee={ward.committee.pk}&q=quốc phụ")
+    assert [c.code for c in by_overseer.context["form"].cells] == ["CB01"]
+
+
+def test_many_candidates_are_listed_once_and_picked_by_name(
+    client, leader, overseer, inspector, ward, many_cells, month, typed
+):
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    assert page.text.count("<datalist") == 1
+    assert page.text.count(">Vũ Thị Kiểm<") + page.text.count('value="Vũ Thị Kiểm"') == 1  # once, in the list
+    assert page.text.count('list="overseer-candidates"') == 50
+    assert "<select" not in page.text
+    assert page.context["form"][f"cell_{ward.cell01.pk}"].value() == "Bùi Quốc Phụ"
+    response = client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            **page_of(page),
+            f"cell_{ward.cell01.pk}": "Bùi Quốc Phụ",
+            f"cell_{ward.cell02.pk}": "Vũ Thị Kiểm",
+        },
+    )
+    assert response.status_code == 302
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
+
+
+def test_a_typed_name_outside_the_committee_is_refused_and_nothing_saved(
+    client, leader, overseer, inspector, ward, many_cells, month, typed
+):
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    response = client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            **page_of(page),
+            f"cell_{ward.cell01.pk}": "",
+            f"cell_{ward.cell02.pk}": "Nguyễn Văn Chính",  # an ordinary member
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        escape(
+            vi(
+                "“%(value)s” is not a member of the committee: choose a name from the list.",
+                value="Nguyễn Văn Chính",
+            )
+        )
+        in response.text
+    )
+    assert escape(vi("Nothing was saved: please correct the cells marked below.")) in response.text
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ"}  # the cleared cell01 was not saved either
+
+
+def test_candidates_with_the_same_name_are_told_apart_by_their_cell(client, leader, ward, month, typed):
+    namesake = make_person(ward.cell01, Role.COMMITTEE_MEMBER, username="lanh2", full_name="Nguyễn Văn Lãnh")
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    assert 'value="Nguyễn Văn Lãnh — Chi bộ Tổ dân phố 1"' in page.text
+    assert 'value="Nguyễn Văn Lãnh — Chi bộ Trường Tiểu học"' in page.text
+    client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            **page_of(page),
+            f"cell_{ward.cell02.pk}": "Nguyễn Văn Lãnh — Chi bộ Tổ dân phố 1",
+        },
+    )
+    assert OversightAssignment.objects.get(cell=ward.cell02).overseer == namesake.member
+
+
+def test_an_overseer_who_left_the_committee_stays_until_the_leader_changes_the_cell(
+    client, leader, inspector, ward, month
+):
+    former = make_member(ward.cell02, full_name="Đỗ Văn Cũ")  # no committee role (any more)
+    make_assignment(former, ward.cell01, month)
+    client.force_login(leader)
+    page = client.get(edit_url(month))
+    response = client.post(
+        edit_url(month),
+        {
+            "committee": ward.committee.pk,
+            **page_of(page),
+            f"cell_{ward.cell01.pk}": str(former.pk),
+            f"cell_{ward.cell02.pk}": inspector.member.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert overseers_of(month) == {"CB01": "Đỗ Văn Cũ", "CB02": "Vũ Thị Kiểm"}
