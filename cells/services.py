@@ -73,7 +73,9 @@ def overseer_candidates(committee: Committee) -> list[Member]:
         .filter(committee=committee, role__in=sorted(COMMITTEE_ROLES), member__left_on__isnull=True)
         .values("member_id")
     )
-    return list(Member.objects.filter(pk__in=ids).select_related("cell").order_by("full_name", "pk"))
+    # only what the form shows: a province committee has thousands of candidates
+    members = Member.objects.filter(pk__in=ids).select_related("cell").only("full_name", "cell__name")
+    return list(members.order_by("full_name", "pk"))
 
 
 def cell_ids_of(committee: Committee) -> list[int]:

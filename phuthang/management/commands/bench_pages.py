@@ -18,6 +18,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from cells.models import Cell
+from phuthang import periods
 from reviews.models import Meeting, ReviewRound
 
 
@@ -34,6 +35,9 @@ def _pages() -> list[tuple[str, str]]:
     pages = [
         ("bithu", "/cells/"),
         ("bithu", "/oversight/"),
+        ("bithu", "/oversight/?q=Nguy%E1%BB%85n&page=2"),
+        ("bithu", f"/oversight/{periods.month_start():%Y-%m}/edit/"),
+        ("bithu", f"/oversight/{periods.month_start():%Y-%m}/edit/?q=Nguy%E1%BB%85n&page=2"),
         ("bithu", "/shortcomings/"),
         ("bithu", "/shortcomings/?overdue=1"),
         ("bithu", "/review-rounds/"),
