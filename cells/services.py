@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.db import transaction
@@ -11,18 +12,46 @@ from cells.models import Cell, Committee, Member, OversightAssignment
 from phuthang import periods
 
 
+class StaleAssignments(Exception):
+    """The cells' overseers changed since the page the leader saved was shown."""
+
+
+def oversight_token(overseer_ids: dict[int, int]) -> str:
+    """A fingerprint of the overseers (cell id → overseer id) of one page of cells."""
+    state = ",".join(f"{cell_id}:{overseer_ids[cell_id]}" for cell_id in sorted(overseer_ids))
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def _lock_oversight(committee: Committee) -> None:
+    # one row lock per committee serialises its leaders' saves and copies: the token is checked and the
+    # rows written with no other save in between, and a copy never races an insert into a unique error
+    Committee.objects.select_for_update().filter(pk=committee.pk).values_list("pk").first()
+
+
 @transaction.atomic
 def assign_oversight(
-    committee: Committee, *, month: dt.date, overseers: dict[int, Member | None], by: Any
+    committee: Committee,
+    *,
+    month: dt.date,
+    overseers: dict[int, Member | None],
+    by: Any,
+    token: str | None = None,
 ) -> int:
-    """Set the overseer of each given cell for the month; None removes the assignment. Returns changes."""
+    """Set the overseer of each given cell for the month; None removes the assignment. Returns changes.
+
+    With a token, raises StaleAssignments (and changes nothing) when those cells' overseers are no
+    longer the ones it was made from.
+    """
     month = periods.month_start(month)
+    _lock_oversight(committee)
     current = {
         a.cell_id: a
-        for a in OversightAssignment.objects.select_for_update().filter(
+        for a in OversightAssignment.objects.filter(
             month=month, cell__committee=committee, cell_id__in=list(overseers)
         )
     }
+    if token is not None and token != oversight_token({c: a.overseer_id for c, a in current.items()}):
+        raise StaleAssignments
     changed = 0
     to_create = []
     for cell_id, overseer in overseers.items():
@@ -47,6 +76,7 @@ def assign_oversight(
 def copy_oversight(committee: Committee, *, month: dt.date, by: Any) -> int:
     """Copy last month's assignments into a month, for the cells that have none yet. Returns copies."""
     month = periods.month_start(month)
+    _lock_oversight(committee)
     previous = OversightAssignment.objects.filter(
         month=periods.add_months(month, -1), cell__committee=committee, cell__active=True
     )

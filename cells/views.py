@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -162,12 +161,6 @@ def _committee_for_edit(request: HttpRequest) -> Committee:
     return editable[0]
 
 
-def _token(current: dict[int, Member]) -> str:
-    """A fingerprint of the overseers of one page of cells: a save from an older page is refused."""
-    state = ",".join(f"{cell_id}:{current[cell_id].pk}" for cell_id in sorted(current))
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
-
-
 def _edit_page(request: HttpRequest, committee: Committee, month: dt.date) -> tuple[Page, str]:
     """The page of the committee's cells asked for, searched by cell name or code or by overseer name."""
     query = request.GET.get("q", "").strip()
@@ -178,6 +171,11 @@ def _edit_page(request: HttpRequest, committee: Committee, month: dt.date) -> tu
             Q(name__icontains=query) | Q(code__icontains=query) | Q(pk__in=overseen.values("cell_id"))
         )
     return Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page")), query
+
+
+def _overseers_of(cells: list[Cell], month: dt.date) -> dict[int, Member]:
+    assignments = OversightAssignment.objects.for_month(month).filter(cell__in=[c.pk for c in cells])
+    return {a.cell_id: a.overseer for a in assignments.select_related("overseer")}
 
 
 def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
@@ -196,26 +194,40 @@ def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
             return redirect(request.get_full_path())
     else:
         cells = list(page)
-    current = {
-        a.cell_id: a.overseer
-        for a in OversightAssignment.objects.for_month(first_day)
-        .filter(cell__in=[c.pk for c in cells])
-        .select_related("overseer")
-    }
+    current = _overseers_of(cells, first_day)
     candidates = services.overseer_candidates(committee)
     form = OversightForm(
-        request.POST or None, cells=cells, candidates=candidates, current=current, token=_token(current)
+        request.POST or None,
+        cells=cells,
+        candidates=candidates,
+        current=current,
+        token=services.oversight_token({c: m.pk for c, m in current.items()}),
     )
+    stale = False
     if form.is_valid():
-        changed = services.assign_oversight(
-            committee, month=first_day, overseers=form.overseers(), by=request.user
+        try:
+            changed = services.assign_oversight(
+                committee,
+                month=first_day,
+                overseers=form.overseers(),
+                by=request.user,
+                token=form.cleaned_data["token"],
+            )
+        except services.StaleAssignments:
+            stale = True  # another leader saved these cells between our read and our save
+        else:
+            messages.success(request, _("Assignments saved (%(count)d changed).") % {"count": changed})
+            if page.paginator.num_pages > 1:
+                return redirect(request.get_full_path())  # back to this page, to go on with the next
+            return redirect(f"/oversight/?month={first_day:%Y-%m}")
+    if stale or (request.method == "POST" and "token" in form.errors):
+        current = _overseers_of(cells, first_day)
+        form = OversightForm(
+            cells=cells,
+            candidates=candidates,
+            current=current,
+            token=services.oversight_token({c: m.pk for c, m in current.items()}),
         )
-        messages.success(request, _("Assignments saved (%(count)d changed).") % {"count": changed})
-        if page.paginator.num_pages > 1:
-            return redirect(request.get_full_path())  # back to this page, to go on with the next
-        return redirect(f"/oversight/?month={first_day:%Y-%m}")
-    if request.method == "POST" and "token" in form.errors:
-        form = OversightForm(cells=cells, candidates=candidates, current=current, token=_token(current))
         messages.error(
             request,
             _(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils.html import escape
 
-from cells import forms
+from cells import forms, services
 from cells.models import OversightAssignment, Role
 from phuthang import periods
 from tests.conftest import vi
@@ -454,3 +454,21 @@ def test_an_overseer_who_left_the_committee_stays_until_the_leader_changes_the_c
     )
     assert response.status_code == 302
     assert overseers_of(month) == {"CB01": "Đỗ Văn Cũ", "CB02": "Vũ Thị Kiểm"}
+
+
+def test_a_save_checks_its_token_under_the_committee_lock_and_changes_nothing_when_stale(
+    leader, overseer, inspector, ward, month
+):
+    before = services.oversight_token({ward.cell01.pk: overseer.member.pk})
+    services.assign_oversight(
+        ward.committee, month=month, overseers={ward.cell01.pk: inspector.member}, by=leader
+    )
+    with pytest.raises(services.StaleAssignments):
+        services.assign_oversight(
+            ward.committee,
+            month=month,
+            overseers={ward.cell01.pk: None, ward.cell02.pk: overseer.member},
+            by=leader,
+            token=before,
+        )
+    assert overseers_of(month) == {"CB01": "Vũ Thị Kiểm"}
