@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cells.models import Cell, Committee, Member
 
@@ -130,7 +131,7 @@ class ReviewRound(models.Model):
     """A review campaign started by a leader for a whole committee (e.g. year-end review 2026)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("review round", "Open")  # "Mới" fits a shortcoming, not a round
         CLOSED = "closed", _("Closed")
 
     committee = models.ForeignKey(
