@@ -99,8 +99,6 @@ def reminders_index(request: HttpRequest) -> HttpResponse:
         digests.select_related("recipient").order_by("-created_at", "-pk").defer("body_text", "body_html"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "reviews/notifications.html",
@@ -108,7 +106,6 @@ def reminders_index(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "counts": [(value, label, counts.get(value, 0)) for value, label in Digest.Status.choices],
-            "query": query.urlencode(),
             "can_send": access.for_user(request.user).is_staff,
         },
     )
