@@ -16,12 +16,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from phuthang import periods
+from phuthang import access, periods
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    User = AbstractBaseUser | AnonymousUser
+    from phuthang.access import User
 
 CARD_NUMBER = RegexValidator(r"^\d{2}\.\d{6}$", _("A party card number looks like 12.345678."))
 
@@ -56,9 +54,7 @@ class CellQuerySet(models.QuerySet["Cell"]):
         return self.filter(active=True)
 
     def visible_to(self, user: User) -> CellQuerySet:
-        from phuthang import access
-
-        return self.filter(access.cell_filter(user))
+        return self.filter(access.cells(user))
 
 
 @pghistory.track()
@@ -113,9 +109,7 @@ class MemberQuerySet(models.QuerySet["Member"]):
         )
 
     def visible_to(self, user: User) -> MemberQuerySet:
-        from phuthang import access
-
-        return self.filter(access.member_filter(user))
+        return self.filter(access.members(user))
 
 
 @pghistory.track()
@@ -287,6 +281,9 @@ class Position(models.Model):
 class OversightAssignmentQuerySet(models.QuerySet["OversightAssignment"]):
     def for_month(self, month: dt.date) -> OversightAssignmentQuerySet:
         return self.filter(month=periods.month_start(month))
+
+    def visible_to(self, user: User) -> OversightAssignmentQuerySet:
+        return self.filter(access.assignments(user))
 
 
 # Assignments are plans a leader may replace or clear; the delete event keeps what was planned.

@@ -106,7 +106,7 @@ def oversight(request: HttpRequest) -> HttpResponse:
     month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
     query = request.GET.get("q", "").strip()
     assignments = (
-        OversightAssignment.objects.filter(access.assignment_filter(request.user))
+        OversightAssignment.objects.visible_to(request.user)
         .for_month(month)
         .select_related("cell", "overseer")
         .order_by("cell__code")

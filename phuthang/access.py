@@ -1,24 +1,103 @@
-"""Who may see and do what (DESIGN.md §5), derived from dated positions and this month's assignments.
+"""Who may see and do what, derived from dated positions and this month's assignments (docs/access.md).
 
-Sight is a filter (outside it a view answers 404); permission is a predicate (inside sight but not
-allowed: 403). Every view goes through these. The rules are computed once per request from the
-user's current positions (Vietnam time) and cached on the user object.
+Sight is a filter (outside it a view answers 404): one function per record kind below, returning the Q
+object that the record's `visible_to(user)` applies. Permission is a predicate (inside sight but not
+allowed: 403): the organisation's here, the accountability cycle's in `reviews/permissions/`. Every rule is
+declared with `@sees` or `@may` beside its code, in plain words per role; `manage.py access_map` prints
+those words as the table in docs/access.md, and a test fails when the page and the code part.
+
+The rules are computed once per request from the user's current positions (Vietnam time) and cached on
+the user object. This module imports no app's views or forms and nothing of `reviews`: the sight rules
+name fields (`cell__committee_id`), not models, and import `cells.models` only inside functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from phuthang import periods
 
 if TYPE_CHECKING:
-    from cells.models import Cell, Committee, Member
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    from cells.models import Committee, Member
+
+    User: TypeAlias = AbstractBaseUser | AnonymousUser  # the one alias for "a request's user"
 
 _CACHE_ATTR = "_phuthang_access"
+
+
+# --- The declared map: what docs/access.md shows, kept beside each rule.
+
+ROLES: dict[str, tuple[str, str]] = {  # role → (column of docs/access.md, who holds it)
+    "staff": ("Office staff", "văn phòng Đảng ủy: a login marked staff; also works in the admin"),
+    "leader": ("Leader", "Bí thư, Phó Bí thư or BTV of a committee, today: that committee and those below"),
+    "inspector": (
+        "UBKT",
+        "chair or member of a committee's inspection committee, today: that committee and those below",
+    ),
+    "secretary": ("Cell secretary", "bí thư or phó bí thư of a cell, today"),
+    "overseer": (
+        "Overseer this month",
+        "a committee member assigned to a cell for this month (Vietnam time)",
+    ),
+    "member": ("Member", "a party member with a login and none of the positions above"),
+    "stranger": ("Stranger", "a login with no member behind it"),
+}
+NOTHING = "—"  # a role that sees none of the records of a kind
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared rule: a sight function (`action` empty) or a permission predicate."""
+
+    record: str  # the record kind: a row of docs/access.md
+    function: str  # module.name, where the rule lives
+    roles: dict[str, str]  # role → what it sees, or on what it may act; a role left out may not
+    action: str = ""
+    model: str = ""  # a sight rule's model ("cells.Cell"): what the behaviour test filters
+
+
+RULES: list[Rule] = []
+
+Declared = TypeVar("Declared", bound=Callable[..., object])
+
+
+def _declare(rule: Rule) -> None:
+    if unknown := set(rule.roles) - set(ROLES):
+        raise TypeError(f"{rule.function}: unknown roles {sorted(unknown)}")
+    key = (rule.record, rule.function, rule.action)  # a module imported twice declares nothing twice
+    RULES[:] = [r for r in RULES if (r.record, r.function, r.action) != key] + [rule]
+
+
+def sees(record: str, *, model: str, **roles: str) -> Callable[[Declared], Declared]:
+    """Declare a sight function: what each role (every one of ROLES, NOTHING for none) sees of `record`."""
+
+    def declare(function: Declared) -> Declared:
+        if missing := [role for role in ROLES if role not in roles]:
+            raise TypeError(f"{function.__qualname__}: say what {', '.join(missing)} see")
+        _declare(Rule(record, f"{function.__module__}.{function.__qualname__}", roles, model=model))
+        return function
+
+    return declare
+
+
+def may(record: str, action: str, **roles: str) -> Callable[[Declared], Declared]:
+    """Declare a permission predicate: the roles that may do `action` on `record`, and on which ones."""
+
+    def declare(function: Declared) -> Declared:
+        _declare(Rule(record, f"{function.__module__}.{function.__qualname__}", roles, action=action))
+        return function
+
+    return declare
+
+
+# --- Who the user is: positions held today and cells overseen this month
 
 
 @dataclass(frozen=True)
@@ -62,42 +141,46 @@ class Access:
 ANONYMOUS = Access()
 
 
-def for_user(user: Any) -> Access:
+def for_user(user: User) -> Access:
     """The user's access, computed with at most four queries and cached on the user for the request."""
     if not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = _compute(user)
+        cached = _compute(cast("AbstractBaseUser", user))  # authenticated: never AnonymousUser
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
-def forget(user: Any) -> None:
+def forget(user: User) -> None:
     """Drop the cached access (after a change of positions within one request, and in tests)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
 
 
-def _compute(user: Any) -> Access:
+def _compute(user: AbstractBaseUser) -> Access:
     from cells.models import CELL_ROLES, INSPECTION_ROLES, LEADER_ROLES, Member, OversightAssignment, Position
 
-    member = Member.objects.filter(user=user, left_on__isnull=True).select_related("cell").first()
+    is_staff = bool(getattr(user, "is_staff", False))
+    member = Member.objects.filter(user_id=user.pk, left_on__isnull=True).select_related("cell").first()
     if member is None:
-        return Access(is_staff=user.is_staff, role_labels=(_("Office staff"),) if user.is_staff else ())
+        return Access(is_staff=is_staff, role_labels=(_("Office staff"),) if is_staff else ())
     today = periods.today()
     positions = list(Position.objects.current(today).filter(member=member).order_by("role"))
     overseen = frozenset(
         OversightAssignment.objects.for_month(today).filter(overseer=member).values_list("cell_id", flat=True)
     )
-    led = {p.committee_id for p in positions if p.role in LEADER_ROLES}
-    inspected = {p.committee_id for p in positions if p.role in INSPECTION_ROLES}
+    # the constraint position_unit_matches_role gives a committee role a committee, a cell role a cell
+    led = {p.committee_id for p in positions if p.role in LEADER_ROLES and p.committee_id is not None}
+    inspected = {
+        p.committee_id for p in positions if p.role in INSPECTION_ROLES and p.committee_id is not None
+    }
     tree = committee_tree()
     root = tree.root_of(member.cell.committee_id)
     labels = [p.get_role_display() for p in positions]
     if overseen:
         labels.append(_("Overseeing %(count)d cell(s) this month") % {"count": len(overseen)})
-    if user.is_staff:
+    if is_staff:
         labels.insert(0, _("Office staff"))
     if not labels:
         labels.append(_("Party member"))
@@ -105,10 +188,12 @@ def _compute(user: Any) -> Access:
         member_id=member.pk,
         member_name=member.full_name,
         member_cell_id=member.cell_id,
-        is_staff=user.is_staff,
+        is_staff=is_staff,
         leader_committee_ids=tree.with_descendants(led),
         inspection_committee_ids=tree.with_descendants(inspected),
-        secretary_cell_ids=frozenset(p.cell_id for p in positions if p.role in CELL_ROLES),
+        secretary_cell_ids=frozenset(
+            p.cell_id for p in positions if p.role in CELL_ROLES and p.cell_id is not None
+        ),
         overseer_cell_ids=overseen,
         tree_committee_ids=tree.with_descendants({root}),
         role_labels=tuple(labels),
@@ -131,7 +216,8 @@ class CommitteeTree:
         for child, parent in self.parent_of.items():
             if parent is not None:
                 children.setdefault(parent, []).append(child)
-        found, stack = set(), list(ids)
+        found: set[int] = set()
+        stack = list(ids)
         while stack:
             current = stack.pop()
             if current not in found:
@@ -146,52 +232,202 @@ def committee_tree() -> CommitteeTree:
     return CommitteeTree(dict(Committee.objects.values_list("pk", "parent_id")))
 
 
-# --- Sight: Q objects for the querysets' visible_to(user). Nothing matches Q(pk__in=[]).
+# --- Sight: the Q object each record's visible_to(user) applies. Nothing matches Q(pk__in=[]), and an
+# empty __in list costs no query. Office staff see everything (Q()).
 
 
-def cell_filter(user: Any) -> Q:
+def _followed(a: Access, via: str = "cell", *, this_month: bool = True) -> Q:
+    """The cells a user follows: committee-wide (leaders, UBKT), their own as secretary, and (this_month)
+    those they oversee this month. `via` is the path from the record to its cell ("" for a cell itself).
+    """
+    committee, cell = (f"{via}__committee_id", f"{via}_id") if via else ("committee_id", "pk")
+    cells = a.secretary_cell_ids | a.overseer_cell_ids if this_month else a.secretary_cell_ids
+    return Q(**{f"{committee}__in": a.committee_wide_ids}) | Q(**{f"{cell}__in": cells})
+
+
+def _overseen(a: Access, cell: str, month: str | None = None) -> Q:
+    """Assigned to the user as overseer of the record's cell in the record's month (`month`, the outer
+    field), or in any month when `month` is None."""
+    from cells.models import OversightAssignment
+
+    if a.member_id is None:
+        return Q(pk__in=[])
+    assigned = OversightAssignment.objects.filter(overseer_id=a.member_id, cell_id=OuterRef(cell))
+    return Q(Exists(assigned if month is None else assigned.filter(month=OuterRef(month))))
+
+
+@sees(
+    "Cells",
+    model="cells.Cell",
+    staff="every cell",
+    leader="every cell of the committees they lead, and of those below",
+    inspector="every cell of their committee",
+    secretary="their own cell",
+    overseer="the cells assigned to them this month",
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def cells(user: User) -> Q:
     a = for_user(user)
-    if a.is_staff:
-        return Q()
-    return Q(committee_id__in=a.committee_wide_ids) | Q(pk__in=a.secretary_cell_ids | a.overseer_cell_ids)
+    return Q() if a.is_staff else _followed(a, via="")
 
 
-def member_filter(user: Any) -> Q:
+@sees(
+    "Members",
+    model="cells.Member",
+    staff="every member",
+    leader="the members of every cell in sight",
+    inspector="the members of every cell in sight",
+    secretary="the members of their cell",
+    overseer="the members of the cells assigned this month",
+    member="their own record",
+    stranger=NOTHING,
+)
+def members(user: User) -> Q:
     a = for_user(user)
-    if a.is_staff:
-        return Q()
-    return (
-        Q(cell__committee_id__in=a.committee_wide_ids)
-        | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
-        | Q(pk=a.member_id)
-    )
+    return Q() if a.is_staff else _followed(a) | Q(pk=a.member_id)
 
 
-def assignment_filter(user: Any) -> Q:
+@sees(
+    "Oversight assignments",
+    model="cells.OversightAssignment",
+    staff="every assignment",
+    leader="every assignment of their committee tree",
+    inspector="every assignment of their committee tree",
+    secretary="every assignment of their committee tree",
+    overseer="every assignment of their committee tree",
+    member="every assignment of their committee tree",
+    stranger=NOTHING,
+)
+def assignments(user: User) -> Q:
     """Everyone sees who oversees which cell in their own committee tree."""
     a = for_user(user)
+    return Q() if a.is_staff else Q(cell__committee_id__in=a.tree_committee_ids)
+
+
+assignment_filter = assignments  # the name tests/cells/test_access.py calls
+
+
+@sees(
+    "Meetings (minutes, attendance, tasks)",
+    model="reviews.Meeting",
+    staff="every meeting",
+    leader="the meetings of every cell of their committees",
+    inspector="the meetings of every cell of their committee",
+    secretary="the meetings of their cell",
+    overseer="the meetings of a cell in the months they were assigned to it (not only this month)",
+    member=NOTHING + " (their own attendance only, on their attendance page)",
+    stranger=NOTHING,
+)
+def meetings(user: User) -> Q:
+    a = for_user(user)
     if a.is_staff:
         return Q()
-    return Q(cell__committee_id__in=a.tree_committee_ids)
+    return _followed(a, this_month=False) | _overseen(a, "cell_id", month="month")
 
 
-# --- Permissions: predicates on objects already in sight.
+@sees(
+    "Meeting years (a cell's meetings page)",
+    model="cells.Cell",
+    staff="every cell",
+    leader="every cell of their committees",
+    inspector="every cell of their committee",
+    secretary="their own cell",
+    overseer="every cell they were ever assigned to, in any month",
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def meeting_year_cells(user: User) -> Q:
+    """Cells whose meeting year the user may open: own, committee-wide, or overseen in ANY month."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    return _followed(a, via="", this_month=False) | _overseen(a, "pk")
 
 
-def can_assign_oversight(user: Any, committee: Committee) -> bool:
+@sees(
+    "Reviews",
+    model="reviews.Review",
+    staff="every review",
+    leader="the reviews of every cell of their committees",
+    inspector="the reviews of every cell of their committee",
+    secretary="the reviews of their cell (members' and the collective's)",
+    overseer="the reviews of the cells assigned this month",
+    member="their own reviews",
+    stranger=NOTHING,
+)
+def reviews(user: User) -> Q:
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    return _followed(a) | Q(member_id=a.member_id, member_id__isnull=False)
+
+
+@sees(
+    "Review round progress (counts per cell)",
+    model="reviews.RoundCellCount",
+    staff="every cell's counts",
+    leader="the counts of every cell of their committees",
+    inspector="the counts of every cell of their committee",
+    secretary="their cell's counts",
+    overseer="the counts of the cells assigned this month",
+    member=NOTHING + " (their own review is not enough)",
+    stranger=NOTHING,
+)
+def round_cell_counts(user: User) -> Q:
+    """The counts of the cells whose reviews the user sees in full."""
+    a = for_user(user)
+    return Q() if a.is_staff else _followed(a)
+
+
+@sees(
+    "Shortcomings and remediation",
+    model="reviews.Shortcoming",
+    staff="every shortcoming",
+    leader="the shortcomings of every cell of their committees",
+    inspector="the shortcomings of every cell of their committee",
+    secretary="the shortcomings of their cell",
+    overseer="the shortcomings of the cells assigned this month",
+    member="the shortcomings they are the subject or the owner of",
+    stranger=NOTHING,
+)
+def shortcomings(user: User) -> Q:
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    own = Q(subject_member_id=a.member_id) | Q(owner_id=a.member_id) if a.member_id else Q(pk__in=[])
+    return _followed(a) | own
+
+
+@sees(
+    "Reminder emails (digests)",
+    model="reviews.Digest",
+    staff="every email",
+    leader="the emails sent to members of their committees",
+    inspector=NOTHING,
+    secretary=NOTHING,
+    overseer=NOTHING,
+    member=NOTHING + " (their own reminders are in their inbox)",
+    stranger=NOTHING,
+)
+def digests(user: User) -> Q:
+    a = for_user(user)
+    return Q() if a.is_staff else Q(recipient__cell__committee_id__in=a.leader_committee_ids)
+
+
+# --- Permissions on the organisation: predicates on objects already in sight.
+
+
+@may("Oversight assignments", "assign a month's overseers", staff="any committee", leader="their committees")
+def can_assign_oversight(user: User, committee: Committee) -> bool:
     a = for_user(user)
     return a.is_staff or committee.pk in a.leader_committee_ids
 
 
-def can_edit_member(user: Any, member: Member) -> bool:
+@may(
+    "Members", "edit contact details and exemption", staff="any member", secretary="the members of their cell"
+)
+def can_edit_member(user: User, member: Member) -> bool:
     """Contact details and exemption: the member's cell secretary, or office staff."""
     a = for_user(user)
     return a.is_staff or member.cell_id in a.secretary_cell_ids
-
-
-def is_secretary_of(user: Any, cell: Cell) -> bool:
-    return cell.pk in for_user(user).secretary_cell_ids
-
-
-def oversees(user: Any, cell: Cell) -> bool:
-    return cell.pk in for_user(user).overseer_cell_ids

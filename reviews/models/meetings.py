@@ -18,19 +18,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from phuthang import periods
+from phuthang import access, periods
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    User = AbstractBaseUser | AnonymousUser
+    from phuthang.access import User
 
 
 class MeetingQuerySet(models.QuerySet["Meeting"]):
     def visible_to(self, user: User) -> MeetingQuerySet:
-        from reviews.permissions import meetings as permissions
-
-        return self.filter(permissions.meeting_filter(user))
+        return self.filter(access.meetings(user))
 
     def regular(self) -> MeetingQuerySet:
         return self.filter(kind=Meeting.Kind.REGULAR)

@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Member
+from phuthang import access
 
 if TYPE_CHECKING:
-    from cells.models import User
+    from phuthang.access import User
 
 
 class Kind(models.TextChoices):
@@ -32,13 +33,7 @@ class Kind(models.TextChoices):
 
 class DigestQuerySet(models.QuerySet["Digest"]):
     def visible_to(self, user: User) -> DigestQuerySet:
-        """Office staff see every email; committee leaders those sent to members of their committees."""
-        from phuthang import access
-
-        a = access.for_user(user)
-        if a.is_staff:
-            return self
-        return self.filter(recipient__cell__committee_id__in=a.leader_committee_ids)
+        return self.filter(access.digests(user))
 
 
 class Digest(models.Model):

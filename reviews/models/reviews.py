@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cells.models import Cell, Committee, Member
+from phuthang import access
 
 if TYPE_CHECKING:
-    from cells.models import User
+    from phuthang.access import User
 
 
 class Manifestation(models.Model):
@@ -187,16 +188,7 @@ class ReviewRound(models.Model):
 
 class RoundCellCountQuerySet(models.QuerySet["RoundCellCount"]):
     def visible_to(self, user: User) -> RoundCellCountQuerySet:
-        """The counts of the cells whose reviews the user sees in full (a member's own review is not enough)."""
-        from phuthang import access
-
-        a = access.for_user(user)
-        if a.is_staff:
-            return self
-        return self.filter(
-            Q(cell__committee_id__in=a.committee_wide_ids)
-            | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
-        )
+        return self.filter(access.round_cell_counts(user))
 
 
 class RoundCellCount(models.Model):
@@ -233,16 +225,7 @@ class RoundCellCount(models.Model):
 
 class ReviewQuerySet(models.QuerySet["Review"]):
     def visible_to(self, user: User) -> ReviewQuerySet:
-        from phuthang import access
-
-        a = access.for_user(user)
-        if a.is_staff:
-            return self
-        return self.filter(
-            Q(cell__committee_id__in=a.committee_wide_ids)
-            | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
-            | Q(member_id=a.member_id, member_id__isnull=False)
-        )
+        return self.filter(access.reviews(user))
 
     def for_list(self) -> ReviewQuerySet:
         return self.select_related("cell", "member", "round")

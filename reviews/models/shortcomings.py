@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
-from phuthang import periods
+from phuthang import access, periods
 from reviews.models.reviews import Manifestation, Review
 
 if TYPE_CHECKING:
-    from cells.models import User
+    from phuthang.access import User
 
 
 def _closed_last() -> models.Case:
@@ -37,17 +37,7 @@ class ShortcomingQuerySet(models.QuerySet["Shortcoming"]):
         return self.order_by(_closed_last(), "due_on", "pk")
 
     def visible_to(self, user: User) -> ShortcomingQuerySet:
-        from phuthang import access
-
-        a = access.for_user(user)
-        if a.is_staff:
-            return self
-        own = Q(subject_member_id=a.member_id) | Q(owner_id=a.member_id) if a.member_id else Q(pk__in=[])
-        return self.filter(
-            Q(cell__committee_id__in=a.committee_wide_ids)
-            | Q(cell_id__in=a.secretary_cell_ids | a.overseer_cell_ids)
-            | own
-        )
+        return self.filter(access.shortcomings(user))
 
     def active(self) -> ShortcomingQuerySet:
         return self.filter(status__in=Shortcoming.ACTIVE)

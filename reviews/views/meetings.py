@@ -27,7 +27,7 @@ from reviews.services import minutes_docx as docx
 
 
 def _visible_cells(request: HttpRequest) -> Any:
-    return Cell.objects.filter(permissions.cell_filter(request.user))
+    return Cell.objects.filter(access.meeting_year_cells(request.user))
 
 
 def _meeting_or_404(request: HttpRequest, pk: int) -> Meeting:
