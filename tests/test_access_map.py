@@ -1,0 +1,144 @@
+"""docs/access.md is generated from the rules' declarations, and the declarations say what the code does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db.models import Q
+from django.utils.module_loading import import_string
+
+from cells.models import Cell, Member
+from phuthang import access, periods
+from phuthang.management.commands.access_map import declared, render
+from reviews.models import Digest, Meeting, Review, Shortcoming
+from reviews.models.reviews import RoundCellCount
+from reviews.services import reviews as review_services
+from tests.factories import (
+    make_assignment,
+    make_cell,
+    make_committee,
+    make_meeting,
+    make_member,
+    make_notification,
+    make_shortcoming,
+)
+
+SIGHT = [rule for rule in declared() if not rule.action]
+
+
+def test_docs_access_md_is_the_generated_map():
+    page = (settings.BASE_DIR / "docs" / "access.md").read_text(encoding="utf-8")
+    assert page == render(declared()), "docs/access.md is out of date: run `manage.py access_map`"
+
+
+def test_check_fails_when_the_page_differs_from_the_code(tmp_path):
+    path = tmp_path / "access.md"
+    call_command("access_map", path=path)
+    call_command("access_map", "--check", path=path)
+    path.write_text(path.read_text(encoding="utf-8").replace("every cell", "no cell", 1), encoding="utf-8")
+    with pytest.raises(CommandError, match="out of date"):
+        call_command("access_map", "--check", path=path)
+
+
+def test_check_fails_when_the_page_is_missing(tmp_path):
+    with pytest.raises(CommandError, match="out of date"):
+        call_command("access_map", "--check", path=tmp_path / "access.md")
+
+
+def test_the_page_names_every_sight_rule_and_every_permission_predicate():
+    page = render(declared())
+    for name in ("phuthang.access.cells", "phuthang.access.meeting_year_cells", "phuthang.access.digests"):
+        assert f"`{name}`" in page
+    for name in ("reviews.permissions.meetings.can_edit", "reviews.permissions.reviews.can_decide_extension"):
+        assert f"`{name}`" in page
+
+
+def test_a_sight_rule_must_say_what_every_role_sees():
+    with pytest.raises(TypeError, match="stranger"):
+        access.sees("Cells", model="cells.Cell", **dict.fromkeys(list(access.ROLES)[:-1], "all"))(
+            lambda user: Q()
+        )
+
+
+def test_a_rule_for_a_role_the_map_does_not_have_is_refused():
+    with pytest.raises(TypeError, match="chairman"):
+        access.may("Cells", "rename", chairman="yes")(lambda user, cell: True)
+
+
+def test_every_visible_to_is_declared_on_the_map():
+    declared_models = {rule.model for rule in SIGHT}
+    with_sight = {m._meta.label for m in apps.get_models() if hasattr(m._default_manager, "visible_to")}
+    assert with_sight == declared_models - {""}
+
+
+# --- The declarations against the behaviour, for the cast of tests/conftest.py
+
+
+def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
+    """One record of each kind in the cell, about the person (a member of it)."""
+    review_services.start_round(
+        cell.committee, title="Kiểm điểm", period_kind="year", year=periods.today().year, quarter=None, by=by
+    )
+    make_meeting(cell)
+    make_shortcoming(cell, subject_member=person)
+    make_notification(person)
+    return {
+        "cells.Cell": {cell.pk},
+        "cells.Member": set(cell.members.values_list("pk", flat=True)),
+        "cells.OversightAssignment": set(cell.oversight_assignments.values_list("pk", flat=True)),
+        "reviews.Meeting": set(Meeting.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.Review": set(Review.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
+    }
+
+
+@pytest.fixture
+def records(ward, secretary, overseer, inspector, leader, member, stranger, staff):
+    """Records of every kind in cell01, the cast's cell, and in a cell of another ward."""
+    here = _records(ward.cell01, member.member, by=leader)
+    elsewhere = make_cell(make_committee(), code="ELSEWHERE")
+    make_assignment(make_member(elsewhere), elsewhere)
+    there = _records(elsewhere, make_member(elsewhere), by=staff)
+    return here, there
+
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_each_role_sees_of_cell01_what_the_map_declares_and_nothing_of_another_ward(request, records, role):
+    """Declared "—": nothing of cell01; declared anything else: something of it. Of another ward's
+    records only office staff see any."""
+    user = request.getfixturevalue(role)
+    here, there = records
+    wrong = []
+    for rule in SIGHT:
+        model = apps.get_model(rule.model)
+        seen = set(
+            model._default_manager.filter(import_string(rule.function)(user)).values_list("pk", flat=True)
+        )
+        declared_none = rule.roles[role].startswith(access.NOTHING)
+        if declared_none == bool(seen & here[rule.model]):
+            wrong.append(
+                f"{rule.function}: declared {rule.roles[role]!r}, sees {len(seen & here[rule.model])}"
+            )
+        if (role == "staff") != bool(seen & there[rule.model]):
+            wrong.append(f"{rule.function}: sees {len(seen & there[rule.model])} of another ward's records")
+    assert not wrong
+
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_each_models_visible_to_is_one_of_its_declared_rules(request, records, role):
+    user = request.getfixturevalue(role)
+    for label in {rule.model for rule in SIGHT}:
+        model = apps.get_model(label)
+        visible = set(model._default_manager.visible_to(user).values_list("pk", flat=True))
+        candidates = [
+            set(model._default_manager.filter(import_string(r.function)(user)).values_list("pk", flat=True))
+            for r in SIGHT
+            if r.model == label
+        ]
+        assert visible in candidates, label
