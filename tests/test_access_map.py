@@ -15,7 +15,7 @@ from cells.models import Cell, Member
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
 from reviews.models import Digest, Meeting, Review, Shortcoming
-from reviews.models.reviews import RoundCellCount
+from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
     make_assignment,
@@ -142,3 +142,74 @@ def test_each_models_visible_to_is_one_of_its_declared_rules(request, records, r
             if r.model == label
         ]
         assert visible in candidates, label
+
+
+MAY = [rule for rule in declared() if rule.action]
+
+
+def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """For each declared predicate, arguments in cell01 in a state where the declared roles may act."""
+    person, cell, month = member.member, ward.cell01, periods.month_start()
+    draft = Meeting(cell=cell, status=Meeting.Status.DRAFT, month=month)
+    finalised = Meeting(cell=cell, status=Meeting.Status.FINALISED, month=month)
+    item = Shortcoming(cell=cell, subject_member=person, owner=person, status=Shortcoming.Status.OPEN)
+
+    def review(status: str) -> Review:
+        return Review(cell=cell, member=person, status=status)
+
+    access_, meetings, reviews = (
+        "phuthang.access",
+        "reviews.permissions.meetings",
+        "reviews.permissions.reviews",
+    )
+    return {
+        (f"{access_}.can_assign_oversight", "assign a month's overseers"): (ward.committee,),
+        (f"{access_}.can_edit_member", "edit contact details and exemption"): (ward.members01[0],),
+        (f"{meetings}.can_start", "start a meeting"): (cell,),
+        (f"{meetings}.can_edit", "write the minutes while a draft"): (draft,),
+        (f"{meetings}.can_reopen", "reopen finalised minutes"): (finalised,),
+        (f"{meetings}.can_withdraw", "withdraw a draft started by mistake"): (draft,),
+        (f"{meetings}.is_assigned_overseer", "score the meeting"): (draft,),
+        (f"{reviews}.round_committees", "start a review round"): (),
+        (f"{reviews}.can_self_assess", "write the self-assessment while draft or self-assessed"): (
+            review(Review.Status.DRAFT),
+        ),
+        (f"{reviews}.can_propose", "propose a rating"): (review(Review.Status.SELF_ASSESSED),),
+        (f"{reviews}.can_decide", "decide the rating"): (review(Review.Status.PROPOSED),),
+        (f"{reviews}.can_reopen_review", "reopen a decided review while its round is open"): (
+            review(Review.Status.DECIDED),
+        ),
+        (f"{reviews}.can_withdraw_review", "withdraw a review not yet decided"): (
+            review(Review.Status.DRAFT),
+        ),
+        (f"{reviews}.can_close_round", "close a round"): (
+            ReviewRound(committee=ward.committee, status=ReviewRound.Status.OPEN),
+        ),
+        (f"{reviews}.can_read_history", "read who changed what"): (cell,),
+        (f"{reviews}.sees_rounds", "open the rounds page"): (),
+        (f"{reviews}.can_record_shortcoming", "record a shortcoming"): (cell,),
+        (f"{reviews}.recordable_cells", "record a shortcoming"): (),
+        (f"{reviews}.can_report_progress", "report progress while active"): (item,),
+        (f"{reviews}.can_edit_shortcoming", "edit while active"): (item,),
+        (f"{reviews}.can_change_status", "verify or reopen"): (item, "verify"),
+        (f"{reviews}.can_change_status", "withdraw"): (item, "withdraw"),
+        (f"{reviews}.can_change_status", "start the remediation or report it fixed"): (item, "start"),
+        (f"{reviews}.can_request_extension", "ask for a later due date while active"): (item,),
+        (f"{reviews}.can_decide_extension", "grant or refuse a later due date"): (item,),
+        (f"{reviews}.sees_board", "open the board"): (),
+    }
+
+
+@pytest.mark.parametrize("role", list(access.ROLES))
+def test_each_role_may_do_in_cell01_what_the_map_declares(request, ward, member, overseer, role):
+    """Declared for the role: the predicate allows it on a record of cell01; not declared: it refuses."""
+    user = request.getfixturevalue(role)
+    cases = _cases(ward, member)
+    assert {(r.function, r.action) for r in MAY} == set(cases), "a new predicate adds its case to _cases"
+    wrong = [
+        f"{rule.function} ({rule.action}): declared {rule.roles.get(role, 'not allowed')!r}"
+        for rule in MAY
+        if bool(import_string(rule.function)(user, *cases[(rule.function, rule.action)]))
+        != (role in rule.roles)
+    ]
+    assert not wrong
