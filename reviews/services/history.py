@@ -123,7 +123,8 @@ def history_rows(obj: models.Model) -> list[Any]:
             wanted[user_model].add(uid)
         for key, pair in (event.pgh_diff or {}).items():
             field = fields.get(key)
-            if field is not None and field.is_relation and key not in HIDDEN:
+            # a relation's related_model is a model class ("self" was resolved when the apps loaded)
+            if field is not None and isinstance(field.related_model, type) and key not in HIDDEN:
                 wanted.setdefault(field.related_model, set()).update(v for v in pair if v is not None)
     names = {
         (related, pk): name

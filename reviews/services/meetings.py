@@ -475,11 +475,12 @@ def meeting_versions(meeting: Meeting) -> list[Version]:
     people by name and codes by their label. Three queries at most: the events, the users who saved them,
     the members named chair or recorder (the last two only when there is someone to name).
     """
-    events = list(meeting.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
+    history = meeting.events  # type: ignore[attr-defined]  # pghistory's accessor: made as the apps load
+    events = list(history.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
     user_ids = {
         e.pgh_context.metadata.get("user") for e in events if e.pgh_context and e.pgh_context.metadata
     }
-    users = {
+    users: dict[int | None, str] = {  # looked up by the id an event's context holds, if any
         pk: full_name or username
         for pk, username, full_name in get_user_model()
         .objects.filter(pk__in=[u for u in user_ids if u])

@@ -222,7 +222,7 @@ class TopShare:
         return top_cap_allows(top=self.top + 1, good=self.good, cap=self.cap)
 
 
-def top_shares(round_id: int, levels: RatingLevels) -> dict[bool, TopShare]:
+def top_shares(round_id: int | None, levels: RatingLevels) -> dict[bool, TopShare]:
     """{collective: TopShare} for members (False) and cells (True): one aggregate query and the rule."""
     good = levels.levels[1].code if len(levels.levels) > 1 else ""
     counts = Review.objects.filter(round_id=round_id, status=S.DECIDED).aggregate(
@@ -353,7 +353,7 @@ def rating_problem(
 
 
 def is_exempt(review: Review) -> bool:
-    return review.member_id is not None and review.member.is_exempt()
+    return review.member is not None and review.member.is_exempt()
 
 
 @transaction.atomic
