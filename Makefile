@@ -1,7 +1,7 @@
 # phuthang's commands. From a fresh clone, with Python 3.11+ and make:
 #   make run    serve the demo ward at http://127.0.0.1:$(PORT)   (PORT=8000 unless set)
 #   make test   run the whole test suite against PostgreSQL
-#   make lint   ruff check, ruff format --check, makemigrations --check
+#   make lint   ruff check, ruff format --check, mypy (also alone: make mypy), makemigrations --check
 # With DATABASE_URL unset, settings start an embedded PostgreSQL whose data lives in .data/pg.
 
 SHELL := /bin/bash
@@ -10,6 +10,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# mypy's Django plugin imports the settings: a database URL that is never connected to keeps the embedded
+# server from starting, and an in-memory broker keeps the filesystem one from making its folders.
+MYPY := DEBUG=1 DATABASE_URL=postgres://mypy@127.0.0.1:1/not-connected CELERY_BROKER_URL=memory:// \
+	$(VENV)/bin/mypy
 
 # Installed once, and again only when the declared or the pinned dependencies change.
 STAMP := $(VENV)/.installed
@@ -22,7 +26,7 @@ RUN_BACKGROUND := mkdir -p .data/broker/queue .data/broker/processed; \
 	DEBUG=1 EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	$(VENV)/bin/celery -A phuthang worker -B --concurrency 1 --loglevel INFO --logfile .data/celery.log &
 
-.PHONY: run test lint install database constraints
+.PHONY: run test lint mypy install database constraints
 
 run: database
 	@echo
@@ -40,7 +44,11 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MYPY)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+mypy: install
+	$(MYPY)
 
 install: $(STAMP)
 

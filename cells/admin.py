@@ -1,13 +1,23 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class KeepRecords:
     """Records are never deleted: a member leaves (left on), a cell closes (active), a position ends."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -36,7 +46,9 @@ class StatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrPromise]]:
         return [
             ("official", _("Official")),
             ("probationary", _("Probationary")),
@@ -44,7 +56,7 @@ class StatusFilter(admin.SimpleListFilter):
             ("left", _("Left")),
         ]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Member]) -> QuerySet[Member]:
         match self.value():
             case "official":
                 return queryset.filter(official_on__isnull=False, left_on__isnull=True)

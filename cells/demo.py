@@ -20,7 +20,7 @@ from cells.models import CELL_ROLES, Cell, Committee, Member, OversightAssignmen
 from phuthang import periods
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractUser
+    from django.contrib.auth import models as auth
 
 DEMO_PASSWORD = "demo-phucthang"
 DEFAULT_SEED = 1975
@@ -28,6 +28,7 @@ BATCH_SIZE = 5000
 CELLS_PER_BLOCK = 22  # one block is the real ward; --scale repeats it
 MEMBERS_PER_BLOCK = 424  # current members (not counting those who left)
 SCHOOL_CELL, AGENCY_CELL = 21, 22  # numbers within the first block; every other cell is residential
+MALE_SHARE: dict[str, float] = {Cell.Kind.SCHOOL: 0.3, Cell.Kind.AGENCY: 0.55}  # of a cell kind's members
 
 # Where the committee's people live: (username, cell number in the first block).
 LEADERS = [("bithu", AGENCY_CELL), ("phobithu", 5), ("ubkt", AGENCY_CELL), ("ubkt2", SCHOOL_CELL)]
@@ -75,7 +76,7 @@ class Ward:
     committee: Committee
     cells: list[Cell]
     members: list[Member]  # every member, including those who left
-    users: dict[str, AbstractUser]  # demo username → User
+    users: dict[str, auth.User]  # demo username → User
     account_members: dict[str, Member]  # demo username → the member behind the login
     secretaries: dict[int, Member]  # cell pk → cell secretary
     deputies: dict[int, Member]  # cell pk → cell deputy secretary
@@ -260,7 +261,7 @@ def _named(people: _People, by_number: dict[int, Cell], username: str, home: int
     return person
 
 
-def _create_users(accounts: list[_Person], staff: _Person) -> dict[str, AbstractUser]:
+def _create_users(accounts: list[_Person], staff: _Person) -> dict[str, auth.User]:
     User = get_user_model()
     password = make_password(DEMO_PASSWORD)  # hashed once: the hasher is slow on purpose
     users = [
@@ -295,7 +296,7 @@ class _People:
         """A member of the cell. A cadre is official, active and of working age (an elder cadre: a
         residential secretary, often retired); the rest are a mix with a few probationary and exempt."""
         rng = self.rng
-        male_share = {Cell.Kind.SCHOOL: 0.3, Cell.Kind.AGENCY: 0.55}.get(cell.kind, 0.55)
+        male_share = MALE_SHARE.get(cell.kind, 0.55)
         gender = Member.Gender.MALE if rng.random() < male_share else Member.Gender.FEMALE
         age = self._age(cell, cadre=cadre, elder=elder)
         birth = self.today - dt.timedelta(days=round(age * 365.25) + rng.randint(0, 364))
@@ -338,7 +339,7 @@ class _People:
             return rng.randint(24, 44)
         return rng.randint(45, 59) if band < 0.5 else rng.randint(60, 89)
 
-    def _name(self, gender: str, age: int) -> str:
+    def _name(self, gender: Member.Gender, age: int) -> str:
         rng = self.rng
         family = rng.choices(*self.family)[0]
         middles, weights = self.middle[gender]

@@ -46,7 +46,6 @@ class OversightForm(forms.Form):
     """One overseer per cell of a page; the token refuses a save made on a stale page of those cells."""
 
     token = forms.CharField(widget=forms.HiddenInput)
-    cells = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -60,7 +59,10 @@ class OversightForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.current_token = token
         self.fields["token"].initial = token
-        self.fields["cells"].initial = ",".join(str(c.pk) for c in cells)
+        # the page's cell ids, posted back; added here so that `form.cells` stays the list of Cell
+        self.fields["cells"] = forms.CharField(
+            widget=forms.HiddenInput, initial=",".join(str(c.pk) for c in cells)
+        )
         self.cells, self.current = cells, current
         self.typed = len(candidates) > MAX_SELECT_CANDIDATES
         self.labels = candidate_labels(candidates) if self.typed else {}
@@ -122,7 +124,8 @@ class OversightForm(forms.Form):
         return self.cleaned_data["token"]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.chosen: dict[int, Member | None] = {}
         for cell in self.cells:
             name = f"cell_{cell.pk}"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
 from cells.models import Cell, Committee, Member, OversightAssignment
 from phuthang import periods
+
+if TYPE_CHECKING:
+    from django.contrib.auth import models as auth
 
 
 class StaleAssignments(Exception):
@@ -34,7 +37,7 @@ def assign_oversight(
     *,
     month: dt.date,
     overseers: dict[int, Member | None],
-    by: Any,
+    by: auth.User,
     token: str | None = None,
 ) -> int:
     """Set the overseer of each given cell for the month; None removes the assignment. Returns changes.
@@ -73,7 +76,7 @@ def assign_oversight(
 
 
 @transaction.atomic
-def copy_oversight(committee: Committee, *, month: dt.date, by: Any) -> int:
+def copy_oversight(committee: Committee, *, month: dt.date, by: auth.User) -> int:
     """Copy last month's assignments into a month, for the cells that have none yet. Returns copies."""
     month = periods.month_start(month)
     _lock_oversight(committee)

@@ -15,6 +15,7 @@ from cells import services
 from cells.forms import MemberContactForm, OversightForm
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
 from phuthang import access, periods
+from phuthang.http import AuthenticatedHttpRequest
 
 CELLS_PER_PAGE = 50
 
@@ -178,7 +179,7 @@ def _overseers_of(cells: list[Cell], month: dt.date) -> dict[int, Member]:
     return {a.cell_id: a.overseer for a in assignments.select_related("overseer")}
 
 
-def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
+def oversight_edit(request: AuthenticatedHttpRequest, year: int, month: int) -> HttpResponse:
     """Assign overseers one page of 50 cells at a time; each page saves on its own."""
     first_day = _month_or_404(year, month)
     committee = _committee_for_edit(request)
@@ -252,7 +253,7 @@ def oversight_edit(request: HttpRequest, year: int, month: int) -> HttpResponse:
 
 
 @require_POST
-def oversight_copy(request: HttpRequest, year: int, month: int) -> HttpResponse:
+def oversight_copy(request: AuthenticatedHttpRequest, year: int, month: int) -> HttpResponse:
     first_day = _month_or_404(year, month)
     committee = _committee_for_edit(request)
     if not access.can_assign_oversight(request.user, committee):

@@ -14,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "nav_roles": (), "nav_name": ""}
     a = access.for_user(user)
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str | SimpleLazyObject, str]] = []  # (label, url)
     if a.sees_committee or a.is_overseer:
         items.append((_("Cells"), reverse("cells:index")))
     for cell_id in sorted(a.secretary_cell_ids):
@@ -28,8 +28,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((_("My page"), reverse("cells:member", args=[a.member_id])))
     if a.member_id is not None or a.is_staff:
         items.append((_("Oversight"), reverse("cells:oversight")))
-    if a.member_id is not None:
-        items.append((SimpleLazyObject(lambda: _inbox_label(a.member_id)), reverse("reviews:inbox")))
+    if (member_id := a.member_id) is not None:
+        items.append((SimpleLazyObject(lambda: _inbox_label(member_id)), reverse("reviews:inbox")))
     if a.is_leader:
         items.append((_("Reminders"), reverse("reviews:reminders")))
     if a.is_staff:

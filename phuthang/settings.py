@@ -151,7 +151,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery: Redis in production; with no broker set, a filesystem broker that needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str] = {}
 if not CELERY_BROKER_URL:
     _broker_dir = BASE_DIR / ".data" / "broker"
     CELERY_BROKER_URL = "filesystem://"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -19,6 +19,9 @@ from django.utils.translation import gettext as _
 from pghistory.models import MiddlewareEvents
 
 from reviews.models.reviews import RatingLevels
+
+if TYPE_CHECKING:
+    from django.contrib.auth import models as auth
 
 HIDDEN = {"id", "version"}  # bookkeeping: every save bumps the version, nobody reads it
 RATING_FIELDS = {"proposed_rating", "decided_rating"}
@@ -33,16 +36,20 @@ class Change:
     after: str
 
 
-def _person(user: Any) -> str:
+def _person(user: auth.User) -> str:
     member = getattr(user, "member", None)
     return member.full_name if member is not None else user.get_username()
 
 
 def _related_names(model: type[models.Model], ids: set[Any]) -> dict[Any, str]:
     """{pk: what a person reads} for the rows of one related model (one query)."""
-    qs = model._default_manager.filter(pk__in=ids).select_related(*SELECT_RELATED.get(model.__name__, ()))
-    if model is get_user_model():
-        return {u.pk: _person(u) for u in qs}
+    related = SELECT_RELATED.get(model.__name__, ())
+    user_model = get_user_model()
+    if model is user_model:
+        return {
+            u.pk: _person(u) for u in user_model._default_manager.filter(pk__in=ids).select_related(*related)
+        }
+    qs = model._default_manager.filter(pk__in=ids).select_related(*related)
     return {obj.pk: getattr(obj, "label", None) or str(obj) for obj in qs}
 
 
@@ -116,7 +123,8 @@ def history_rows(obj: models.Model) -> list[Any]:
             wanted[user_model].add(uid)
         for key, pair in (event.pgh_diff or {}).items():
             field = fields.get(key)
-            if field is not None and field.is_relation and key not in HIDDEN:
+            # a relation's related_model is a model class ("self" was resolved when the apps loaded)
+            if field is not None and isinstance(field.related_model, type) and key not in HIDDEN:
                 wanted.setdefault(field.related_model, set()).update(v for v in pair if v is not None)
     names = {
         (related, pk): name

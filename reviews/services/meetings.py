@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.contrib.auth import get_user_model
@@ -21,6 +21,9 @@ from cells.models import Cell, Member
 from phuthang import periods
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.rules import rules
+
+if TYPE_CHECKING:
+    from django.contrib.auth import models as auth
 
 # The fields of the minutes a secretary edits (besides attendance and tasks).
 DETAIL_FIELDS = ("kind", "topic", "date", "started_at", "ended_at", "place", "chair", "recorder")
@@ -64,7 +67,7 @@ def expected_members(cell_id: int, on: dt.date) -> tuple[list[Member], list[Memb
 
 
 @transaction.atomic
-def start_meeting(cell: Cell, *, by: Any, **details: Any) -> Meeting:
+def start_meeting(cell: Cell, *, by: auth.User, **details: Any) -> Meeting:
     """Create a draft with every expected member present. Raises ValidationError for a second regular one."""
     meeting = Meeting(cell=cell, created_by=by, month=periods.month_start(details["date"]), **details)
     expected, _exempt = expected_members(cell.pk, meeting.date)
@@ -87,7 +90,7 @@ def save_meeting(
     meeting: Meeting,
     *,
     version: int,
-    by: Any,
+    by: auth.User,
     fields: dict[str, Any],
     marks: dict[int, Mark],
     new_tasks: list[dict[str, Any]] = (),  # type: ignore[assignment]
@@ -208,7 +211,7 @@ def completeness_problems(meeting: Meeting) -> list[str]:
 
 
 @transaction.atomic
-def finalise_meeting(meeting: Meeting, *, by: Any) -> Meeting:
+def finalise_meeting(meeting: Meeting, *, by: auth.User) -> Meeting:
     """Make the minutes read-only. Raises ValidationError listing what is missing."""
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if not locked.is_draft:
@@ -238,7 +241,7 @@ def finalise_meeting(meeting: Meeting, *, by: Any) -> Meeting:
 
 
 @transaction.atomic
-def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
+def reopen_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: int) -> Meeting:
     """Back to draft; the reason is stored on the row and in the history's context."""
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if locked.status != Meeting.Status.FINALISED or locked.version != version:
@@ -251,7 +254,7 @@ def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> M
 
 
 @transaction.atomic
-def withdraw_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
+def withdraw_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: int) -> Meeting:
     """Set aside a draft started by mistake: kept read-only with who, when and why; its month is free again.
 
     Only a draft never finalised: minutes that once stood as the record are reopened, not withdrawn.
@@ -472,11 +475,12 @@ def meeting_versions(meeting: Meeting) -> list[Version]:
     people by name and codes by their label. Three queries at most: the events, the users who saved them,
     the members named chair or recorder (the last two only when there is someone to name).
     """
-    events = list(meeting.events.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
+    history = meeting.events  # type: ignore[attr-defined]  # pghistory's accessor: made as the apps load
+    events = list(history.select_related("pgh_context").order_by("pgh_created_at", "pgh_id"))
     user_ids = {
         e.pgh_context.metadata.get("user") for e in events if e.pgh_context and e.pgh_context.metadata
     }
-    users = {
+    users: dict[int | None, str] = {  # looked up by the id an event's context holds, if any
         pk: full_name or username
         for pk, username, full_name in get_user_model()
         .objects.filter(pk__in=[u for u in user_ids if u])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -20,16 +21,21 @@ from docx.shared import Cm, Pt
 from reviews.models import Attendance, Meeting, MeetingTask
 from reviews.services import meetings as services
 
+if TYPE_CHECKING:
+    from docx.blkcntnr import BlockItemContainer
+    from docx.document import Document as DocxDocument
+    from docx.text.paragraph import Paragraph
+
 
 def _paragraph(
-    document_or_cell,
+    document_or_cell: DocxDocument | BlockItemContainer,
     text: str = "",
     *,
     bold: bool = False,
     italic: bool = False,
     center: bool = False,
     size: int | None = None,
-):
+) -> Paragraph:
     paragraph = document_or_cell.add_paragraph()
     run = paragraph.add_run(text)
     run.bold, run.italic = bold, italic
@@ -40,7 +46,7 @@ def _paragraph(
     return paragraph
 
 
-def _section(document, title: str, body: str) -> None:
+def _section(document: DocxDocument, title: str, body: str) -> None:
     _paragraph(document, title, bold=True)
     for line in (body or "").splitlines() or ["…"]:
         if line.strip():

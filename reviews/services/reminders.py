@@ -39,7 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -192,7 +192,7 @@ def _secretaries(today: dt.date, cell_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
-def _minutes_state(cell_ids: Iterable[int], month: dt.date) -> dict[int, str]:
+def _minutes_state(cell_ids: Iterable[int] | QuerySet[Any, Any], month: dt.date) -> dict[int, str]:
     """cell id → 'finalised' / 'draft' for its regular meeting of the month (no key: not logged)."""
     from reviews.models.meetings import Meeting
 
@@ -205,7 +205,9 @@ def _minutes_state(cell_ids: Iterable[int], month: dt.date) -> dict[int, str]:
     )
 
 
-def _shortcoming_counts(cell_ids: Any, today: dt.date) -> dict[int, tuple[int, int]]:
+def _shortcoming_counts(
+    cell_ids: Iterable[int] | QuerySet[Any, Any], today: dt.date
+) -> dict[int, tuple[int, int]]:
     """cell id → (open, overdue) shortcomings."""
     from reviews.models.shortcomings import Shortcoming
 
@@ -213,8 +215,8 @@ def _shortcoming_counts(cell_ids: Any, today: dt.date) -> dict[int, tuple[int, i
         Shortcoming.objects.active()
         .filter(cell_id__in=cell_ids)
         .values("cell_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
-        .values_list("cell_id", "open", "overdue")
+        .annotate(n_open=Count("pk"), n_overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .values_list("cell_id", "n_open", "n_overdue")
     )
     return {cell_id: (n_open, n_overdue) for cell_id, n_open, n_overdue in rows}
 

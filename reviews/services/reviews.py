@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +22,9 @@ from phuthang import periods
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
 from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount
 from reviews.models.rules import rule
+
+if TYPE_CHECKING:
+    from django.contrib.auth import models as auth
 
 
 class TransitionError(ValidationError):
@@ -71,7 +74,7 @@ def start_round(
     period_kind: str,
     year: int,
     quarter: int | None,
-    by: Any,
+    by: auth.User,
 ) -> ReviewRound:
     """One review per non-exempt current member and one per cell of the committee, in two inserts."""
     quarter = quarter if period_kind == PeriodKind.QUARTER else None
@@ -134,7 +137,7 @@ FINAL = (S.DECIDED, S.WITHDRAWN)
 
 
 @transaction.atomic
-def close_round(review_round: ReviewRound, *, by: Any) -> ReviewRound:
+def close_round(review_round: ReviewRound, *, by: auth.User) -> ReviewRound:
     """Close a round once every review in it is decided or withdrawn; refused with the counts otherwise.
 
     The round row is locked: re-opening a review of the round locks it too, so a review cannot move back
@@ -219,7 +222,7 @@ class TopShare:
         return top_cap_allows(top=self.top + 1, good=self.good, cap=self.cap)
 
 
-def top_shares(round_id: int, levels: RatingLevels) -> dict[bool, TopShare]:
+def top_shares(round_id: int | None, levels: RatingLevels) -> dict[bool, TopShare]:
     """{collective: TopShare} for members (False) and cells (True): one aggregate query and the rule."""
     good = levels.levels[1].code if len(levels.levels) > 1 else ""
     counts = Review.objects.filter(round_id=round_id, status=S.DECIDED).aggregate(
@@ -285,7 +288,7 @@ def round_progress(counts: Any, reviews: Any) -> list[CellProgress]:
 
 
 @transaction.atomic
-def self_assess(review: Review, *, by: Any, text: str, on_paper: bool, version: int | None) -> Review:
+def self_assess(review: Review, *, by: auth.User, text: str, on_paper: bool, version: int | None) -> Review:
     review = _lock(review, allowed=(S.DRAFT, S.SELF_ASSESSED), version=version, action=_("self-assessment"))
     was = review.status
     review.self_assessment = text
@@ -350,14 +353,14 @@ def rating_problem(
 
 
 def is_exempt(review: Review) -> bool:
-    return review.member_id is not None and review.member.is_exempt()
+    return review.member is not None and review.member.is_exempt()
 
 
 @transaction.atomic
 def propose(
     review: Review,
     *,
-    by: Any,
+    by: auth.User,
     criticism: str,
     findings: dict[int, tuple[bool, str]],
     rating: str,
@@ -405,7 +408,7 @@ def save_findings(review: Review, findings: dict[int, tuple[bool, str]]) -> None
 
 
 @transaction.atomic
-def decide(review: Review, *, by: Any, rating: str, version: int | None) -> Review:
+def decide(review: Review, *, by: auth.User, rating: str, version: int | None) -> Review:
     review = _lock(review, allowed=(S.PROPOSED,), version=version, action=_("decision"))
     levels = RatingLevels.load()
     present = review.findings.filter(present=True).exists()
@@ -432,7 +435,7 @@ def decide(review: Review, *, by: Any, rating: str, version: int | None) -> Revi
 
 
 @transaction.atomic
-def reopen_review(review: Review, *, by: Any, reason: str, version: int | None) -> Review:
+def reopen_review(review: Review, *, by: auth.User, reason: str, version: int | None) -> Review:
     """Back to 'proposed' with a reason; the decision stays in the history."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for re-opening the review.")})
@@ -447,7 +450,7 @@ def reopen_review(review: Review, *, by: Any, reason: str, version: int | None) 
 
 
 @transaction.atomic
-def withdraw_review(review: Review, *, by: Any, reason: str, version: int | None) -> Review:
+def withdraw_review(review: Review, *, by: auth.User, reason: str, version: int | None) -> Review:
     """Withdraw a review that is not decided (e.g. the member moved away): a status, never a delete."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for withdrawing the review.")})

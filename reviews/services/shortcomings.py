@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +21,9 @@ from cells.models import Cell, Member
 from phuthang import periods
 from reviews.models import DueDateExtension, Manifestation, RemediationUpdate, Review, Shortcoming
 from reviews.services.reviews import TransitionError
+
+if TYPE_CHECKING:
+    from django.contrib.auth import models as auth
 
 St = Shortcoming.Status
 
@@ -103,7 +106,7 @@ def is_repeat(
 def record_shortcoming(
     cell: Cell,
     *,
-    by: Any,
+    by: auth.User,
     source: str,
     subject_member: Member | None,
     description: str,
@@ -161,7 +164,7 @@ def record_shortcoming(
 def edit_shortcoming(
     shortcoming: Shortcoming,
     *,
-    by: Any,
+    by: auth.User,
     version: int | None,
     description: str,
     manifestation: Manifestation | None,
@@ -180,14 +183,14 @@ def edit_shortcoming(
     return shortcoming
 
 
-def on_behalf(shortcoming: Shortcoming, by: Any) -> bool:
+def on_behalf(shortcoming: Shortcoming, by: auth.User) -> bool:
     member = getattr(by, "member", None)
     return member is None or member.pk != shortcoming.owner_id
 
 
 @transaction.atomic
 def report_progress(
-    shortcoming: Shortcoming, *, by: Any, text: str, version: int | None, fixed: bool = False
+    shortcoming: Shortcoming, *, by: auth.User, text: str, version: int | None, fixed: bool = False
 ) -> Shortcoming:
     """The owner's (or their secretary's) report; the first report moves an open item to in progress."""
     if not text.strip():
@@ -218,7 +221,7 @@ def report_progress(
 
 @transaction.atomic
 def change_status(
-    shortcoming: Shortcoming, *, action: str, by: Any, note: str, version: int | None
+    shortcoming: Shortcoming, *, action: str, by: auth.User, note: str, version: int | None
 ) -> Shortcoming:
     """One of TRANSITIONS; the caller has checked the user may take it (only UBKT verifies and reopens)."""
     transition = TRANSITIONS.get(action)
@@ -250,7 +253,7 @@ def change_status(
 
 @transaction.atomic
 def request_extension(
-    shortcoming: Shortcoming, *, by: Any, new_due_on: dt.date, reason: str, version: int | None = None
+    shortcoming: Shortcoming, *, by: auth.User, new_due_on: dt.date, reason: str, version: int | None = None
 ) -> DueDateExtension:
     shortcoming = _lock(shortcoming, allowed=Shortcoming.ACTIVE, version=version, action=_("new due date"))
     if not reason.strip():
@@ -285,7 +288,9 @@ def request_extension(
 
 
 @transaction.atomic
-def decide_extension(extension: DueDateExtension, *, by: Any, approve: bool, note: str) -> DueDateExtension:
+def decide_extension(
+    extension: DueDateExtension, *, by: auth.User, approve: bool, note: str
+) -> DueDateExtension:
     extension = DueDateExtension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != DueDateExtension.Status.PENDING:
         raise TransitionError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +32,9 @@ from reviews.services import shortcomings as services
 from reviews.services.history import history_rows
 from reviews.services.reviews import TransitionError
 from reviews.views.reviews import _form_errors
+
+if TYPE_CHECKING:
+    from cells.models import User
 
 PAGE_SIZE = 50
 
@@ -98,7 +101,7 @@ def board_export(request: HttpRequest) -> HttpResponse:
 MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years
 
 
-def linkable_meetings(user: Any, cells: list[Cell]) -> list[Meeting]:
+def linkable_meetings(user: User, cells: list[Cell]) -> list[Meeting]:
     """Meetings of the user's recordable cells that the user may see, newest first (one query)."""
     since = periods.today() - dt.timedelta(days=MEETINGS_BACK_DAYS)
     return list(
