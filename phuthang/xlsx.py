@@ -142,7 +142,8 @@ def write_xlsx(
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.7
+    sheet.page_margins.header = sheet.page_margins.footer = 0.3  # the page number clear of the table
     sheet.oddFooter.center.text = _("Page &P of &N")
 
     heading = WriteOnlyCell(sheet, value=xml_safe(title))
