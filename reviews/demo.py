@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 
 from cells.demo import Ward
+from reviews.demo_meetings import build_meetings
+from reviews.demo_reviews import build_reviews
+from reviews.models import Rule
+from reviews.services import reminders
 
 
 def build_cycle(ward: Ward, *, rng: random.Random) -> None:
@@ -14,9 +18,6 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so `seed_demo --scale`
     stays fast.
     """
-    from reviews.demo_meetings import build_meetings
-    from reviews.demo_reviews import build_reviews
-
     build_meetings(ward, rng=rng)
     build_reviews(ward, rng=rng)
     build_reminders(ward)
@@ -29,9 +30,6 @@ def build_reminders(ward: Ward) -> None:
     the past); the demo's take effect at the start of this month, so its reminders are planned at once.
     The worker of `make run` then sends them.
     """
-    from reviews.models import Rule
-    from reviews.services import reminders
-
     Rule.objects.filter(key__startswith="reminders.", key__endswith=".effective_from").update(
         value=ward.month.isoformat()
     )

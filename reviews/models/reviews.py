@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cells.models import Cell, Committee, Member
+from reviews.models.rules import rules
 
 if TYPE_CHECKING:
     from cells.models import User
@@ -80,8 +81,6 @@ class RatingLevels:
 
     @classmethod
     def load(cls) -> RatingLevels:
-        from reviews.models.rules import rules
-
         raw = rules("rating_levels").get("levels") or []
         levels = [
             RatingLevel(
