@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cells.models import Cell, Member
 from phuthang import periods
@@ -341,7 +342,12 @@ def quality_indicators(meeting: Meeting, rule: dict[str, Any]) -> list[Indicator
             "" if duration is None else _("%(n)d minutes") % {"n": duration},
         ),
         Indicator(
-            _("At least %(n)d thematic meeting(s) this quarter") % {"n": thematic_needed},
+            ngettext(
+                "At least %(n)d thematic meeting this quarter",
+                "At least %(n)d thematic meetings this quarter",
+                thematic_needed,
+            )
+            % {"n": thematic_needed},
             thematic >= thematic_needed,
             str(thematic),
         ),

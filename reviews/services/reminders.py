@@ -44,6 +44,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cells.models import CELL_ROLES, INSPECTION_ROLES, Cell, Member, OversightAssignment, Position, Role
 from phuthang import access, periods
@@ -514,10 +515,26 @@ def render_digest(digest: Digest, items: list[Notification], recipient: Member) 
         label = period_label(digest.period)
         count = len(items)
         subjects = {
-            Kind.OVERSIGHT: _("Oversight reminder for %(period)s: %(count)d cell(s)"),
-            Kind.MINUTES_LATE: _("Minutes of %(period)s not finalised: %(count)d cell(s)"),
-            Kind.REMEDIATION: _("Remediation due or overdue, %(period)s: %(count)d item(s)"),
-            Kind.OVERDUE_DIGEST: _("Overdue remediation, %(period)s: %(count)d item(s)"),
+            Kind.OVERSIGHT: ngettext(
+                "Oversight reminder for %(period)s: %(count)d cell",
+                "Oversight reminder for %(period)s: %(count)d cells",
+                count,
+            ),
+            Kind.MINUTES_LATE: ngettext(
+                "Minutes of %(period)s not finalised: %(count)d cell",
+                "Minutes of %(period)s not finalised: %(count)d cells",
+                count,
+            ),
+            Kind.REMEDIATION: ngettext(
+                "Remediation due or overdue, %(period)s: %(count)d item",
+                "Remediation due or overdue, %(period)s: %(count)d items",
+                count,
+            ),
+            Kind.OVERDUE_DIGEST: ngettext(
+                "Overdue remediation, %(period)s: %(count)d item",
+                "Overdue remediation, %(period)s: %(count)d items",
+                count,
+            ),
         }
         subject = subjects[Kind(digest.kind)] % {"period": label, "count": count}
         context = {
