@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -534,9 +535,9 @@ def _in_words(field: Any, value: Any, members: dict[int, str]) -> str | None:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
+        return date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, dt.time):
-        return f"{value:%H:%M}"
+        return time_format(value, "TIME_FORMAT")
     return str(value)
 
 

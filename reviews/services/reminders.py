@@ -43,6 +43,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -296,7 +297,7 @@ def plan_minutes_late(today: dt.date, rule: ReminderRules, month: dt.date | None
             link = reverse("cells:detail", args=[cell.pk])
         payload = {
             "cell": cell.name,
-            "month": f"{month:%m/%Y}",
+            "month": date_format(month, "YEAR_MONTH_FORMAT"),
             "minutes": "draft" if cell.pk in drafts else "missing",
             "overseer_notified": rule.allows("minutes_late", overseer_day, today),
         }
