@@ -12,7 +12,7 @@ from reviews.services import reminders
 
 
 def build_cycle(ward: Ward, *, rng: random.Random) -> None:
-    """Add the ward's meetings, reviews, shortcomings, pledges and reminders (DESIGN.md §9).
+    """Add the ward's meetings, reviews, shortcomings, pledges and reminders (docs/architecture.md, Demo data).
 
     Each feature of `reviews` adds its demo rows here, drawing only from `rng` (and dates counted from
     `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so `seed_demo --scale`

@@ -1,4 +1,4 @@
-"""Reminders (DESIGN.md §7): the planner, the sender and the digest emails.
+"""Reminders (docs/reminders.md): the planner, the sender and the digest emails.
 
 The database is the ledger; Celery beat only ticks.
 
