@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,11 +13,15 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 MENTION = re.compile(r"\bdocs/[\w-]+\.md\b")
 
 
-def tracked(*patterns: str) -> list[Path]:
-    names = subprocess.run(
-        ["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    return [ROOT / name for name in names]
+SKIPPED = {".venv", ".git", ".data", "staticfiles", "node_modules"}
+
+
+def project_files(*suffixes: str) -> list[Path]:
+    return [
+        path
+        for path in ROOT.rglob("*")
+        if path.suffix in suffixes and path.is_file() and not SKIPPED & set(path.relative_to(ROOT).parts)
+    ]
 
 
 def relative_links(page: Path) -> list[str]:
@@ -49,7 +52,7 @@ def test_every_link_in_the_readme_and_docs_leads_to_a_file():
 def test_every_page_of_docs_the_code_names_exists():
     missing = sorted(
         f"{path.relative_to(ROOT)}: {mention}"
-        for path in tracked("*.py", "*.html", "*.txt", "*.md")
+        for path in project_files(".py", ".html", ".txt", ".md")
         for mention in set(MENTION.findall(path.read_text()))
         if not (ROOT / mention).exists() and ROOT / mention not in GENERATED
     )
