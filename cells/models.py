@@ -14,6 +14,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from phuthang import access, periods
@@ -321,4 +322,4 @@ class OversightAssignment(models.Model):
         indexes = [models.Index(fields=["overseer", "month"])]
 
     def __str__(self) -> str:
-        return f"{self.overseer} → {self.cell} ({self.month:%m/%Y})"
+        return f"{self.overseer} → {self.cell} ({date_format(self.month, 'YEAR_MONTH_FORMAT')})"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from cells.models import Cell, Committee, Member, OversightAssignment
+from cells.models import COMMITTEE_ROLES, Cell, Committee, Member, OversightAssignment, Position
 from phuthang import periods
 
 if TYPE_CHECKING:
@@ -99,8 +99,6 @@ def copy_oversight(committee: Committee, *, month: dt.date, by: auth.User) -> in
 
 def overseer_candidates(committee: Committee) -> list[Member]:
     """Members holding a committee role in the committee today: the ones who can oversee its cells."""
-    from cells.models import COMMITTEE_ROLES, Position
-
     ids = (
         Position.objects.current()
         .filter(committee=committee, role__in=sorted(COMMITTEE_ROLES), member__left_on__isnull=True)

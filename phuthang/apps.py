@@ -1,14 +1,14 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
+from phuthang import history
+
 
 class PhuthangConfig(AppConfig):
     name = "phuthang"
     verbose_name = "phuthang"
 
     def ready(self) -> None:
-        from phuthang import history
-
         # Sent once every migration has run (this app has no models, so it gets no signal of its own).
         post_migrate.connect(
             history.install_functions,

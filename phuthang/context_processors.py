@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from phuthang import access
+from reviews.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -39,7 +40,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
 def _inbox_label(member_id: int) -> str:
     """'Inbox (3)': counted only when the menu is drawn."""
-    from reviews.models import Notification
-
     unread = Notification.objects.unread().filter(recipient_id=member_id).count()
     return _("Inbox (%(count)d)") % {"count": unread} if unread else _("Inbox")

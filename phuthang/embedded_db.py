@@ -22,7 +22,7 @@ def database_url(data_dir: Path) -> str:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs' runtime-dir notice on root shells
-        import pgserver
+        import pgserver  # here, not at the top: only without DATABASE_URL, and inside this filter
 
         server = pgserver.get_server(data_dir, cleanup_mode=None)
     return server.get_uri()

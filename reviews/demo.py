@@ -5,18 +5,19 @@ from __future__ import annotations
 import random
 
 from cells.demo import Ward
+from reviews.demo_meetings import build_meetings
+from reviews.demo_reviews import build_reviews
+from reviews.models import Rule
+from reviews.services import reminders
 
 
 def build_cycle(ward: Ward, *, rng: random.Random) -> None:
-    """Add the ward's meetings, reviews, shortcomings, pledges and reminders (DESIGN.md §9).
+    """Add the ward's meetings, reviews, shortcomings, pledges and reminders (docs/architecture.md, Demo data).
 
     Each feature of `reviews` adds its demo rows here, drawing only from `rng` (and dates counted from
     `ward.today`) so the demo stays deterministic, and inserting with `bulk_create` so `seed_demo --scale`
     stays fast.
     """
-    from reviews.demo_meetings import build_meetings
-    from reviews.demo_reviews import build_reviews
-
     build_meetings(ward, rng=rng)
     build_reviews(ward, rng=rng)
     build_reminders(ward)
@@ -29,9 +30,6 @@ def build_reminders(ward: Ward) -> None:
     the past); the demo's take effect at the start of this month, so its reminders are planned at once.
     The worker of `make run` then sends them.
     """
-    from reviews.models import Rule
-    from reviews.services import reminders
-
     Rule.objects.filter(key__startswith="reminders.", key__endswith=".effective_from").update(
         value=ward.month.isoformat()
     )

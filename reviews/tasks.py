@@ -1,4 +1,4 @@
-"""Celery tasks: adapters that call the plain functions of reviews.services (STYLE.md, Celery).
+"""Celery tasks: adapters that call the plain functions of reviews.services (docs/architecture.md).
 
 Beat runs plan_reminders and send_reminders on the schedule a data migration created (editable in the
 admin under Periodic tasks). The functions are idempotent and keep their state in the database, so a

@@ -22,6 +22,8 @@ from cells.models import (
     Role,
 )
 from phuthang import periods
+from reviews.models import Digest, Kind, Notification, Review, Shortcoming
+from reviews.services import meetings as meeting_services
 
 _sequence = itertools.count(1)
 
@@ -137,8 +139,6 @@ def make_person(
 
 def make_review(cell: Cell | None = None, member: Member | None = None, **overrides: Any) -> Any:
     """A draft yearly review of the member (or of the cell as a collective when member is None)."""
-    from reviews.models import Review
-
     cell = cell or (member.cell if member is not None else make_cell())
     fields: dict[str, Any] = {
         "cell": cell,
@@ -152,8 +152,6 @@ def make_review(cell: Cell | None = None, member: Member | None = None, **overri
 
 def make_shortcoming(cell: Cell | None = None, **overrides: Any) -> Any:
     """An open shortcoming of a new member of the cell, raised today and due in 30 days."""
-    from reviews.models import Shortcoming
-
     cell = cell or make_cell()
     today = periods.today()
     due_on = overrides.pop("due_on", today + dt.timedelta(days=30))
@@ -182,8 +180,6 @@ def make_meeting(cell: Cell | None = None, **overrides: Any) -> Any:
     """A draft regular meeting of this month (day 5, 08:00), started through the service: every member
     expected on the day is present. Pass `by=` for the creating user; other keywords are meeting details.
     """
-    from reviews.services import meetings as meeting_services
-
     cell = cell or make_cell()
     month = periods.month_start(overrides.pop("month", None))
     details: dict[str, Any] = {
@@ -207,8 +203,6 @@ def make_meeting(cell: Cell | None = None, **overrides: Any) -> Any:
 def make_notification(recipient: Member, **overrides: Any) -> Any:
     """An unread oversight reminder item for the recipient (this month, about their own cell), in a
     pending digest. Pass digest fields as digest_<field>, e.g. digest_status="failed"."""
-    from reviews.models import Digest, Kind, Notification
-
     period = overrides.pop("period", f"{periods.month_start():%Y-%m}")
     kind = overrides.pop("kind", Kind.OVERSIGHT)
     digest_fields = {

@@ -12,6 +12,7 @@ the next.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,9 +20,13 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from cells.models import Cell, Committee
 from phuthang import periods
+from reviews.models import DueDateExtension, Meeting
+from reviews.services.reviews import start_round
+from tests.factories import make_meeting, make_notification, make_review, make_shortcoming
 
 ROLES = (
     "anonymous",
@@ -174,15 +179,11 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
 
 def _reminder(c: Context) -> Any:
     """A reminder to the secretary of cell01, whose email failed."""
-    from tests.factories import make_notification
-
     return c.once("reminder", lambda: make_notification(c.users["secretary"].member, digest_status="failed"))
 
 
 def _review_round(c: Context) -> Any:
     """A round over the whole committee: reviews in cell01 and cell02, the member's own among them."""
-    from reviews.services.reviews import start_round
-
     return c.once(
         "round",
         lambda: start_round(c.committee, title="2026", period_kind="year", year=2026, quarter=None, by=None),
@@ -191,15 +192,11 @@ def _review_round(c: Context) -> Any:
 
 def _review(c: Context, status: str) -> Any:
     """A review of an ordinary member of cell01, in the given status."""
-    from tests.factories import make_review
-
     return c.once(f"review-{status}", lambda: make_review(member=c.ward.members01[0], status=status))
 
 
 def _shortcoming(c: Context, status: str) -> Any:
     """A shortcoming of an ordinary member of cell01, in the given status."""
-    from tests.factories import make_shortcoming
-
     return c.once(
         f"shortcoming-{status}",
         lambda: make_shortcoming(c.cell01, subject_member=c.ward.members01[0], status=status),
@@ -208,10 +205,6 @@ def _shortcoming(c: Context, status: str) -> Any:
 
 def _extension(c: Context) -> Any:
     """A pending request for a new due date on a cell01 shortcoming."""
-    import datetime as dt
-
-    from reviews.models import DueDateExtension
-
     item = _shortcoming(c, "open")
     later = item.due_on + dt.timedelta(days=30)
     return c.once(
@@ -224,19 +217,11 @@ def _extension(c: Context) -> Any:
 
 def _meeting(c: Context) -> Any:
     """This month's draft regular meeting of cell01 (the overseer fixture oversees cell01 this month)."""
-    from tests.factories import make_meeting
-
     return c.once("meeting", lambda: make_meeting(c.cell01))
 
 
 def _finalised_meeting(c: Context) -> Any:
     """A finalised thematic meeting of cell01 this month."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from reviews.models import Meeting
-    from tests.factories import make_meeting
 
     def build() -> Any:
         meeting = make_meeting(c.cell01, kind="thematic", topic="Chuyên đề", ended_at=dt.time(10, 0))

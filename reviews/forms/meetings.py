@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
@@ -59,7 +60,8 @@ class DetailsMixin:
         if month and date and periods.month_start(date) != month:
             add_error(
                 "date",
-                _("The date must fall within the meeting's month (%(month)s).") % {"month": f"{month:%m/%Y}"},
+                _("The date must fall within the meeting's month (%(month)s).")
+                % {"month": date_format(month, "YEAR_MONTH_FORMAT")},
             )
         if data.get("kind") == Meeting.Kind.THEMATIC and not (data.get("topic") or "").strip():
             add_error("topic", _("A thematic meeting needs its topic."))
@@ -70,7 +72,8 @@ class DetailsMixin:
             if others.exists():
                 add_error(
                     "kind",
-                    _("This cell already has a regular meeting for %(month)s.") % {"month": f"{month:%m/%Y}"},
+                    _("This cell already has a regular meeting for %(month)s.")
+                    % {"month": date_format(month, "YEAR_MONTH_FORMAT")},
                 )
 
 

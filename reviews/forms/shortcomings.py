@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
@@ -26,7 +27,7 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 def meeting_label(meeting: Meeting) -> str:
-    label = f"{meeting.date:%d/%m/%Y} · {meeting.get_kind_display()}"
+    label = f"{date_format(meeting.date, 'SHORT_DATE_FORMAT')} · {meeting.get_kind_display()}"
     return f"{label}: {meeting.topic}" if meeting.topic else label
 
 
@@ -100,7 +101,7 @@ class ShortcomingForm(forms.Form):
             self.add_error(
                 "due_on",
                 _("The due date cannot be before the day the shortcoming was raised (%(day)s).")
-                % {"day": raised_on.strftime("%d/%m/%Y")},
+                % {"day": date_format(raised_on, "SHORT_DATE_FORMAT")},
             )
         if raised_on and raised_on > periods.today():
             self.add_error("raised_on", _("The day raised cannot be in the future."))

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from phuthang import access, periods
@@ -160,9 +161,10 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.REGULAR:
             return str(
-                _("%(cell)s — meeting of %(month)s") % {"cell": self.cell, "month": f"{self.month:%m/%Y}"}
+                _("%(cell)s — meeting of %(month)s")
+                % {"cell": self.cell, "month": date_format(self.month, "YEAR_MONTH_FORMAT")}
             )
-        return f"{self.cell} — {self.get_kind_display()} {self.date:%d/%m/%Y}"
+        return f"{self.cell} — {self.get_kind_display()} {date_format(self.date, 'SHORT_DATE_FORMAT')}"
 
     def get_absolute_url(self) -> str:
         return reverse("reviews:meeting", args=[self.pk])

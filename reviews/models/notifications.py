@@ -1,4 +1,4 @@
-"""The reminder ledger (DESIGN.md §7): what each person is reminded of, and every email sent about it.
+"""The reminder ledger (docs/reminders.md): what each person is reminded of, and every email sent about it.
 
 `Notification` is one item a person is told about (a cell to oversee, late minutes, an overdue
 remediation), unique by (recipient, kind, period, subject): the planner inserts with ON CONFLICT DO

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from cells.models import Cell, Committee, Member
 from phuthang import access
+from reviews.models.rules import rules
 
 if TYPE_CHECKING:
     from phuthang.access import User
@@ -81,8 +82,6 @@ class RatingLevels:
 
     @classmethod
     def load(cls) -> RatingLevels:
-        from reviews.models.rules import rules
-
         raw = rules("rating_levels").get("levels") or []
         levels = [
             RatingLevel(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from pghistory.models import MiddlewareEvents
@@ -60,12 +61,12 @@ def _parse_datetime(value: str) -> str:
         return str(value)
     if timezone.is_aware(moment):
         moment = timezone.localtime(moment)
-    return moment.strftime("%d/%m/%Y %H:%M")
+    return date_format(moment, "SHORT_DATETIME_FORMAT")
 
 
 def _parse_date(value: str) -> str:
     try:
-        return dt.date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+        return date_format(dt.date.fromisoformat(str(value)[:10]), "SHORT_DATE_FORMAT")
     except ValueError:
         return str(value)
 

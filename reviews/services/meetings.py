@@ -15,7 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cells.models import Cell, Member
 from phuthang import periods
@@ -344,7 +346,12 @@ def quality_indicators(meeting: Meeting, rule: dict[str, Any]) -> list[Indicator
             "" if duration is None else _("%(n)d minutes") % {"n": duration},
         ),
         Indicator(
-            _("At least %(n)d thematic meeting(s) this quarter") % {"n": thematic_needed},
+            ngettext(
+                "At least %(n)d thematic meeting this quarter",
+                "At least %(n)d thematic meetings this quarter",
+                thematic_needed,
+            )
+            % {"n": thematic_needed},
             thematic >= thematic_needed,
             str(thematic),
         ),
@@ -532,9 +539,9 @@ def _in_words(field: Any, value: Any, members: dict[int, str]) -> str | None:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, dt.date):
-        return f"{value:%d/%m/%Y}"
+        return date_format(value, "SHORT_DATE_FORMAT")
     if isinstance(value, dt.time):
-        return f"{value:%H:%M}"
+        return time_format(value, "TIME_FORMAT")
     return str(value)
 
 

@@ -1,4 +1,4 @@
-"""Reminders (DESIGN.md §7): the planner, the sender and the digest emails.
+"""Reminders (docs/reminders.md): the planner, the sender and the digest emails.
 
 The database is the ledger; Celery beat only ticks.
 
@@ -41,14 +41,18 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cells.models import CELL_ROLES, INSPECTION_ROLES, Cell, Member, OversightAssignment, Position, Role
 from phuthang import access, periods
+from reviews.models.meetings import Meeting
 from reviews.models.notifications import Digest, Kind, Notification
 from reviews.models.rules import rules
+from reviews.models.shortcomings import Shortcoming
 
 log = logging.getLogger(__name__)
 
@@ -159,13 +163,6 @@ class PlanReport:
         return sum(len(p.items) for p in self.plans)
 
 
-def _link(name: str, *args: Any) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:  # a page another feature has not published yet
-        return ""
-
-
 def _recipient_ids(today: dt.date, ids: Iterable[int]) -> set[int]:
     """Members who can be reminded today: not departed, not exempt from meetings."""
     return set(
@@ -194,8 +191,6 @@ def _secretaries(today: dt.date, cell_ids: Iterable[int]) -> dict[int, int]:
 
 def _minutes_state(cell_ids: Iterable[int] | QuerySet[Any, Any], month: dt.date) -> dict[int, str]:
     """cell id → 'finalised' / 'draft' for its regular meeting of the month (no key: not logged)."""
-    from reviews.models.meetings import Meeting
-
     return dict(
         Meeting.objects.regular()
         .standing()
@@ -209,8 +204,6 @@ def _shortcoming_counts(
     cell_ids: Iterable[int] | QuerySet[Any, Any], today: dt.date
 ) -> dict[int, tuple[int, int]]:
     """cell id → (open, overdue) shortcomings."""
-    from reviews.models.shortcomings import Shortcoming
-
     rows = (
         Shortcoming.objects.active()
         .filter(cell_id__in=cell_ids)
@@ -258,7 +251,7 @@ def plan_oversight(today: dt.date, rule: ReminderRules, month: dt.date | None = 
                 plan.period,
                 f"cell:{a.cell_id}",
                 payload,
-                _link("cells:detail", a.cell_id),
+                reverse("cells:detail", args=[a.cell_id]),
             )
         )
     return [plan]
@@ -266,8 +259,6 @@ def plan_oversight(today: dt.date, rule: ReminderRules, month: dt.date | None = 
 
 def plan_minutes_late(today: dt.date, rule: ReminderRules, month: dt.date | None = None) -> list[Plan]:
     """Kind 2: last month's minutes not finalised by day N → the secretary; by day M → also the overseer."""
-    from reviews.models.meetings import Meeting
-
     month = month or periods.add_months(periods.month_start(today), -1)
     next_month = periods.add_months(month, 1)
     secretary_day = next_month.replace(day=min(max(rule.int("minutes_late.secretary_day"), 1), 28))
@@ -302,10 +293,13 @@ def plan_minutes_late(today: dt.date, rule: ReminderRules, month: dt.date | None
             recipients[cell_id].append(overseer_id)
     reachable = _recipient_ids(today, (m for ids in recipients.values() for m in ids))
     for cell in late:
-        link = _link("reviews:meeting", drafts[cell.pk]) if cell.pk in drafts else ""
+        if cell.pk in drafts:
+            link = reverse("reviews:meeting", args=[drafts[cell.pk]])
+        else:
+            link = reverse("cells:detail", args=[cell.pk])
         payload = {
             "cell": cell.name,
-            "month": f"{month:%m/%Y}",
+            "month": date_format(month, "YEAR_MONTH_FORMAT"),
             "minutes": "draft" if cell.pk in drafts else "missing",
             "overseer_notified": rule.allows("minutes_late", overseer_day, today),
         }
@@ -318,7 +312,7 @@ def plan_minutes_late(today: dt.date, rule: ReminderRules, month: dt.date | None
                         plan.period,
                         f"cell:{cell.pk}",
                         payload,
-                        link or _link("cells:detail", cell.pk),
+                        link,
                     )
                 )
     return [plan]
@@ -342,8 +336,6 @@ def _shortcoming_payload(s: Any, today: dt.date) -> dict[str, Any]:
 
 def plan_remediation(today: dt.date, rule: ReminderRules) -> list[Plan]:
     """Kind 3: each week, remediation due within N days or overdue (for at most K weeks) → owner and secretary."""
-    from reviews.models.shortcomings import Shortcoming
-
     occasion = _week_occasion(today, rule.int("remediation.weekday"))
     if not rule.allows("remediation", occasion, today):
         return []
@@ -368,7 +360,7 @@ def plan_remediation(today: dt.date, rule: ReminderRules) -> list[Plan]:
                         plan.period,
                         f"shortcoming:{s.pk}",
                         payload,
-                        _link("reviews:shortcoming", s.pk),
+                        reverse("reviews:shortcoming", args=[s.pk]),
                     )
                 )
     return [plan]
@@ -376,8 +368,6 @@ def plan_remediation(today: dt.date, rule: ReminderRules) -> list[Plan]:
 
 def plan_overdue_digest(today: dt.date, rule: ReminderRules) -> list[Plan]:
     """Kind 3b: each week, every UBKT member gets all overdue remediation in their committee's cells."""
-    from reviews.models.shortcomings import Shortcoming
-
     occasion = _week_occasion(today, rule.int("overdue_digest.weekday"))
     if not rule.allows("overdue_digest", occasion, today):
         return []
@@ -410,7 +400,7 @@ def plan_overdue_digest(today: dt.date, rule: ReminderRules) -> list[Plan]:
                         plan.period,
                         f"shortcoming:{s.pk}",
                         _shortcoming_payload(s, today),
-                        _link("reviews:shortcoming", s.pk),
+                        reverse("reviews:shortcoming", args=[s.pk]),
                     )
                 )
     return [plan]
@@ -528,10 +518,26 @@ def render_digest(digest: Digest, items: list[Notification], recipient: Member) 
         label = period_label(digest.period)
         count = len(items)
         subjects = {
-            Kind.OVERSIGHT: _("Oversight reminder for %(period)s: %(count)d cell(s)"),
-            Kind.MINUTES_LATE: _("Minutes of %(period)s not finalised: %(count)d cell(s)"),
-            Kind.REMEDIATION: _("Remediation due or overdue, %(period)s: %(count)d item(s)"),
-            Kind.OVERDUE_DIGEST: _("Overdue remediation, %(period)s: %(count)d item(s)"),
+            Kind.OVERSIGHT: ngettext(
+                "Oversight reminder for %(period)s: %(count)d cell",
+                "Oversight reminder for %(period)s: %(count)d cells",
+                count,
+            ),
+            Kind.MINUTES_LATE: ngettext(
+                "Minutes of %(period)s not finalised: %(count)d cell",
+                "Minutes of %(period)s not finalised: %(count)d cells",
+                count,
+            ),
+            Kind.REMEDIATION: ngettext(
+                "Remediation due or overdue, %(period)s: %(count)d item",
+                "Remediation due or overdue, %(period)s: %(count)d items",
+                count,
+            ),
+            Kind.OVERDUE_DIGEST: ngettext(
+                "Overdue remediation, %(period)s: %(count)d item",
+                "Overdue remediation, %(period)s: %(count)d items",
+                count,
+            ),
         }
         subject = subjects[Kind(digest.kind)] % {"period": label, "count": count}
         context = {
@@ -547,7 +553,7 @@ def render_digest(digest: Digest, items: list[Notification], recipient: Member) 
                 }
                 for item in items
             ],
-            "inbox_url": _absolute(_link("reviews:inbox")),
+            "inbox_url": _absolute(reverse("reviews:inbox")),
             "site_url": settings.SITE_URL,
         }
         text = render_to_string("reviews/email/digest.txt", context)
@@ -569,10 +575,6 @@ class SendReport:
     failed: int = 0
     no_address: int = 0
     cancelled: int = 0
-
-
-class Temporary(Exception):
-    """A failure worth retrying later: SMTP 4xx, the server refused or dropped the connection."""
 
 
 def _lease_seconds() -> int:
@@ -780,6 +782,7 @@ def _enqueue_run() -> None:
 
 
 def _publish_run() -> None:
+    # Imported here, not at the top: reviews.tasks imports this module (tasks call services).
     from reviews import tasks
 
     try:

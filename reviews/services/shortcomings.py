@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -126,7 +127,7 @@ def record_shortcoming(
     if due_on < raised_on:
         errors["due_on"] = _(
             "The due date cannot be before the day the shortcoming was raised (%(day)s)."
-        ) % {"day": raised_on.strftime("%d/%m/%Y")}
+        ) % {"day": date_format(raised_on, "SHORT_DATE_FORMAT")}
     if review is not None and review.cell_id != cell.pk:
         errors["review"] = _("The review belongs to another cell.")
     if meeting is not None and meeting.cell_id != cell.pk:
@@ -262,7 +263,7 @@ def request_extension(
         raise ValidationError(
             {
                 "new_due_on": _("The new due date must be after the current one (%(day)s).")
-                % {"day": shortcoming.due_on.strftime("%d/%m/%Y")}
+                % {"day": date_format(shortcoming.due_on, "SHORT_DATE_FORMAT")}
             }
         )
     if shortcoming.extensions.filter(status=DueDateExtension.Status.PENDING).exists():
@@ -280,7 +281,7 @@ def request_extension(
         shortcoming=shortcoming,
         kind=RemediationUpdate.Kind.EXTENSION,
         text=_("Asked for a new due date %(day)s: %(reason)s")
-        % {"day": new_due_on.strftime("%d/%m/%Y"), "reason": extension.reason},
+        % {"day": date_format(new_due_on, "SHORT_DATE_FORMAT"), "reason": extension.reason},
         by=by,
         on_behalf=on_behalf(shortcoming, by),
     )
@@ -304,10 +305,12 @@ def decide_extension(
     if approve:
         shortcoming.due_on = extension.new_due_on
         _bump(shortcoming, ["due_on"])
-        text = _("New due date approved: %(day)s.") % {"day": extension.new_due_on.strftime("%d/%m/%Y")}
+        text = _("New due date approved: %(day)s.") % {
+            "day": date_format(extension.new_due_on, "SHORT_DATE_FORMAT")
+        }
     else:
         text = _("New due date refused; the due date stays %(day)s.") % {
-            "day": shortcoming.due_on.strftime("%d/%m/%Y")
+            "day": date_format(shortcoming.due_on, "SHORT_DATE_FORMAT")
         }
     if note.strip():
         text = f"{text} {note.strip()}"

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from phuthang import access, periods
@@ -56,7 +56,11 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     count = (
         Notification.objects.unread().filter(recipient_id=_member_id(request)).update(read_at=timezone.now())
     )
-    messages.success(request, _("%(count)d reminder(s) marked as read.") % {"count": count})
+    messages.success(
+        request,
+        ngettext("%(count)d reminder marked as read.", "%(count)d reminders marked as read.", count)
+        % {"count": count},
+    )
     return redirect("reviews:inbox")
 
 

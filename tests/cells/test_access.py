@@ -1,4 +1,4 @@
-"""The access rules (DESIGN.md §5) per role: what each person may see (querysets) and do (predicates)."""
+"""The access rules (docs/architecture.md) per role: what each person may see (querysets) and do (predicates)."""
 
 from __future__ import annotations
 

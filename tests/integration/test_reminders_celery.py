@@ -14,6 +14,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from cells.models import Role
 from phuthang.celery import app as celery_app
 from reviews.models import Digest, Notification, Rule
+from reviews.services import reminders
 from tests.factories import make_assignment, make_cell, make_committee, make_person, make_user
 from tests.integration.conftest import free_port, wait_until
 
@@ -69,8 +70,6 @@ def test_a_worker_killed_mid_batch_then_restarted_delivers_every_email_once(mach
     addresses = overseers(40)
     collector, _port = smtp
     collector.delay = 0.15  # about 6 s for the batch
-    from reviews.services import reminders
-
     reminders.plan_due()
     first = machinery.start_worker()
     machinery.send("reviews.tasks.send_reminders")
@@ -141,8 +140,6 @@ def test_smtp_451_is_retried_and_delivered_later_and_550_marked_failed_and_shown
     collector, _port = smtp
     collector.data_errors[retried] = ["451 4.3.0 Try again later"]
     collector.rcpt_errors[refused] = "550 5.1.1 No such user here"
-    from reviews.services import reminders
-
     reminders.plan_due()
     machinery.start_worker()
     machinery.send("reviews.tasks.send_reminders")

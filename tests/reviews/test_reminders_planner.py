@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import NoReverseMatch
 from django.utils import timezone
 
 from cells.models import Role
@@ -56,6 +57,24 @@ def items(**filters) -> list[tuple[str, str, str]]:
         .filter(**filters)
         .values_list("recipient__full_name", "period", "subject")
     )
+
+
+def test_a_renamed_page_stops_the_planner_instead_of_sending_links_to_nowhere(
+    ward, committee_member, monkeypatch
+):
+    real_reverse = reminders.reverse
+
+    def reverse_without_cell_page(name, *args, **kwargs):
+        if name == "cells:detail":
+            raise NoReverseMatch(name)
+        return real_reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr(reminders, "reverse", reverse_without_cell_page)
+    make_assignment(committee_member, ward.cell01, DEC)
+
+    with pytest.raises(NoReverseMatch):
+        reminders.plan_due(DEC)
+    assert not Notification.objects.exists()
 
 
 # --- Kind 1: the monthly oversight reminder

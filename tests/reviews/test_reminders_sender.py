@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cells.models import Role
 from reviews.models import Digest, Notification, Rule
@@ -77,8 +77,6 @@ def test_each_recipient_gets_one_email_listing_all_their_cells(planned):
 
 
 def test_the_email_is_rendered_in_vietnamese_whatever_the_current_language(planned, monkeypatch):
-    from django.utils import translation
-
     languages = []
     real = reminders.render_to_string
 

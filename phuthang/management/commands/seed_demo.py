@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: fill an empty database with the demo ward of Phúc Thắng (DESIGN.md §9)."""
+"""`manage.py seed_demo`: fill an empty database with the demo ward of Phúc Thắng (docs/architecture.md, Demo data)."""
 
 from __future__ import annotations
 

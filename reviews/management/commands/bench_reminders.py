@@ -46,6 +46,7 @@ class Command(BaseCommand):
         self._build(assignments, cells_per_overseer)
         self.stdout.write(f"built {assignments} assignments in {time.monotonic() - started:.1f} s")
 
+        # Imported here: aiosmtpd is a test dependency, absent where only the app is installed.
         from aiosmtpd.controller import Controller
 
         class Accept:

@@ -28,7 +28,8 @@ class Command(BaseCommand):
             digests = reminders.preview(period=period)
             for line in reminders.iter_lines(digests):
                 self.stdout.write(line)
-            self.stdout.write(f"{len(digests)} email(s) planned; nothing written or sent (dry run).")
+            emails = "email" if len(digests) == 1 else "emails"
+            self.stdout.write(f"{len(digests)} {emails} planned; nothing written or sent (dry run).")
             return
         planned = reminders.plan_due(period=period)
         sent = reminders.send_due()
