@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.concurrency import OutOfDate, lock_current
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.rules import rules
 
@@ -35,14 +36,6 @@ MINUTES_FIELDS = (
     "votes_against",
 )
 EDITABLE_FIELDS = DETAIL_FIELDS + MINUTES_FIELDS
-
-
-class StaleMeeting(Exception):
-    """The draft was saved by someone else since this copy was loaded."""
-
-    def __init__(self, current: Meeting) -> None:
-        super().__init__(f"meeting {current.pk} is at version {current.version}")
-        self.current = current
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,11 +89,18 @@ def save_meeting(
     """Save a draft's details, minutes, attendance and tasks at once, with a bounded number of queries.
 
     `marks` maps member ids to their attendance; expected members missing from it stay as they are
-    (new ones present). Raises StaleMeeting if the draft moved past `version`.
+    (new ones present). Raises OutOfDate if the draft moved past `version` or is no longer a draft.
     """
-    locked = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
-    if locked is None or locked.version != version or not locked.is_draft:
-        raise StaleMeeting(Meeting.objects.get(pk=meeting.pk))
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.DRAFT,),
+        version=version,
+        refused=_(
+            "Not saved: someone else saved these minutes while you were editing. Their version is "
+            "shown below; your own text is kept under “Your unsaved text” to copy back."
+        ),
+    )
     date = fields.get("date", locked.date)
     _sync_attendance(locked, on=date, marks=marks)
     counts = _attendance_counts(locked)
@@ -208,11 +208,20 @@ def completeness_problems(meeting: Meeting) -> list[str]:
 
 
 @transaction.atomic
-def finalise_meeting(meeting: Meeting, *, by: Any) -> Meeting:
-    """Make the minutes read-only. Raises ValidationError listing what is missing."""
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not locked.is_draft:
-        raise StaleMeeting(locked)
+def finalise_meeting(meeting: Meeting, *, by: Any, version: int | None = None) -> Meeting:
+    """Make the minutes read-only. Raises ValidationError listing what is missing, OutOfDate when they are
+    no longer a draft or (given `version`) someone saved them since.
+    """
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.DRAFT,),
+        version=version,
+        refused=_(
+            "Your draft is saved, but not finalised: someone else changed these minutes meanwhile. "
+            "They are shown as they are now; please look again."
+        ),
+    )
     missing_marks = locked.expected_count != Attendance.objects.filter(meeting=locked).count()
     problems = completeness_problems(locked)
     if missing_marks:
@@ -240,9 +249,13 @@ def finalise_meeting(meeting: Meeting, *, by: Any) -> Meeting:
 @transaction.atomic
 def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
     """Back to draft; the reason is stored on the row and in the history's context."""
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if locked.status != Meeting.Status.FINALISED or locked.version != version:
-        raise StaleMeeting(locked)
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.FINALISED,),
+        version=version,
+        refused=_("Not reopened: the minutes changed meanwhile. Please look again."),
+    )
     with pghistory.context(reopen_reason=reason):
         locked.status, locked.reopen_reason = Meeting.Status.DRAFT, reason.strip()
         locked.version += 1
@@ -257,9 +270,15 @@ def withdraw_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) ->
     Only a draft never finalised: minutes that once stood as the record are reopened, not withdrawn.
     Tasks it marked done are open again, since the meeting did not take place.
     """
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not locked.is_withdrawable or locked.version != version:
-        raise StaleMeeting(locked)
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.DRAFT,),
+        version=version,
+        refused=_("Not withdrawn: the draft changed meanwhile. Please look again."),
+    )
+    if not locked.is_withdrawable:  # once the record, it is reopened and corrected instead
+        raise OutOfDate(locked, _("Not withdrawn: the draft changed meanwhile. Please look again."))
     locked.status = Meeting.Status.WITHDRAWN
     locked.withdrawn_at, locked.withdrawn_by, locked.withdraw_reason = timezone.now(), by, reason.strip()
     locked.version += 1

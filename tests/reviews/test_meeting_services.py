@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from phuthang.concurrency import OutOfDate
 from reviews.models import Attendance, Meeting, MeetingTask, Rule
 from reviews.services import meetings as services
 from tests.conftest import vi
@@ -97,7 +98,7 @@ def test_a_save_from_a_stale_copy_is_refused_and_changes_nothing(cell, people):
     services.save_meeting(
         first, version=first.version, by=None, fields={"resolution": "Của người thứ nhất"}, marks={}
     )
-    with pytest.raises(services.StaleMeeting) as refused:
+    with pytest.raises(OutOfDate) as refused:
         services.save_meeting(
             second,
             version=second.version,
@@ -310,14 +311,14 @@ def test_a_withdrawn_draft_is_kept_with_who_when_and_why_and_its_month_is_free_a
 def test_only_a_draft_never_finalised_can_be_withdrawn_and_only_from_the_current_version(cell, people):
     meeting = save(make_meeting(cell, month=MONTH), {}, ended_at=dt.time(10, 0), resolution="Nghị quyết")
     meeting = save(meeting, {}, chair=people[0], recorder=people[0])
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         services.withdraw_meeting(meeting, by=None, reason="Nhầm", version=meeting.version - 1)
     services.finalise_meeting(meeting, by=None)
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         withdraw(meeting)
     meeting.refresh_from_db()
     services.reopen_meeting(meeting, by=None, reason="Bổ sung ý kiến", version=meeting.version)
-    with pytest.raises(services.StaleMeeting):  # once the record, it is reopened and corrected instead
+    with pytest.raises(OutOfDate):  # once the record, it is reopened and corrected instead
         withdraw(meeting)
     meeting.refresh_from_db()
     assert meeting.is_draft
@@ -325,13 +326,13 @@ def test_only_a_draft_never_finalised_can_be_withdrawn_and_only_from_the_current
 
 def test_a_withdrawn_meeting_is_read_only(cell, people):
     meeting = withdraw(make_meeting(cell, month=MONTH))
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         services.save_meeting(meeting, version=meeting.version, by=None, fields={"resolution": "x"}, marks={})
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         services.finalise_meeting(meeting, by=None)
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         services.reopen_meeting(meeting, by=None, reason="Mở lại", version=meeting.version)
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         withdraw(meeting)
     meeting.refresh_from_db()
     assert meeting.is_withdrawn and meeting.resolution == ""
