@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from cells.models import Cell, Member
 from phuthang import periods
 from phuthang.concurrency import OutOfDate, lock_current
+from phuthang.constraints import constraint_error
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.rules import rules
 
@@ -66,11 +67,7 @@ def start_meeting(cell: Cell, *, by: Any, **details: Any) -> Meeting:
         with transaction.atomic():
             meeting.save()
     except IntegrityError as exc:
-        if "one_regular_meeting_per_cell_per_month" in str(exc):
-            raise ValidationError(
-                {"kind": _("This cell already has a regular meeting for that month.")}
-            ) from exc
-        raise
+        raise constraint_error(exc, Meeting) from exc
     Attendance.objects.bulk_create([Attendance(meeting=meeting, member=m) for m in expected])
     return meeting
 
@@ -113,7 +110,7 @@ def save_meeting(
         with transaction.atomic():
             locked.save(update_fields=[*changes, *counts, "month", "version", "updated_at"])
     except IntegrityError as exc:
-        raise ValidationError(_describe_integrity_error(exc)) from exc
+        raise constraint_error(exc, Meeting) from exc
     _save_tasks(locked, new_tasks=new_tasks, done_task_ids=done_task_ids)
     return locked
 
@@ -176,19 +173,6 @@ def _save_tasks(meeting: Meeting, *, new_tasks: list[dict[str, Any]], done_task_
     MeetingTask.objects.filter(done_at=meeting).exclude(pk__in=done_task_ids).update(
         done_on=None, done_at=None
     )
-
-
-def _describe_integrity_error(exc: IntegrityError) -> dict[str, str] | str:
-    text = str(exc)
-    if "one_regular_meeting_per_cell_per_month" in text:
-        return {"kind": _("This cell already has a regular meeting for that month.")}
-    if "votes" in text:
-        return {"votes_for": _("The votes cannot be more than the members present.")}
-    if "meeting_ends_after_start" in text:
-        return {"ended_at": _("The meeting must end after it starts.")}
-    if "meeting_date_in_its_month" in text:
-        return {"date": _("The date must fall within the meeting's month.")}
-    raise exc
 
 
 def completeness_problems(meeting: Meeting) -> list[str]:
