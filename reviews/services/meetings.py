@@ -98,21 +98,29 @@ def save_meeting(
             "shown below; your own text is kept under “Your unsaved text” to copy back."
         ),
     )
-    date = fields.get("date", locked.date)
-    _sync_attendance(locked, on=date, marks=marks)
-    counts = _attendance_counts(locked)
-    changes = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
-    for name, value in {**changes, **counts}.items():
-        setattr(locked, name, value)
-    locked.month = periods.month_start(locked.date)
-    locked.version = version + 1
-    try:
-        with transaction.atomic():
-            locked.save(update_fields=[*changes, *counts, "month", "version", "updated_at"])
-    except IntegrityError as exc:
-        raise constraint_error(exc, Meeting) from exc
-    _save_tasks(locked, new_tasks=new_tasks, done_task_ids=done_task_ids)
+    with pghistory.context(**_acting(by)):
+        date = fields.get("date", locked.date)
+        _sync_attendance(locked, on=date, marks=marks)
+        counts = _attendance_counts(locked)
+        changes = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
+        for name, value in {**changes, **counts}.items():
+            setattr(locked, name, value)
+        locked.month = periods.month_start(locked.date)
+        locked.version = version + 1
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*changes, *counts, "month", "version", "updated_at"])
+        except IntegrityError as exc:
+            raise constraint_error(exc, Meeting) from exc
+        _save_tasks(locked, new_tasks=new_tasks, done_task_ids=done_task_ids)
     return locked
+
+
+def _acting(by: Any) -> dict[str, Any]:
+    """Who acted, for the history's context: the versions list names them even outside a request (the
+    request's middleware records the same user).
+    """
+    return {"user": by.pk} if getattr(by, "pk", None) is not None else {}
 
 
 def _sync_attendance(meeting: Meeting, *, on: dt.date, marks: dict[int, Mark]) -> None:
@@ -232,7 +240,9 @@ def finalise_meeting(meeting: Meeting, *, by: Any, version: int | None = None) -
 
 @transaction.atomic
 def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> Meeting:
-    """Back to draft; the reason is stored on the row and in the history's context."""
+    """Back to draft; the reason and who reopened are stored in the history's context (the reason on the row
+    too).
+    """
     locked = lock_current(
         Meeting.objects,
         meeting.pk,
@@ -240,7 +250,7 @@ def reopen_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) -> M
         version=version,
         refused=_("Not reopened: the minutes changed meanwhile. Please look again."),
     )
-    with pghistory.context(reopen_reason=reason):
+    with pghistory.context(reopen_reason=reason, **_acting(by)):
         locked.status, locked.reopen_reason = Meeting.Status.DRAFT, reason.strip()
         locked.version += 1
         locked.save(update_fields=["status", "reopen_reason", "version", "updated_at"])

@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from cells.models import Role
 from phuthang.concurrency import OutOfDate
 from reviews.models import Attendance, Meeting, MeetingTask, Rule
 from reviews.services import meetings as services
 from tests.conftest import vi
-from tests.factories import make_cell, make_meeting, make_member
+from tests.factories import make_cell, make_meeting, make_member, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +373,20 @@ def test_a_withdrawn_meeting_counts_for_nothing_later_meetings_read(cell, people
     assert (fee.done_on, fee.done_at) == (None, None)  # marked done at a meeting that did not take place
     assert [t.text for t in services.carried_tasks(april)] == ["Thu đảng phí"]  # not the withdrawn one's
     assert services.excused_streaks(april) == {people[0].full_name: 1}  # March's absence does not count
+
+
+def test_the_versions_name_who_saved_and_who_reopened_even_outside_a_request(ward, secretary):
+    deputy = make_person(ward.cell01, Role.CELL_DEPUTY, username="phobithu", full_name="Trần Thị Phó")
+    meeting = make_meeting(ward.cell01, chair=secretary.member, recorder=secretary.member)
+    services.save_meeting(
+        meeting,
+        version=meeting.version,
+        by=secretary,
+        fields={"ended_at": dt.time(10, 0), "resolution": "Nghị quyết"},
+        marks={},
+    )
+    services.finalise_meeting(meeting, by=secretary)
+    meeting.refresh_from_db()
+    services.reopen_meeting(meeting, by=deputy, reason="Bổ sung ý kiến", version=meeting.version)
+    reopened, _finalised, saved, _started = services.meeting_versions(meeting)
+    assert (saved.by, reopened.by, reopened.reason) == ("Hoàng Văn Thư", "Trần Thị Phó", "Bổ sung ý kiến")
