@@ -25,8 +25,9 @@ def test_the_constraint_is_named_by_the_database_not_found_in_the_error_text(war
             meeting,
             version=meeting.version,
             by=None,
-            fields={"ended_at": dt.time(7, 0), "resolution": "votes; meeting_date_in_its_month"},
-            marks={},
+            changes=services.SheetChanges(
+                fields={"ended_at": dt.time(7, 0), "resolution": "votes; meeting_date_in_its_month"}, marks={}
+            ),
         )
     assert refused.value.messages == [vi("The meeting must end after it starts.")]
     assert refused.value.error_list[0].code == "meeting_ends_after_start"
@@ -37,7 +38,12 @@ def test_the_constraint_is_named_by_the_database_not_found_in_the_error_text(war
 def test_votes_beyond_those_present_read_as_the_votes_message(ward):
     meeting = make_meeting(ward.cell01)
     with pytest.raises(ValidationError) as refused:
-        services.save_meeting(meeting, version=meeting.version, by=None, fields={"votes_for": 99}, marks={})
+        services.save_meeting(
+            meeting,
+            version=meeting.version,
+            by=None,
+            changes=services.SheetChanges(fields={"votes_for": 99}, marks={}),
+        )
     assert refused.value.messages == [vi("The votes cannot be more than the members present.")]
 
 

@@ -70,8 +70,9 @@ def test_finalising_at_the_same_moment_as_the_deputy_is_refused_with_ones_text_k
             saved,
             version=saved.version,
             by=deputy,
-            fields={"resolution": "Nghị quyết của phó bí thư"},
-            marks={},
+            changes=meeting_services.SheetChanges(
+                fields={"resolution": "Nghị quyết của phó bí thư"}, marks={}
+            ),
         )
         real(saved, by=deputy)
         return real(saved, **kwargs)

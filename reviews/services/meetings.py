@@ -45,13 +45,56 @@ class Mark:
     reason: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
+class SheetChanges:
+    """Everything one save of the sheet changes, handed to save_meeting at once."""
+
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)  # of EDITABLE_FIELDS
+    marks: dict[int, Mark] = dataclasses.field(default_factory=dict)  # member id → attendance
+    new_tasks: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    done_task_ids: set[int] = dataclasses.field(default_factory=set)
+
+
 # --- Who is expected
 
 
 def expected_members(cell_id: int, on: dt.date) -> tuple[list[Member], list[Member]]:
     """(expected, exempt): the cell's members on that day; the exempt are listed apart and not counted."""
-    members = list(Member.objects.filter(cell_id=cell_id).current(on).order_by("full_name", "pk"))
+    return _split_exempt(_members_on(cell_id, on), on)
+
+
+def _members_on(cell_id: int, on: dt.date) -> list[Member]:
+    return list(Member.objects.filter(cell_id=cell_id).current(on).order_by("full_name", "pk"))
+
+
+def _split_exempt(members: list[Member], on: dt.date) -> tuple[list[Member], list[Member]]:
     return [m for m in members if not m.is_exempt(on)], [m for m in members if m.is_exempt(on)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Sheet:
+    """What the one-page sheet of a draft shows besides the meeting itself."""
+
+    members: list[
+        Member
+    ]  # the cell's members on the day: chair, recorder and assignees are chosen among them
+    expected: list[Member]  # marked present, excused or unexcused
+    exempt: list[Member]  # listed apart, not counted
+    rows: dict[int, Attendance]  # member id → their attendance row
+    open_tasks: list[MeetingTask]  # carried from earlier meetings, ticked off here
+
+
+def meeting_sheet(meeting: Meeting) -> Sheet:
+    """The sheet of a meeting in three queries: the members on its day, its attendance rows, open tasks."""
+    members = _members_on(meeting.cell_id, meeting.date)
+    expected, exempt = _split_exempt(members, meeting.date)
+    return Sheet(
+        members=members,
+        expected=expected,
+        exempt=exempt,
+        rows={row.member_id: row for row in Attendance.objects.filter(meeting=meeting)},
+        open_tasks=carried_tasks(meeting),
+    )
 
 
 # --- Writes
@@ -73,19 +116,10 @@ def start_meeting(cell: Cell, *, by: Any, **details: Any) -> Meeting:
 
 
 @transaction.atomic
-def save_meeting(
-    meeting: Meeting,
-    *,
-    version: int,
-    by: Any,
-    fields: dict[str, Any],
-    marks: dict[int, Mark],
-    new_tasks: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    done_task_ids: set[int] = frozenset(),  # type: ignore[assignment]
-) -> Meeting:
+def save_meeting(meeting: Meeting, *, version: int, by: Any, changes: SheetChanges) -> Meeting:
     """Save a draft's details, minutes, attendance and tasks at once, with a bounded number of queries.
 
-    `marks` maps member ids to their attendance; expected members missing from it stay as they are
+    `changes.marks` maps member ids to their attendance; expected members missing from it stay as they are
     (new ones present). Raises OutOfDate if the draft moved past `version` or is no longer a draft.
     """
     locked = lock_current(
@@ -99,20 +133,20 @@ def save_meeting(
         ),
     )
     with pghistory.context(**_acting(by)):
-        date = fields.get("date", locked.date)
-        _sync_attendance(locked, on=date, marks=marks)
+        date = changes.fields.get("date", locked.date)
+        _sync_attendance(locked, on=date, marks=changes.marks)
         counts = _attendance_counts(locked)
-        changes = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
-        for name, value in {**changes, **counts}.items():
+        edited = {name: changes.fields[name] for name in EDITABLE_FIELDS if name in changes.fields}
+        for name, value in {**edited, **counts}.items():
             setattr(locked, name, value)
         locked.month = periods.month_start(locked.date)
         locked.version = version + 1
         try:
             with transaction.atomic():
-                locked.save(update_fields=[*changes, *counts, "month", "version", "updated_at"])
+                locked.save(update_fields=[*edited, *counts, "month", "version", "updated_at"])
         except IntegrityError as exc:
             raise constraint_error(exc, Meeting) from exc
-        _save_tasks(locked, new_tasks=new_tasks, done_task_ids=done_task_ids)
+        _save_tasks(locked, new_tasks=changes.new_tasks, done_task_ids=changes.done_task_ids)
     return locked
 
 

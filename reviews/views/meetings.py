@@ -128,29 +128,6 @@ def start(request: HttpRequest, cell_pk: int) -> HttpResponse:
     return render(request, "reviews/meeting_start.html", {"cell": cell, "form": form})
 
 
-def _sheet_context(meeting: Meeting) -> dict[str, Any]:
-    """What the sheet needs, in four queries: members, attendance rows, open tasks (and the meeting)."""
-    members = list(
-        Member.objects.filter(cell_id=meeting.cell_id).current(meeting.date).order_by("full_name", "pk")
-    )
-    expected = [m for m in members if not m.is_exempt(meeting.date)]
-    exempt = [m for m in members if m.is_exempt(meeting.date)]
-    rows = {row.member_id: row for row in Attendance.objects.filter(meeting=meeting)}
-    return {
-        "members": members,
-        "expected": expected,
-        "exempt": exempt,
-        "rows": rows,
-        "open_tasks": services.carried_tasks(meeting),
-    }
-
-
-def _initial(meeting: Meeting) -> dict[str, Any]:
-    initial = {name: getattr(meeting, name) for name in services.EDITABLE_FIELDS}
-    initial.update(chair=meeting.chair_id, recorder=meeting.recorder_id, version=meeting.version)
-    return initial
-
-
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole draft on one page; a save from a stale page is refused and the newer draft shown."""
     meeting = _meeting_or_404(request, pk)
@@ -167,18 +144,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("This draft was withdrawn and is read-only."))
             return redirect(meeting)
         raise PermissionDenied
-    sheet = _sheet_context(meeting)
-    form = MeetingSheetForm(request.POST or None, **_sheet_form_kwargs(meeting, sheet))
+    sheet = services.meeting_sheet(meeting)
+    form = MeetingSheetForm(request.POST or None, meeting=meeting, sheet=sheet)
     if form.is_valid():
         try:
             saved = services.save_meeting(
-                meeting,
-                version=form.cleaned_data["version"],
-                by=request.user,
-                fields=form.fields_to_save(),
-                marks=form.marks(),
-                new_tasks=form.new_tasks(),
-                done_task_ids=form.done_task_ids(),
+                meeting, version=form.cleaned_data["version"], by=request.user, changes=form.changes()
             )
         except OutOfDate as error:
             return _refuse_sheet(request, error, form)
@@ -194,23 +165,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_sheet(request, meeting, form=form, sheet=sheet)
 
 
-def _sheet_form_kwargs(meeting: Meeting, sheet: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "meeting": meeting,
-        "members": sheet["members"],
-        "expected": sheet["expected"],
-        "rows": sheet["rows"],
-        "open_tasks": sheet["open_tasks"],
-        "initial": _initial(meeting),
-    }
-
-
 def _render_sheet(
     request: HttpRequest,
     meeting: Meeting,
     *,
     form: MeetingSheetForm | None = None,
-    sheet: dict[str, Any] | None = None,
+    sheet: services.Sheet | None = None,
 ) -> HttpResponse:
     return render(request, "reviews/meeting_edit.html", _sheet_page(request, meeting, form=form, sheet=sheet))
 
@@ -220,16 +180,16 @@ def _sheet_page(
     meeting: Meeting,
     *,
     form: MeetingSheetForm | None = None,
-    sheet: dict[str, Any] | None = None,
+    sheet: services.Sheet | None = None,
 ) -> dict[str, Any]:
     if sheet is None:
-        sheet = _sheet_context(meeting)
+        sheet = services.meeting_sheet(meeting)
     if form is None:
-        form = MeetingSheetForm(**_sheet_form_kwargs(meeting, sheet))
+        form = MeetingSheetForm(meeting=meeting, sheet=sheet)
     return {
         "meeting": meeting,
         "form": form,
-        "exempt": sheet["exempt"],
+        "exempt": sheet.exempt,
         "tasks": list(meeting.tasks.select_related("assignee")),
         "can_withdraw": permissions.can_withdraw(request.user, meeting),
     }

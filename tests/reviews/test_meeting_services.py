@@ -38,8 +38,9 @@ def save(meeting: Meeting, marks: dict, **fields) -> Meeting:
         meeting,
         version=meeting.version,
         by=None,
-        fields=fields,
-        marks={m.pk: services.Mark(*mark) for m, mark in marks.items()},
+        changes=services.SheetChanges(
+            fields=fields, marks={m.pk: services.Mark(*mark) for m, mark in marks.items()}
+        ),
     )
 
 
@@ -97,15 +98,19 @@ def test_a_save_from_a_stale_copy_is_refused_and_changes_nothing(cell, people):
     meeting = make_meeting(cell, month=MONTH)
     first, second = Meeting.objects.get(pk=meeting.pk), Meeting.objects.get(pk=meeting.pk)
     services.save_meeting(
-        first, version=first.version, by=None, fields={"resolution": "Của người thứ nhất"}, marks={}
+        first,
+        version=first.version,
+        by=None,
+        changes=services.SheetChanges(fields={"resolution": "Của người thứ nhất"}, marks={}),
     )
     with pytest.raises(OutOfDate) as refused:
         services.save_meeting(
             second,
             version=second.version,
             by=None,
-            fields={"resolution": "Của người thứ hai"},
-            marks={people[0].pk: services.Mark(U)},
+            changes=services.SheetChanges(
+                fields={"resolution": "Của người thứ hai"}, marks={people[0].pk: services.Mark(U)}
+            ),
         )
     assert refused.value.current.resolution == "Của người thứ nhất"
     meeting.refresh_from_db()
@@ -167,9 +172,11 @@ def test_saving_a_forty_member_sheet_runs_as_many_queries_as_a_five_member_one(c
                 meeting,
                 version=meeting.version,
                 by=None,
-                fields={"resolution": "x"},
-                marks=marks,
-                new_tasks=[{"text": "Việc", "assignee_id": None, "due_on": dt.date(2026, 3, 30)}],
+                changes=services.SheetChanges(
+                    fields={"resolution": "x"},
+                    marks=marks,
+                    new_tasks=[{"text": "Việc", "assignee_id": None, "due_on": dt.date(2026, 3, 30)}],
+                ),
             )
         return len(captured)
 
@@ -214,15 +221,22 @@ def test_open_tasks_carry_into_later_meetings_until_done(cell, people):
         march,
         version=march.version,
         by=None,
-        fields={},
-        marks={},
-        new_tasks=[{"text": "Thu đảng phí", "assignee_id": people[0].pk, "due_on": dt.date(2026, 3, 31)}],
+        changes=services.SheetChanges(
+            fields={},
+            marks={},
+            new_tasks=[{"text": "Thu đảng phí", "assignee_id": people[0].pk, "due_on": dt.date(2026, 3, 31)}],
+        ),
     )
     april = make_meeting(cell, month=dt.date(2026, 4, 1))
     may = make_meeting(cell, month=dt.date(2026, 5, 1))
     assert [t.text for t in services.carried_tasks(april)] == ["Thu đảng phí"]
     task = MeetingTask.objects.get()
-    services.save_meeting(april, version=april.version, by=None, fields={}, marks={}, done_task_ids={task.pk})
+    services.save_meeting(
+        april,
+        version=april.version,
+        by=None,
+        changes=services.SheetChanges(fields={}, marks={}, done_task_ids={task.pk}),
+    )
     task.refresh_from_db()
     assert (task.done_on, task.done_at) == (april.date, april)
     assert services.carried_tasks(may) == []
@@ -328,7 +342,12 @@ def test_only_a_draft_never_finalised_can_be_withdrawn_and_only_from_the_current
 def test_a_withdrawn_meeting_is_read_only(cell, people):
     meeting = withdraw(make_meeting(cell, month=MONTH))
     with pytest.raises(OutOfDate):
-        services.save_meeting(meeting, version=meeting.version, by=None, fields={"resolution": "x"}, marks={})
+        services.save_meeting(
+            meeting,
+            version=meeting.version,
+            by=None,
+            changes=services.SheetChanges(fields={"resolution": "x"}, marks={}),
+        )
     with pytest.raises(OutOfDate):
         services.finalise_meeting(meeting, by=None)
     with pytest.raises(OutOfDate):
@@ -351,22 +370,31 @@ def test_a_withdrawn_meeting_counts_for_nothing_later_meetings_read(cell, people
         march,
         version=march.version,
         by=None,
-        fields={},
-        marks={},
-        new_tasks=[{"text": "Việc ghi nhầm", "assignee_id": None, "due_on": dt.date(2026, 3, 31)}],
+        changes=services.SheetChanges(
+            fields={},
+            marks={},
+            new_tasks=[{"text": "Việc ghi nhầm", "assignee_id": None, "due_on": dt.date(2026, 3, 31)}],
+        ),
     )
     february = make_meeting(cell, month=dt.date(2026, 2, 1))
     february = services.save_meeting(
         february,
         version=february.version,
         by=None,
-        fields={},
-        marks={},
-        new_tasks=[{"text": "Thu đảng phí", "assignee_id": None, "due_on": dt.date(2026, 2, 28)}],
+        changes=services.SheetChanges(
+            fields={},
+            marks={},
+            new_tasks=[{"text": "Thu đảng phí", "assignee_id": None, "due_on": dt.date(2026, 2, 28)}],
+        ),
     )
     fee = MeetingTask.objects.get(text="Thu đảng phí")
     march.refresh_from_db()
-    services.save_meeting(march, version=march.version, by=None, fields={}, marks={}, done_task_ids={fee.pk})
+    services.save_meeting(
+        march,
+        version=march.version,
+        by=None,
+        changes=services.SheetChanges(fields={}, marks={}, done_task_ids={fee.pk}),
+    )
     withdraw(march)
     april = save(make_meeting(cell, month=dt.date(2026, 4, 1)), {people[0]: (E, "Ốm")})
     fee.refresh_from_db()
@@ -382,8 +410,9 @@ def test_the_versions_name_who_saved_and_who_reopened_even_outside_a_request(war
         meeting,
         version=meeting.version,
         by=secretary,
-        fields={"ended_at": dt.time(10, 0), "resolution": "Nghị quyết"},
-        marks={},
+        changes=services.SheetChanges(
+            fields={"ended_at": dt.time(10, 0), "resolution": "Nghị quyết"}, marks={}
+        ),
     )
     services.finalise_meeting(meeting, by=secretary)
     meeting.refresh_from_db()
