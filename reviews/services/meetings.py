@@ -303,10 +303,10 @@ def withdraw_meeting(meeting: Meeting, *, by: Any, reason: str, version: int) ->
         meeting.pk,
         allowed=(Meeting.Status.DRAFT,),
         version=version,
-        refused=_("Not withdrawn: the draft changed meanwhile. Please look again."),
+        refused=(refused := _("Not withdrawn: the draft changed meanwhile. Please look again.")),
     )
     if not locked.is_withdrawable:  # once the record, it is reopened and corrected instead
-        raise OutOfDate(locked, _("Not withdrawn: the draft changed meanwhile. Please look again."))
+        raise OutOfDate(locked, refused)
     locked.status = Meeting.Status.WITHDRAWN
     locked.withdrawn_at, locked.withdrawn_by, locked.withdraw_reason = timezone.now(), by, reason.strip()
     locked.version += 1
