@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.db.models import Manager, Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
 M = TypeVar("M", bound=Model)
@@ -117,7 +117,7 @@ def refuse(
     if typed is None:
         typed = typed_text(form, current)
     if form is not None and form.is_bound and "version" in form.fields and hasattr(current, "version"):
-        data = form.data.copy()
+        data = form.data.copy() if isinstance(form.data, QueryDict) else dict(form.data)
         data[form.add_prefix("version")] = str(current.version)
         form.data = data
     messages.error(request, error.message)
