@@ -7,16 +7,14 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cells.models import COMMITTEE_ROLES, Cell, Committee, Member, OversightAssignment, Position
 from phuthang import periods
+from phuthang.concurrency import OutOfDate
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
-
-
-class StaleAssignments(Exception):
-    """The cells' overseers changed since the page the leader saved was shown."""
 
 
 def oversight_token(overseer_ids: dict[int, int]) -> str:
@@ -42,7 +40,7 @@ def assign_oversight(
 ) -> int:
     """Set the overseer of each given cell for the month; None removes the assignment. Returns changes.
 
-    With a token, raises StaleAssignments (and changes nothing) when those cells' overseers are no
+    With a token, raises OutOfDate (and changes nothing) when those cells' overseers are no
     longer the ones it was made from.
     """
     month = periods.month_start(month)
@@ -54,7 +52,13 @@ def assign_oversight(
         )
     }
     if token is not None and token != oversight_token({c: a.overseer_id for c, a in current.items()}):
-        raise StaleAssignments
+        raise OutOfDate(
+            committee,
+            _(
+                "Someone else changed these assignments while you were editing. "
+                "Their changes are shown below; please check and save again."
+            ),
+        )
     changed = 0
     to_create = []
     for cell_id, overseer in overseers.items():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from cells import services
 from cells.forms import MemberContactForm, OversightForm
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
 from phuthang import access, periods
+from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
 
 CELLS_PER_PAGE = 50
@@ -204,7 +206,14 @@ def oversight_edit(request: AuthenticatedHttpRequest, year: int, month: int) -> 
         current=current,
         token=services.oversight_token({c: m.pk for c, m in current.items()}),
     )
-    stale = False
+    context = {
+        "page": page,
+        "query": query,
+        "month": first_day,
+        "committee": committee,
+        "previous": periods.add_months(first_day, -1),
+    }
+    stale = request.method == "POST" and "token" in form.errors
     if form.is_valid():
         try:
             changed = services.assign_oversight(
@@ -214,42 +223,41 @@ def oversight_edit(request: AuthenticatedHttpRequest, year: int, month: int) -> 
                 by=request.user,
                 token=form.cleaned_data["token"],
             )
-        except services.StaleAssignments:
-            stale = True  # another leader saved these cells between our read and our save
+        except OutOfDate as error:  # another leader saved these cells between our read and our save
+            return _refuse_oversight(request, error, form, context)
         else:
             messages.success(request, _("Assignments saved (%(count)d changed).") % {"count": changed})
             if page.paginator.num_pages > 1:
                 return redirect(request.get_full_path())  # back to this page, to go on with the next
             return redirect(f"/oversight/?month={first_day:%Y-%m}")
-    if stale or (request.method == "POST" and "token" in form.errors):
-        current = _overseers_of(cells, first_day)
-        form = OversightForm(
-            cells=cells,
-            candidates=candidates,
-            current=current,
-            token=services.oversight_token({c: m.pk for c, m in current.items()}),
-        )
-        messages.error(
-            request,
-            _(
-                "Someone else changed these assignments while you were editing. "
-                "Their changes are shown below; please check and save again."
-            ),
-        )
-    elif request.method == "POST":
+    if stale:
+        out_of_date = OutOfDate(committee, str(form.errors["token"][0]))
+        return _refuse_oversight(request, out_of_date, form, context)
+    if request.method == "POST":
         messages.error(request, _("Nothing was saved: please correct the cells marked below."))
-    return render(
-        request,
-        "cells/oversight_edit.html",
-        {
-            "form": form,
-            "page": page,
-            "query": query,
-            "month": first_day,
-            "committee": committee,
-            "previous": periods.add_months(first_day, -1),
-        },
+    return render(request, "cells/oversight_edit.html", {"form": form, **context})
+
+
+def _refuse_oversight(
+    request: HttpRequest, error: OutOfDate, posted: OversightForm, context: dict[str, Any]
+) -> HttpResponse:
+    """The cells' overseers as they are now in the form; the leader's own choices listed apart."""
+    month, cells = context["month"], posted.cells
+    current = _overseers_of(cells, month)
+    form = OversightForm(
+        cells=cells,
+        candidates=list(posted.by_pk.values()),
+        current=current,
+        token=services.oversight_token({c: m.pk for c, m in current.items()}),
     )
+    typed = {}
+    for cell in cells:
+        name = f"cell_{cell.pk}"
+        value = str(request.POST.get(name, "")).strip()
+        if name in request.POST and value != form.shown[name]:
+            chosen = posted.by_pk.get(int(value)) if value.isdigit() else None
+            typed[cell.name] = chosen.full_name if chosen else value or str(_("— nobody —"))
+    return refuse(request, error, "cells/oversight_edit.html", {"form": form, **context}, typed=typed)
 
 
 @require_POST

@@ -113,19 +113,14 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(
-        self,
-        *args: Any,
-        meeting: Meeting,
-        members: list[Member],
-        expected: list[Member],
-        rows: dict[int, Attendance],
-        open_tasks: list[MeetingTask],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, meeting: Meeting, sheet: services.Sheet, **kwargs: Any) -> None:
+        """The sheet of `meeting` as it is stored (`sheet` from services.meeting_sheet)."""
+        initial = {name: getattr(meeting, name) for name in services.EDITABLE_FIELDS}
+        initial.update(chair=meeting.chair_id, recorder=meeting.recorder_id, version=meeting.version)
+        super().__init__(*args, initial=initial, **kwargs)
+        members, expected, rows = sheet.members, sheet.expected, sheet.rows
         self.cell, self.meeting, self.month = meeting.cell, meeting, meeting.month
-        self.expected, self.open_tasks = expected, open_tasks
+        self.expected, self.open_tasks = expected, sheet.open_tasks
         self._add_detail_fields(members)
         minutes = forms.fields_for_model(
             Meeting,
@@ -148,7 +143,7 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
             self.fields[f"reason_{member.pk}"] = forms.CharField(
                 label=_("Reason"), required=False, max_length=300, initial=row.reason if row else ""
             )
-        for task in open_tasks:
+        for task in self.open_tasks:
             self.fields[f"done_{task.pk}"] = forms.BooleanField(
                 label=task.text, required=False, initial=task.done_at_id == meeting.pk
             )
@@ -227,6 +222,14 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
 
     # --- Cleaned values for the service
 
+    def changes(self) -> services.SheetChanges:
+        return services.SheetChanges(
+            fields={name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+            marks=self.marks(),
+            new_tasks=self.new_tasks(),
+            done_task_ids=self.done_task_ids(),
+        )
+
     def marks(self) -> dict[int, services.Mark]:
         return {
             m.pk: services.Mark(
@@ -236,9 +239,6 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
             for m in self.expected
             if self.cleaned_data.get(f"att_{m.pk}")
         }
-
-    def fields_to_save(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in services.EDITABLE_FIELDS}
 
     def new_tasks(self) -> list[dict[str, Any]]:
         return [

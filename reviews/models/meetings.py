@@ -40,6 +40,9 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
         return self.exclude(status=Meeting.Status.WITHDRAWN)
 
 
+VOTES_WITHIN_PRESENT = _("The votes cannot be more than the members present.")
+
+
 @pghistory.track()
 class Meeting(models.Model):
     class Kind(models.TextChoices):
@@ -120,10 +123,15 @@ class Meeting(models.Model):
                 violation_error_message=_("This cell already has a regular meeting for that month."),
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="meeting_month_is_first_day"),
-            models.CheckConstraint(condition=Q(month=TruncMonth("date")), name="meeting_date_in_its_month"),
+            models.CheckConstraint(
+                condition=Q(month=TruncMonth("date")),
+                name="meeting_date_in_its_month",
+                violation_error_message=_("The date must fall within the meeting's month."),
+            ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
                 name="meeting_ends_after_start",
+                violation_error_message=_("The meeting must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(expected_count=F("present_count") + F("excused_count") + F("unexcused_count")),
@@ -134,14 +142,17 @@ class Meeting(models.Model):
                 | Q(votes_against__isnull=True)
                 | Q(votes_for__lte=F("present_count") - F("votes_against")),
                 name="meeting_votes_within_present",
+                violation_error_message=VOTES_WITHIN_PRESENT,
             ),
             models.CheckConstraint(
                 condition=Q(votes_for__isnull=True) | Q(votes_for__lte=F("present_count")),
                 name="meeting_votes_for_within_present",
+                violation_error_message=VOTES_WITHIN_PRESENT,
             ),
             models.CheckConstraint(
                 condition=Q(votes_against__isnull=True) | Q(votes_against__lte=F("present_count")),
                 name="meeting_votes_against_within_present",
+                violation_error_message=VOTES_WITHIN_PRESENT,
             ),
             models.CheckConstraint(
                 condition=~Q(kind="thematic") | ~Q(topic=""), name="thematic_meeting_has_topic"

@@ -62,6 +62,11 @@ def can_propose(user: User, review: Review) -> bool:
     )
 
 
+def leads(user: User, committee: Committee) -> bool:
+    """A leader of the committee, whatever a record's status: who decides, reopens and withdraws its reviews."""
+    return committee.pk in _a(user).leader_committee_ids
+
+
 @may(REVIEWS, "decide the rating", leader="in their committees")
 def can_decide(user: User, review: Review) -> bool:
     return (

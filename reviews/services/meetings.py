@@ -21,6 +21,8 @@ from django.utils.translation import ngettext
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.concurrency import OutOfDate, lock_current
+from phuthang.constraints import constraint_error
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.rules import rules
 
@@ -42,18 +44,20 @@ MINUTES_FIELDS = (
 EDITABLE_FIELDS = DETAIL_FIELDS + MINUTES_FIELDS
 
 
-class StaleMeeting(Exception):
-    """The draft was saved by someone else since this copy was loaded."""
-
-    def __init__(self, current: Meeting) -> None:
-        super().__init__(f"meeting {current.pk} is at version {current.version}")
-        self.current = current
-
-
 @dataclasses.dataclass(frozen=True)
 class Mark:
     status: str
     reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetChanges:
+    """Everything one save of the sheet changes, handed to save_meeting at once."""
+
+    fields: dict[str, Any] = dataclasses.field(default_factory=dict)  # of EDITABLE_FIELDS
+    marks: dict[int, Mark] = dataclasses.field(default_factory=dict)  # member id → attendance
+    new_tasks: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    done_task_ids: set[int] = dataclasses.field(default_factory=set)
 
 
 # --- Who is expected
@@ -61,8 +65,41 @@ class Mark:
 
 def expected_members(cell_id: int, on: dt.date) -> tuple[list[Member], list[Member]]:
     """(expected, exempt): the cell's members on that day; the exempt are listed apart and not counted."""
-    members = list(Member.objects.filter(cell_id=cell_id).current(on).order_by("full_name", "pk"))
+    return _split_exempt(_members_on(cell_id, on), on)
+
+
+def _members_on(cell_id: int, on: dt.date) -> list[Member]:
+    return list(Member.objects.filter(cell_id=cell_id).current(on).order_by("full_name", "pk"))
+
+
+def _split_exempt(members: list[Member], on: dt.date) -> tuple[list[Member], list[Member]]:
     return [m for m in members if not m.is_exempt(on)], [m for m in members if m.is_exempt(on)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Sheet:
+    """What the one-page sheet of a draft shows besides the meeting itself."""
+
+    members: list[
+        Member
+    ]  # the cell's members on the day: chair, recorder and assignees are chosen among them
+    expected: list[Member]  # marked present, excused or unexcused
+    exempt: list[Member]  # listed apart, not counted
+    rows: dict[int, Attendance]  # member id → their attendance row
+    open_tasks: list[MeetingTask]  # carried from earlier meetings, ticked off here
+
+
+def meeting_sheet(meeting: Meeting) -> Sheet:
+    """The sheet of a meeting in three queries: the members on its day, its attendance rows, open tasks."""
+    members = _members_on(meeting.cell_id, meeting.date)
+    expected, exempt = _split_exempt(members, meeting.date)
+    return Sheet(
+        members=members,
+        expected=expected,
+        exempt=exempt,
+        rows={row.member_id: row for row in Attendance.objects.filter(meeting=meeting)},
+        open_tasks=carried_tasks(meeting),
+    )
 
 
 # --- Writes
@@ -78,49 +115,51 @@ def start_meeting(cell: Cell, *, by: auth.User, **details: Any) -> Meeting:
         with transaction.atomic():
             meeting.save()
     except IntegrityError as exc:
-        if "one_regular_meeting_per_cell_per_month" in str(exc):
-            raise ValidationError(
-                {"kind": _("This cell already has a regular meeting for that month.")}
-            ) from exc
-        raise
+        raise constraint_error(exc, Meeting) from exc
     Attendance.objects.bulk_create([Attendance(meeting=meeting, member=m) for m in expected])
     return meeting
 
 
 @transaction.atomic
-def save_meeting(
-    meeting: Meeting,
-    *,
-    version: int,
-    by: auth.User,
-    fields: dict[str, Any],
-    marks: dict[int, Mark],
-    new_tasks: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    done_task_ids: set[int] = frozenset(),  # type: ignore[assignment]
-) -> Meeting:
+def save_meeting(meeting: Meeting, *, version: int, by: auth.User, changes: SheetChanges) -> Meeting:
     """Save a draft's details, minutes, attendance and tasks at once, with a bounded number of queries.
 
-    `marks` maps member ids to their attendance; expected members missing from it stay as they are
-    (new ones present). Raises StaleMeeting if the draft moved past `version`.
+    `changes.marks` maps member ids to their attendance; expected members missing from it stay as they are
+    (new ones present). Raises OutOfDate if the draft moved past `version` or is no longer a draft.
     """
-    locked = Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
-    if locked is None or locked.version != version or not locked.is_draft:
-        raise StaleMeeting(Meeting.objects.get(pk=meeting.pk))
-    date = fields.get("date", locked.date)
-    _sync_attendance(locked, on=date, marks=marks)
-    counts = _attendance_counts(locked)
-    changes = {name: fields[name] for name in EDITABLE_FIELDS if name in fields}
-    for name, value in {**changes, **counts}.items():
-        setattr(locked, name, value)
-    locked.month = periods.month_start(locked.date)
-    locked.version = version + 1
-    try:
-        with transaction.atomic():
-            locked.save(update_fields=[*changes, *counts, "month", "version", "updated_at"])
-    except IntegrityError as exc:
-        raise ValidationError(_describe_integrity_error(exc)) from exc
-    _save_tasks(locked, new_tasks=new_tasks, done_task_ids=done_task_ids)
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.DRAFT,),
+        version=version,
+        refused=_(
+            "Not saved: someone else saved these minutes while you were editing. Their version is "
+            "shown below; your own text is kept under “Your unsaved text” to copy back."
+        ),
+    )
+    with pghistory.context(**_acting(by)):
+        date = changes.fields.get("date", locked.date)
+        _sync_attendance(locked, on=date, marks=changes.marks)
+        counts = _attendance_counts(locked)
+        edited = {name: changes.fields[name] for name in EDITABLE_FIELDS if name in changes.fields}
+        for name, value in {**edited, **counts}.items():
+            setattr(locked, name, value)
+        locked.month = periods.month_start(locked.date)
+        locked.version = version + 1
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*edited, *counts, "month", "version", "updated_at"])
+        except IntegrityError as exc:
+            raise constraint_error(exc, Meeting) from exc
+        _save_tasks(locked, new_tasks=changes.new_tasks, done_task_ids=changes.done_task_ids)
     return locked
+
+
+def _acting(by: Any) -> dict[str, Any]:
+    """Who acted, for the history's context: the versions list names them even outside a request (the
+    request's middleware records the same user).
+    """
+    return {"user": by.pk} if getattr(by, "pk", None) is not None else {}
 
 
 def _sync_attendance(meeting: Meeting, *, on: dt.date, marks: dict[int, Mark]) -> None:
@@ -183,19 +222,6 @@ def _save_tasks(meeting: Meeting, *, new_tasks: list[dict[str, Any]], done_task_
     )
 
 
-def _describe_integrity_error(exc: IntegrityError) -> dict[str, str] | str:
-    text = str(exc)
-    if "one_regular_meeting_per_cell_per_month" in text:
-        return {"kind": _("This cell already has a regular meeting for that month.")}
-    if "votes" in text:
-        return {"votes_for": _("The votes cannot be more than the members present.")}
-    if "meeting_ends_after_start" in text:
-        return {"ended_at": _("The meeting must end after it starts.")}
-    if "meeting_date_in_its_month" in text:
-        return {"date": _("The date must fall within the meeting's month.")}
-    raise exc
-
-
 def completeness_problems(meeting: Meeting) -> list[str]:
     """What stops a draft from being finalised (counts come from the rows, kept equal by save_meeting)."""
     problems = []
@@ -213,11 +239,20 @@ def completeness_problems(meeting: Meeting) -> list[str]:
 
 
 @transaction.atomic
-def finalise_meeting(meeting: Meeting, *, by: auth.User) -> Meeting:
-    """Make the minutes read-only. Raises ValidationError listing what is missing."""
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not locked.is_draft:
-        raise StaleMeeting(locked)
+def finalise_meeting(meeting: Meeting, *, by: auth.User, version: int | None = None) -> Meeting:
+    """Make the minutes read-only. Raises ValidationError listing what is missing, OutOfDate when they are
+    no longer a draft or (given `version`) someone saved them since.
+    """
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.DRAFT,),
+        version=version,
+        refused=_(
+            "Your draft is saved, but not finalised: someone else changed these minutes meanwhile. "
+            "They are shown as they are now; please look again."
+        ),
+    )
     missing_marks = locked.expected_count != Attendance.objects.filter(meeting=locked).count()
     problems = completeness_problems(locked)
     if missing_marks:
@@ -244,11 +279,17 @@ def finalise_meeting(meeting: Meeting, *, by: auth.User) -> Meeting:
 
 @transaction.atomic
 def reopen_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: int) -> Meeting:
-    """Back to draft; the reason is stored on the row and in the history's context."""
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if locked.status != Meeting.Status.FINALISED or locked.version != version:
-        raise StaleMeeting(locked)
-    with pghistory.context(reopen_reason=reason):
+    """Back to draft; the reason and who reopened are stored in the history's context (the reason on the row
+    too).
+    """
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.FINALISED,),
+        version=version,
+        refused=_("Not reopened: the minutes changed meanwhile. Please look again."),
+    )
+    with pghistory.context(reopen_reason=reason, **_acting(by)):
         locked.status, locked.reopen_reason = Meeting.Status.DRAFT, reason.strip()
         locked.version += 1
         locked.save(update_fields=["status", "reopen_reason", "version", "updated_at"])
@@ -262,9 +303,15 @@ def withdraw_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: i
     Only a draft never finalised: minutes that once stood as the record are reopened, not withdrawn.
     Tasks it marked done are open again, since the meeting did not take place.
     """
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if not locked.is_withdrawable or locked.version != version:
-        raise StaleMeeting(locked)
+    locked = lock_current(
+        Meeting.objects,
+        meeting.pk,
+        allowed=(Meeting.Status.DRAFT,),
+        version=version,
+        refused=(refused := _("Not withdrawn: the draft changed meanwhile. Please look again.")),
+    )
+    if not locked.is_withdrawable:  # once the record, it is reopened and corrected instead
+        raise OutOfDate(locked, refused)
     locked.status = Meeting.Status.WITHDRAWN
     locked.withdrawn_at, locked.withdrawn_by, locked.withdraw_reason = timezone.now(), by, reason.strip()
     locked.version += 1

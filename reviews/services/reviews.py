@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from cells.models import Cell, Committee, Member
 from phuthang import periods
+from phuthang.concurrency import OutOfDate, lock_current
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
 from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount
 from reviews.models.rules import rule
@@ -27,28 +28,24 @@ if TYPE_CHECKING:
     from django.contrib.auth import models as auth
 
 
-class TransitionError(ValidationError):
-    """A step that is not allowed from the item's current status, or that comes from a stale page."""
-
-
 S = Review.Status
 
 
 def _lock(review: Review, *, allowed: tuple[str, ...], version: int | None, action: str) -> Review:
-    current = Review.objects.select_for_update().get(pk=review.pk)
-    if current.status not in allowed:
-        raise TransitionError(
+    return lock_current(
+        Review.objects,
+        review.pk,
+        allowed=allowed,
+        version=version,
+        refused=lambda current: (
             _(
                 "This review is now “%(status)s”, so “%(action)s” is not possible. "
                 "It may have been done already, or your page was out of date."
             )
             % {"status": current.get_status_display(), "action": action}
-        )
-    if version is not None and current.version != version:
-        raise TransitionError(
-            _("Someone changed this review after you opened the page. Check the changes and try again.")
-        )
-    return current
+        ),
+        changed=_("Someone changed this review after you opened the page. Check the changes and try again."),
+    )
 
 
 def _save(review: Review, fields: list[str], *, was: str) -> Review:
@@ -143,9 +140,12 @@ def close_round(review_round: ReviewRound, *, by: auth.User) -> ReviewRound:
     The round row is locked: re-opening a review of the round locks it too, so a review cannot move back
     out of "decided" while the round is being closed.
     """
-    current = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
-    if current.status != ReviewRound.Status.OPEN:
-        raise TransitionError(_("This review round is already closed."))
+    current = lock_current(
+        ReviewRound.objects,
+        review_round.pk,
+        allowed=(ReviewRound.Status.OPEN,),
+        refused=_("This review round is already closed."),
+    )
     pending = dict(
         current.reviews.exclude(status__in=FINAL)
         .order_by()
@@ -176,7 +176,7 @@ def _lock_open_round(review: Review) -> None:
         return
     status = ReviewRound.objects.select_for_update().values_list("status", flat=True).get(pk=review.round_id)
     if status != ReviewRound.Status.OPEN:
-        raise TransitionError(_("The review round is closed, so its reviews can no longer change."))
+        raise OutOfDate(review, _("The review round is closed, so its reviews can no longer change."))
 
 
 # --- The cap on the top rating

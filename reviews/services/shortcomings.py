@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.concurrency import lock_current
 from reviews.models import DueDateExtension, Manifestation, RemediationUpdate, Review, Shortcoming
-from reviews.services.reviews import TransitionError
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -63,20 +63,22 @@ TRANSITIONS = {
 def _lock(
     shortcoming: Shortcoming, *, allowed: tuple[str, ...], version: int | None, action: Any
 ) -> Shortcoming:
-    current = Shortcoming.objects.select_for_update().get(pk=shortcoming.pk)
-    if current.status not in allowed:
-        raise TransitionError(
+    return lock_current(
+        Shortcoming.objects,
+        shortcoming.pk,
+        allowed=allowed,
+        version=version,
+        refused=lambda current: (
             _(
                 "This shortcoming is now “%(status)s”, so “%(action)s” is not possible. "
                 "It may have been done already, or your page was out of date."
             )
             % {"status": current.get_status_display(), "action": action}
-        )
-    if version is not None and current.version != version:
-        raise TransitionError(
-            _("Someone changed this shortcoming after you opened the page. Check the changes and try again.")
-        )
-    return current
+        ),
+        changed=_(
+            "Someone changed this shortcoming after you opened the page. Check the changes and try again."
+        ),
+    )
 
 
 def _bump(shortcoming: Shortcoming, fields: list[str]) -> None:
@@ -227,7 +229,7 @@ def change_status(
     """One of TRANSITIONS; the caller has checked the user may take it (only UBKT verifies and reopens)."""
     transition = TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionError(_("Unknown action."))
+        raise ValidationError(_("Unknown action."))
     note = note.strip()
     if transition.note_required and not note:
         raise ValidationError({"note": _("Write a note saying why.")})
@@ -292,12 +294,14 @@ def request_extension(
 def decide_extension(
     extension: DueDateExtension, *, by: auth.User, approve: bool, note: str
 ) -> DueDateExtension:
-    extension = DueDateExtension.objects.select_for_update().get(pk=extension.pk)
-    if extension.status != DueDateExtension.Status.PENDING:
-        raise TransitionError(
-            _("This request was already answered (“%(status)s”).")
-            % {"status": extension.get_status_display()}
-        )
+    extension = lock_current(
+        DueDateExtension.objects,
+        extension.pk,
+        allowed=(DueDateExtension.Status.PENDING,),
+        refused=lambda current: (
+            _("This request was already answered (“%(status)s”).") % {"status": current.get_status_display()}
+        ),
+    )
     shortcoming = Shortcoming.objects.select_for_update().get(pk=extension.shortcoming_id)
     extension.status = DueDateExtension.Status.APPROVED if approve else DueDateExtension.Status.REFUSED
     extension.decided_by, extension.decided_at, extension.decision_note = by, timezone.now(), note.strip()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cells.models import Cell, Member
 from phuthang import access, periods
+from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews.forms.meetings import (
     AssessmentForm,
     MeetingSheetForm,
@@ -127,33 +128,13 @@ def start(request: HttpRequest, cell_pk: int) -> HttpResponse:
     return render(request, "reviews/meeting_start.html", {"cell": cell, "form": form})
 
 
-def _sheet_context(meeting: Meeting) -> dict[str, Any]:
-    """What the sheet needs, in four queries: members, attendance rows, open tasks (and the meeting)."""
-    members = list(
-        Member.objects.filter(cell_id=meeting.cell_id).current(meeting.date).order_by("full_name", "pk")
-    )
-    expected = [m for m in members if not m.is_exempt(meeting.date)]
-    exempt = [m for m in members if m.is_exempt(meeting.date)]
-    rows = {row.member_id: row for row in Attendance.objects.filter(meeting=meeting)}
-    return {
-        "members": members,
-        "expected": expected,
-        "exempt": exempt,
-        "rows": rows,
-        "open_tasks": services.carried_tasks(meeting),
-    }
-
-
-def _initial(meeting: Meeting) -> dict[str, Any]:
-    initial = {name: getattr(meeting, name) for name in services.EDITABLE_FIELDS}
-    initial.update(chair=meeting.chair_id, recorder=meeting.recorder_id, version=meeting.version)
-    return initial
-
-
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The whole draft on one page; a save from a stale page is refused and the newer draft shown."""
     meeting = _meeting_or_404(request, pk)
-    if not permissions.can_edit(request.user, meeting):
+    # a stale page's POST goes on to the service, which refuses it as out of date
+    if not permissions.can_edit(request.user, meeting) and not (
+        stale_post(request, meeting) and permissions.can_start(request.user, meeting.cell)
+    ):
         if not meeting.is_draft and permissions.can_reopen(request.user, meeting):
             messages.info(
                 request, _("These minutes are finalised and read-only. Reopen them to make a change.")
@@ -163,47 +144,20 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _("This draft was withdrawn and is read-only."))
             return redirect(meeting)
         raise PermissionDenied
-    sheet = _sheet_context(meeting)
-    form = MeetingSheetForm(
-        request.POST or None,
-        meeting=meeting,
-        members=sheet["members"],
-        expected=sheet["expected"],
-        rows=sheet["rows"],
-        open_tasks=sheet["open_tasks"],
-        initial=_initial(meeting),
-    )
-    rejected: dict[str, str] = {}
+    sheet = services.meeting_sheet(meeting)
+    form = MeetingSheetForm(request.POST or None, meeting=meeting, sheet=sheet)
     if form.is_valid():
         try:
             saved = services.save_meeting(
-                meeting,
-                version=form.cleaned_data["version"],
-                by=request.user,
-                fields=form.fields_to_save(),
-                marks=form.marks(),
-                new_tasks=form.new_tasks(),
-                done_task_ids=form.done_task_ids(),
+                meeting, version=form.cleaned_data["version"], by=request.user, changes=form.changes()
             )
-        except services.StaleMeeting as stale:
-            rejected = {
-                str(form.fields[name].label): form.cleaned_data[name]
-                for name in ("situation", "last_resolution_review", "discussion", "resolution")
-                if form.cleaned_data.get(name) and form.cleaned_data[name] != getattr(stale.current, name)
-            }
-            messages.error(
-                request,
-                _(
-                    "Not saved: someone else saved these minutes while you were editing. Their version is "
-                    "shown below; your own text is kept under “Your unsaved text” to copy back."
-                ),
-            )
-            return _render_sheet(request, stale.current, rejected=rejected)
+        except OutOfDate as error:
+            return _refuse_sheet(request, error, form)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             if "finalise" in request.POST:
-                return _finalise(request, saved)
+                return _finalise(request, saved, form)
             messages.success(request, _("Draft saved."))
             return redirect("reviews:meeting_edit", pk=saved.pk)
     if form.errors:
@@ -216,38 +170,49 @@ def _render_sheet(
     meeting: Meeting,
     *,
     form: MeetingSheetForm | None = None,
-    sheet: dict[str, Any] | None = None,
-    rejected: dict[str, str] | None = None,
+    sheet: services.Sheet | None = None,
 ) -> HttpResponse:
+    return render(request, "reviews/meeting_edit.html", _sheet_page(request, meeting, form=form, sheet=sheet))
+
+
+def _sheet_page(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    form: MeetingSheetForm | None = None,
+    sheet: services.Sheet | None = None,
+) -> dict[str, Any]:
     if sheet is None:
-        meeting = _meeting_or_404(request, meeting.pk)
-        sheet = _sheet_context(meeting)
+        sheet = services.meeting_sheet(meeting)
     if form is None:
-        form = MeetingSheetForm(
-            meeting=meeting,
-            members=sheet["members"],
-            expected=sheet["expected"],
-            rows=sheet["rows"],
-            open_tasks=sheet["open_tasks"],
-            initial=_initial(meeting),
-        )
-    return render(
-        request,
-        "reviews/meeting_edit.html",
-        {
-            "meeting": meeting,
-            "form": form,
-            "exempt": sheet["exempt"],
-            "rejected": rejected or {},
-            "tasks": list(meeting.tasks.select_related("assignee")),
-            "can_withdraw": permissions.can_withdraw(request.user, meeting),
-        },
-    )
+        form = MeetingSheetForm(meeting=meeting, sheet=sheet)
+    return {
+        "meeting": meeting,
+        "form": form,
+        "exempt": sheet.exempt,
+        "tasks": list(meeting.tasks.select_related("assignee")),
+        "can_withdraw": permissions.can_withdraw(request.user, meeting),
+    }
 
 
-def _finalise(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+# The minutes' own words: kept to copy back when a save is refused (the sheet is drawn as it is now).
+LONG_TEXT = ("guests", "situation", "last_resolution_review", "discussion", "resolution")
+
+
+def _refuse_sheet(request: HttpRequest, error: OutOfDate, form: MeetingSheetForm) -> HttpResponse:
+    """The other person's version in the sheet (or the minutes, once no longer a draft), one's own text apart."""
+    current = _meeting_or_404(request, error.current.pk)
+    typed = typed_text(form, current, names=LONG_TEXT)
+    if current.is_draft:
+        return refuse(request, error, "reviews/meeting_edit.html", _sheet_page(request, current), typed=typed)
+    return refuse(request, error, "reviews/meeting_detail.html", _detail_page(request, current), typed=typed)
+
+
+def _finalise(request: HttpRequest, meeting: Meeting, form: MeetingSheetForm) -> HttpResponse:
     try:
-        services.finalise_meeting(meeting, by=request.user)
+        services.finalise_meeting(meeting, by=request.user, version=meeting.version)
+    except OutOfDate as error:
+        return _refuse_sheet(request, error, form)
     except ValidationError as exc:
         messages.warning(
             request,
@@ -267,36 +232,38 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    return render(request, "reviews/meeting_detail.html", _detail_page(request, meeting))
+
+
+def _detail_page(request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
     rows = list(meeting.attendance.select_related("member").order_by("member__full_name"))
     _expected, exempt = services.expected_members(meeting.cell_id, meeting.date)
-    return render(
-        request,
-        "reviews/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "rows": rows,
-            "absent": [row for row in rows if row.status != Attendance.Status.PRESENT],
-            "exempt": exempt,
-            "announcement": services.announcement(
-                meeting, [row for row in rows if row.status != Attendance.Status.PRESENT]
-            ),
-            "tasks": list(meeting.tasks.select_related("assignee")),
-            "carried": services.carried_tasks(meeting),
-            "indicators": services.quality_indicators(meeting, services.meeting_rules()),
-            "versions": services.meeting_versions(meeting),
-            "assessment": getattr(meeting, "assessment", None),
-            "can_edit": permissions.can_edit(request.user, meeting),
-            "can_reopen": permissions.can_reopen(request.user, meeting),
-            "can_withdraw": permissions.can_withdraw(request.user, meeting),
-            "can_assess": not meeting.is_withdrawn
-            and permissions.is_assigned_overseer(request.user, meeting),
-        },
-    )
+    return {
+        "meeting": meeting,
+        "rows": rows,
+        "absent": [row for row in rows if row.status != Attendance.Status.PRESENT],
+        "exempt": exempt,
+        "announcement": services.announcement(
+            meeting, [row for row in rows if row.status != Attendance.Status.PRESENT]
+        ),
+        "tasks": list(meeting.tasks.select_related("assignee")),
+        "carried": services.carried_tasks(meeting),
+        "indicators": services.quality_indicators(meeting, services.meeting_rules()),
+        "versions": services.meeting_versions(meeting),
+        "assessment": getattr(meeting, "assessment", None),
+        "can_edit": permissions.can_edit(request.user, meeting),
+        "can_reopen": permissions.can_reopen(request.user, meeting),
+        "can_withdraw": permissions.can_withdraw(request.user, meeting),
+        "can_assess": not meeting.is_withdrawn and permissions.is_assigned_overseer(request.user, meeting),
+    }
 
 
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting_or_404(request, pk)
-    if not permissions.can_reopen(request.user, meeting):
+    # a stale page's POST goes on to the service, which refuses it as out of date
+    if not permissions.can_reopen(request.user, meeting) and not (
+        stale_post(request, meeting) and permissions.can_start(request.user, meeting.cell)
+    ):
         raise PermissionDenied
     form = ReopenForm(request.POST or None, initial={"version": meeting.version})
     if form.is_valid():
@@ -307,9 +274,14 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 version=form.cleaned_data["version"],
             )
-        except services.StaleMeeting:
-            messages.error(request, _("Not reopened: the minutes changed meanwhile. Please look again."))
-            return redirect(meeting)
+        except OutOfDate as error:
+            return refuse(
+                request,
+                error,
+                "reviews/meeting_reopen.html",
+                {"meeting": error.current, "form": form},
+                form=form,
+            )
         messages.success(request, _("The minutes are open for changes again; the earlier version is kept."))
         return redirect("reviews:meeting_edit", pk=meeting.pk)
     return render(request, "reviews/meeting_reopen.html", {"meeting": meeting, "form": form})
@@ -318,7 +290,9 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Set aside a draft started by mistake; it stays readable, and its month can be started afresh."""
     meeting = _meeting_or_404(request, pk)
-    if not permissions.can_withdraw(request.user, meeting):
+    if not permissions.can_withdraw(request.user, meeting) and not (
+        stale_post(request, meeting) and permissions.can_start(request.user, meeting.cell)
+    ):
         raise PermissionDenied
     form = WithdrawForm(request.POST or None, initial={"version": meeting.version})
     if form.is_valid():
@@ -329,9 +303,14 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 version=form.cleaned_data["version"],
             )
-        except services.StaleMeeting:
-            messages.error(request, _("Not withdrawn: the draft changed meanwhile. Please look again."))
-            return redirect(meeting)
+        except OutOfDate as error:
+            return refuse(
+                request,
+                error,
+                "reviews/meeting_withdraw.html",
+                {"meeting": error.current, "form": form},
+                form=form,
+            )
         messages.success(request, _("The draft is withdrawn. It is kept, read-only, with your reason."))
         return redirect("reviews:meeting_year", cell_pk=meeting.cell_id)
     return render(request, "reviews/meeting_withdraw.html", {"meeting": meeting, "form": form})

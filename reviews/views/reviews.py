@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cells.models import Cell, Member
 from phuthang import access, periods
+from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews.forms.reviews import (
     DecisionForm,
     ProposalForm,
@@ -156,7 +157,7 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         services.close_round(review_round, by=request.user)
-    except ValidationError as error:
+    except (OutOfDate, ValidationError) as error:  # nothing typed to keep: the round's page says the rest
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The review round is closed."))
@@ -168,43 +169,64 @@ def round_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
+    return render(request, "reviews/review_detail.html", _detail_page(request, review))
+
+
+def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
     user = request.user
     levels = RatingLevels.load()
-    return render(
+    return {
+        "review": review,
+        "levels": levels,
+        "proposed_name": levels.name(review.proposed_rating),
+        "decided_name": levels.name(review.decided_rating),
+        "checklist": [row for row in services.checklist(review) if row[1] is not None],
+        "earlier": services.earlier_shortcomings(review),
+        "shortcomings": list(review.shortcomings.visible_to(user).for_list().order_by("due_on")),
+        "can_self_assess": permissions.can_self_assess(user, review),
+        "can_propose": permissions.can_propose(user, review),
+        "can_decide": permissions.can_decide(user, review),
+        "can_reopen": permissions.can_reopen_review(user, review),
+        "can_history": permissions.can_read_history(user, review.cell),
+        "can_record": review.member_id is not None
+        and permissions.can_record_shortcoming(user, review.cell)
+        and review.status != Review.Status.WITHDRAWN,
+        "reopen_form": ReopenForm(initial={"version": review.version}),
+        "can_withdraw": permissions.can_withdraw_review(user, review),
+        "withdraw_form": WithdrawForm(initial={"version": review.version}),
+        "exempt": services.is_exempt(review),
+    }
+
+
+def _refuse_on_detail(request: HttpRequest, error: OutOfDate, form: Any) -> HttpResponse:
+    """A step posted from the review's own page: that page again as it is now, one's own text apart."""
+    review = _review_or_404(request, error.current.pk)
+    return refuse(
         request,
+        error,
         "reviews/review_detail.html",
-        {
-            "review": review,
-            "levels": levels,
-            "proposed_name": levels.name(review.proposed_rating),
-            "decided_name": levels.name(review.decided_rating),
-            "checklist": [row for row in services.checklist(review) if row[1] is not None],
-            "earlier": services.earlier_shortcomings(review),
-            "shortcomings": list(review.shortcomings.visible_to(user).for_list().order_by("due_on")),
-            "can_self_assess": permissions.can_self_assess(user, review),
-            "can_propose": permissions.can_propose(user, review),
-            "can_decide": permissions.can_decide(user, review),
-            "can_reopen": permissions.can_reopen_review(user, review),
-            "can_history": permissions.can_read_history(user, review.cell),
-            "can_record": review.member_id is not None
-            and permissions.can_record_shortcoming(user, review.cell)
-            and review.status != Review.Status.WITHDRAWN,
-            "reopen_form": ReopenForm(initial={"version": review.version}),
-            "can_withdraw": permissions.can_withdraw_review(user, review),
-            "withdraw_form": WithdrawForm(initial={"version": review.version}),
-            "exempt": services.is_exempt(review),
-        },
+        _detail_page(request, review),
+        typed=typed_text(form, review),
     )
+
+
+def _is_leader(user: Any, review: Review) -> bool:
+    return permissions.leads(user, review.cell.committee)
 
 
 def review_self_assess(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    if not permissions.can_self_assess(request.user, review):
+    own = review.member_id is not None and review.member_id == access.for_user(request.user).member_id
+    # here and below: a stale page's POST by someone holding the role goes on to the service, which
+    # refuses it as out of date (its status moved on) rather than a bare 403
+    if not permissions.can_self_assess(request.user, review) and not (
+        stale_post(request, review) and (own or permissions.is_cell_secretary(request.user, review.cell_id))
+    ):
         raise PermissionDenied
     form = SelfAssessmentForm(
         request.POST or None, initial={"version": review.version, "self_assessment": review.self_assessment}
     )
-    own = review.member_id is not None and review.member_id == access.for_user(request.user).member_id
+    page = {"title": _("Self-assessment"), "on_paper": not own and review.member_id is not None}
     if form.is_valid():
         try:
             services.self_assess(
@@ -214,26 +236,22 @@ def review_self_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 on_paper=not own and review.member_id is not None,
                 version=form.cleaned_data["version"],
             )
+        except OutOfDate as error:
+            context = {"review": error.current, "form": form, **page}
+            return refuse(request, error, "reviews/review_form.html", context, form=form)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(review)
         messages.success(request, _("Self-assessment saved."))
         return redirect(review)
-    return render(
-        request,
-        "reviews/review_form.html",
-        {
-            "review": review,
-            "form": form,
-            "title": _("Self-assessment"),
-            "on_paper": not own and review.member_id is not None,
-        },
-    )
+    return render(request, "reviews/review_form.html", {"review": review, "form": form, **page})
 
 
 def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    if not permissions.can_propose(request.user, review):
+    if not permissions.can_propose(request.user, review) and not (
+        stale_post(request, review) and permissions.is_cell_secretary(request.user, review.cell_id)
+    ):
         raise PermissionDenied
     levels = RatingLevels.load()
     manifestations = list(Manifestation.objects.order_by("code"))
@@ -252,9 +270,13 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 rating=form.cleaned_data["rating"],
                 version=form.cleaned_data["version"],
             )
-        except services.TransitionError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(review)
+        except OutOfDate as error:
+            context = {
+                "review": error.current,
+                "form": form,
+                "earlier": services.earlier_shortcomings(review),
+            }
+            return refuse(request, error, "reviews/review_propose.html", context, form=form)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -269,7 +291,9 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    if not permissions.can_decide(request.user, review):
+    if not permissions.can_decide(request.user, review) and not (
+        stale_post(request, review) and _is_leader(request.user, review)
+    ):
         raise PermissionDenied
     levels = RatingLevels.load()
     form = DecisionForm(
@@ -285,32 +309,36 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 rating=form.cleaned_data["rating"],
                 version=form.cleaned_data["version"],
             )
-        except services.TransitionError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(review)
+        except OutOfDate as error:
+            review = error.current
+            return refuse(
+                request, error, "reviews/review_form.html", _decide_page(review, form, levels), form=form
+            )
         except ValidationError as error:
             _form_errors(form, error)
         else:
             messages.success(request, _("Rating decided."))
             return redirect(request.POST.get("next") or review.get_absolute_url())
-    return render(
-        request,
-        "reviews/review_form.html",
-        {
-            "review": review,
-            "form": form,
-            "title": _("Decide the rating"),
-            "proposed_name": levels.name(review.proposed_rating),
-            "earlier": services.earlier_shortcomings(review),
-            "present": review.findings.filter(present=True).exists(),
-        },
-    )
+    return render(request, "reviews/review_form.html", _decide_page(review, form, levels))
+
+
+def _decide_page(review: Review, form: DecisionForm, levels: RatingLevels) -> dict[str, Any]:
+    return {
+        "review": review,
+        "form": form,
+        "title": _("Decide the rating"),
+        "proposed_name": levels.name(review.proposed_rating),
+        "earlier": services.earlier_shortcomings(review),
+        "present": review.findings.filter(present=True).exists(),
+    }
 
 
 @require_POST
 def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    if not permissions.can_reopen_review(request.user, review):
+    if not permissions.can_reopen_review(request.user, review) and not (
+        stale_post(request, review) and _is_leader(request.user, review)
+    ):
         raise PermissionDenied
     form = ReopenForm(request.POST)
     if not form.is_valid():
@@ -320,6 +348,8 @@ def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         services.reopen_review(
             review, by=request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"]
         )
+    except OutOfDate as error:
+        return _refuse_on_detail(request, error, form)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -330,7 +360,9 @@ def review_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def review_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
-    if not permissions.can_withdraw_review(request.user, review):
+    if not permissions.can_withdraw_review(request.user, review) and not (
+        stale_post(request, review) and _is_leader(request.user, review)
+    ):
         raise PermissionDenied
     form = WithdrawForm(request.POST)
     if not form.is_valid():
@@ -340,6 +372,8 @@ def review_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         services.withdraw_review(
             review, by=request.user, reason=form.cleaned_data["reason"], version=form.cleaned_data["version"]
         )
+    except OutOfDate as error:
+        return _refuse_on_detail(request, error, form)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

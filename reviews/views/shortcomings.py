@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cells.models import Cell
 from phuthang import periods
+from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews import exports
 from reviews.forms.shortcomings import (
     BoardFilterForm,
@@ -30,7 +31,6 @@ from reviews.models import DueDateExtension, Meeting, Review, Shortcoming
 from reviews.permissions import reviews as permissions
 from reviews.services import shortcomings as services
 from reviews.services.history import history_rows
-from reviews.services.reviews import TransitionError
 from reviews.views.reviews import _form_errors
 
 if TYPE_CHECKING:
@@ -166,6 +166,10 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
 
 def shortcoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _shortcoming_or_404(request, pk)
+    return render(request, "reviews/shortcoming_detail.html", _detail_page(request, item))
+
+
+def _detail_page(request: HttpRequest, item: Shortcoming) -> dict[str, Any]:
     user = request.user
     actions = [
         (name, transition)
@@ -173,31 +177,47 @@ def shortcoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if item.status in transition.sources and permissions.can_change_status(user, item, name)
     ]
     pending = item.extensions.filter(status=DueDateExtension.Status.PENDING).first()
-    return render(
+    return {
+        "item": item,
+        "updates": list(item.updates.select_related("by__member")),
+        "extensions": list(item.extensions.select_related("requested_by__member", "decided_by__member")),
+        "pending": pending,
+        "actions": actions,
+        "today": periods.today(),
+        "can_report": permissions.can_report_progress(user, item),
+        "can_edit": permissions.can_edit_shortcoming(user, item),
+        "can_extend": permissions.can_request_extension(user, item) and pending is None,
+        "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item),
+        "can_history": permissions.can_read_history(user, item.cell),
+        "sees_meeting": item.meeting_id is not None
+        and Meeting.objects.visible_to(user).filter(pk=item.meeting_id).exists(),
+        "progress_form": ProgressForm(initial={"version": item.version}),
+    }
+
+
+def _refuse_on_detail(request: HttpRequest, error: OutOfDate, item: Shortcoming, form: Any) -> HttpResponse:
+    """A step posted from a list or the item's page: the item's page as it is now, one's own text apart."""
+    current = _shortcoming_or_404(request, item.pk)
+    return refuse(
         request,
+        error,
         "reviews/shortcoming_detail.html",
-        {
-            "item": item,
-            "updates": list(item.updates.select_related("by__member")),
-            "extensions": list(item.extensions.select_related("requested_by__member", "decided_by__member")),
-            "pending": pending,
-            "actions": actions,
-            "today": periods.today(),
-            "can_report": permissions.can_report_progress(user, item),
-            "can_edit": permissions.can_edit_shortcoming(user, item),
-            "can_extend": permissions.can_request_extension(user, item) and pending is None,
-            "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item),
-            "can_history": permissions.can_read_history(user, item.cell),
-            "sees_meeting": item.meeting_id is not None
-            and Meeting.objects.visible_to(user).filter(pk=item.meeting_id).exists(),
-            "progress_form": ProgressForm(initial={"version": item.version}),
-        },
+        _detail_page(request, current),
+        typed=typed_text(form, current),
     )
+
+
+def _may_edit(user: Any, item: Shortcoming) -> bool:
+    return permissions.is_cell_secretary(user, item.cell_id) or permissions.is_inspector_of(user, item)
 
 
 def shortcoming_edit(request: HttpRequest, pk: int) -> HttpResponse:
     item = _shortcoming_or_404(request, pk)
-    if not permissions.can_edit_shortcoming(request.user, item):
+    # here and below: a stale page's POST by someone holding the role goes on to the service, which
+    # refuses it as out of date (its status moved on) rather than a bare 403
+    if not permissions.can_edit_shortcoming(request.user, item) and not (
+        stale_post(request, item) and _may_edit(request.user, item)
+    ):
         raise PermissionDenied
     initial = {
         "version": item.version,
@@ -217,6 +237,9 @@ def shortcoming_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 manifestation=data["manifestation"],
                 plan=data["plan"],
             )
+        except OutOfDate as error:
+            context = {"item": error.current, "form": form}
+            return refuse(request, error, "reviews/shortcoming_edit.html", context, form=form)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -227,7 +250,9 @@ def shortcoming_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def shortcoming_report(request: HttpRequest, pk: int) -> HttpResponse:
     item = _shortcoming_or_404(request, pk)
-    if not permissions.can_report_progress(request.user, item):
+    if not permissions.can_report_progress(request.user, item) and not (
+        stale_post(request, item) and permissions.is_owner_side(request.user, item)
+    ):
         raise PermissionDenied
     form = ProgressForm(request.POST or None, initial={"version": item.version})
     if form.is_valid():
@@ -239,9 +264,9 @@ def shortcoming_report(request: HttpRequest, pk: int) -> HttpResponse:
                 fixed=form.cleaned_data["fixed"],
                 version=form.cleaned_data["version"],
             )
-        except TransitionError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(item)
+        except OutOfDate as error:
+            context = {"item": error.current, "form": form}
+            return refuse(request, error, "reviews/shortcoming_report.html", context, form=form)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -268,6 +293,8 @@ def shortcoming_status(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             version=form.cleaned_data["version"],
         )
+    except OutOfDate as error:
+        return _refuse_on_detail(request, error, item, form)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -280,7 +307,9 @@ def shortcoming_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 def shortcoming_extension(request: HttpRequest, pk: int) -> HttpResponse:
     item = _shortcoming_or_404(request, pk)
-    if not permissions.can_request_extension(request.user, item):
+    if not permissions.can_request_extension(request.user, item) and not (
+        stale_post(request, item) and permissions.is_owner_side(request.user, item)
+    ):
         raise PermissionDenied
     form = ExtensionRequestForm(request.POST or None, initial={"version": item.version})
     if form.is_valid():
@@ -292,9 +321,9 @@ def shortcoming_extension(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 version=form.cleaned_data["version"],
             )
-        except TransitionError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(item)
+        except OutOfDate as error:
+            context = {"item": error.current, "form": form}
+            return refuse(request, error, "reviews/shortcoming_extension.html", context, form=form)
         except ValidationError as error:
             _form_errors(form, error)
         else:
@@ -324,6 +353,8 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
             approve=form.cleaned_data["decision"] == "approve",
             note=form.cleaned_data["note"],
         )
+    except OutOfDate as error:
+        return _refuse_on_detail(request, error, item, form)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

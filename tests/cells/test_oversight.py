@@ -8,6 +8,7 @@ from django.utils.html import escape
 from cells import forms, services
 from cells.models import OversightAssignment, Role
 from phuthang import periods
+from phuthang.concurrency import OutOfDate
 from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person
 
@@ -258,7 +259,7 @@ def test_a_stale_page_is_refused_and_shows_the_other_leaders_changes(
             f"cell_{ward.cell02.pk}": "",
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 409  # Conflict: the one answer to a stale page
     assert (
         escape(
             vi(
@@ -463,7 +464,7 @@ def test_a_save_checks_its_token_under_the_committee_lock_and_changes_nothing_wh
     services.assign_oversight(
         ward.committee, month=month, overseers={ward.cell01.pk: inspector.member}, by=leader
     )
-    with pytest.raises(services.StaleAssignments):
+    with pytest.raises(OutOfDate):
         services.assign_oversight(
             ward.committee,
             month=month,

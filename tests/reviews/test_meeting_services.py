@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from cells.models import Role
+from phuthang.concurrency import OutOfDate
 from reviews.models import Attendance, Meeting, MeetingTask, Rule
 from reviews.services import meetings as services
 from tests.conftest import vi
-from tests.factories import make_cell, make_meeting, make_member
+from tests.factories import make_cell, make_meeting, make_member, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +38,9 @@ def save(meeting: Meeting, marks: dict, **fields) -> Meeting:
         meeting,
         version=meeting.version,
         by=None,
-        fields=fields,
-        marks={m.pk: services.Mark(*mark) for m, mark in marks.items()},
+        changes=services.SheetChanges(
+            fields=fields, marks={m.pk: services.Mark(*mark) for m, mark in marks.items()}
+        ),
     )
 
 
@@ -95,15 +98,19 @@ def test_a_save_from_a_stale_copy_is_refused_and_changes_nothing(cell, people):
     meeting = make_meeting(cell, month=MONTH)
     first, second = Meeting.objects.get(pk=meeting.pk), Meeting.objects.get(pk=meeting.pk)
     services.save_meeting(
-        first, version=first.version, by=None, fields={"resolution": "Của người thứ nhất"}, marks={}
+        first,
+        version=first.version,
+        by=None,
+        changes=services.SheetChanges(fields={"resolution": "Của người thứ nhất"}, marks={}),
     )
-    with pytest.raises(services.StaleMeeting) as refused:
+    with pytest.raises(OutOfDate) as refused:
         services.save_meeting(
             second,
             version=second.version,
             by=None,
-            fields={"resolution": "Của người thứ hai"},
-            marks={people[0].pk: services.Mark(U)},
+            changes=services.SheetChanges(
+                fields={"resolution": "Của người thứ hai"}, marks={people[0].pk: services.Mark(U)}
+            ),
         )
     assert refused.value.current.resolution == "Của người thứ nhất"
     meeting.refresh_from_db()
@@ -165,9 +172,11 @@ def test_saving_a_forty_member_sheet_runs_as_many_queries_as_a_five_member_one(c
                 meeting,
                 version=meeting.version,
                 by=None,
-                fields={"resolution": "x"},
-                marks=marks,
-                new_tasks=[{"text": "Việc", "assignee_id": None, "due_on": dt.date(2026, 3, 30)}],
+                changes=services.SheetChanges(
+                    fields={"resolution": "x"},
+                    marks=marks,
+                    new_tasks=[{"text": "Việc", "assignee_id": None, "due_on": dt.date(2026, 3, 30)}],
+                ),
             )
         return len(captured)
 
@@ -212,15 +221,22 @@ def test_open_tasks_carry_into_later_meetings_until_done(cell, people):
         march,
         version=march.version,
         by=None,
-        fields={},
-        marks={},
-        new_tasks=[{"text": "Thu đảng phí", "assignee_id": people[0].pk, "due_on": dt.date(2026, 3, 31)}],
+        changes=services.SheetChanges(
+            fields={},
+            marks={},
+            new_tasks=[{"text": "Thu đảng phí", "assignee_id": people[0].pk, "due_on": dt.date(2026, 3, 31)}],
+        ),
     )
     april = make_meeting(cell, month=dt.date(2026, 4, 1))
     may = make_meeting(cell, month=dt.date(2026, 5, 1))
     assert [t.text for t in services.carried_tasks(april)] == ["Thu đảng phí"]
     task = MeetingTask.objects.get()
-    services.save_meeting(april, version=april.version, by=None, fields={}, marks={}, done_task_ids={task.pk})
+    services.save_meeting(
+        april,
+        version=april.version,
+        by=None,
+        changes=services.SheetChanges(fields={}, marks={}, done_task_ids={task.pk}),
+    )
     task.refresh_from_db()
     assert (task.done_on, task.done_at) == (april.date, april)
     assert services.carried_tasks(may) == []
@@ -310,14 +326,14 @@ def test_a_withdrawn_draft_is_kept_with_who_when_and_why_and_its_month_is_free_a
 def test_only_a_draft_never_finalised_can_be_withdrawn_and_only_from_the_current_version(cell, people):
     meeting = save(make_meeting(cell, month=MONTH), {}, ended_at=dt.time(10, 0), resolution="Nghị quyết")
     meeting = save(meeting, {}, chair=people[0], recorder=people[0])
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         services.withdraw_meeting(meeting, by=None, reason="Nhầm", version=meeting.version - 1)
     services.finalise_meeting(meeting, by=None)
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         withdraw(meeting)
     meeting.refresh_from_db()
     services.reopen_meeting(meeting, by=None, reason="Bổ sung ý kiến", version=meeting.version)
-    with pytest.raises(services.StaleMeeting):  # once the record, it is reopened and corrected instead
+    with pytest.raises(OutOfDate):  # once the record, it is reopened and corrected instead
         withdraw(meeting)
     meeting.refresh_from_db()
     assert meeting.is_draft
@@ -325,13 +341,18 @@ def test_only_a_draft_never_finalised_can_be_withdrawn_and_only_from_the_current
 
 def test_a_withdrawn_meeting_is_read_only(cell, people):
     meeting = withdraw(make_meeting(cell, month=MONTH))
-    with pytest.raises(services.StaleMeeting):
-        services.save_meeting(meeting, version=meeting.version, by=None, fields={"resolution": "x"}, marks={})
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
+        services.save_meeting(
+            meeting,
+            version=meeting.version,
+            by=None,
+            changes=services.SheetChanges(fields={"resolution": "x"}, marks={}),
+        )
+    with pytest.raises(OutOfDate):
         services.finalise_meeting(meeting, by=None)
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         services.reopen_meeting(meeting, by=None, reason="Mở lại", version=meeting.version)
-    with pytest.raises(services.StaleMeeting):
+    with pytest.raises(OutOfDate):
         withdraw(meeting)
     meeting.refresh_from_db()
     assert meeting.is_withdrawn and meeting.resolution == ""
@@ -349,25 +370,52 @@ def test_a_withdrawn_meeting_counts_for_nothing_later_meetings_read(cell, people
         march,
         version=march.version,
         by=None,
-        fields={},
-        marks={},
-        new_tasks=[{"text": "Việc ghi nhầm", "assignee_id": None, "due_on": dt.date(2026, 3, 31)}],
+        changes=services.SheetChanges(
+            fields={},
+            marks={},
+            new_tasks=[{"text": "Việc ghi nhầm", "assignee_id": None, "due_on": dt.date(2026, 3, 31)}],
+        ),
     )
     february = make_meeting(cell, month=dt.date(2026, 2, 1))
     february = services.save_meeting(
         february,
         version=february.version,
         by=None,
-        fields={},
-        marks={},
-        new_tasks=[{"text": "Thu đảng phí", "assignee_id": None, "due_on": dt.date(2026, 2, 28)}],
+        changes=services.SheetChanges(
+            fields={},
+            marks={},
+            new_tasks=[{"text": "Thu đảng phí", "assignee_id": None, "due_on": dt.date(2026, 2, 28)}],
+        ),
     )
     fee = MeetingTask.objects.get(text="Thu đảng phí")
     march.refresh_from_db()
-    services.save_meeting(march, version=march.version, by=None, fields={}, marks={}, done_task_ids={fee.pk})
+    services.save_meeting(
+        march,
+        version=march.version,
+        by=None,
+        changes=services.SheetChanges(fields={}, marks={}, done_task_ids={fee.pk}),
+    )
     withdraw(march)
     april = save(make_meeting(cell, month=dt.date(2026, 4, 1)), {people[0]: (E, "Ốm")})
     fee.refresh_from_db()
     assert (fee.done_on, fee.done_at) == (None, None)  # marked done at a meeting that did not take place
     assert [t.text for t in services.carried_tasks(april)] == ["Thu đảng phí"]  # not the withdrawn one's
     assert services.excused_streaks(april) == {people[0].full_name: 1}  # March's absence does not count
+
+
+def test_the_versions_name_who_saved_and_who_reopened_even_outside_a_request(ward, secretary):
+    deputy = make_person(ward.cell01, Role.CELL_DEPUTY, username="phobithu", full_name="Trần Thị Phó")
+    meeting = make_meeting(ward.cell01, chair=secretary.member, recorder=secretary.member)
+    services.save_meeting(
+        meeting,
+        version=meeting.version,
+        by=secretary,
+        changes=services.SheetChanges(
+            fields={"ended_at": dt.time(10, 0), "resolution": "Nghị quyết"}, marks={}
+        ),
+    )
+    services.finalise_meeting(meeting, by=secretary)
+    meeting.refresh_from_db()
+    services.reopen_meeting(meeting, by=deputy, reason="Bổ sung ý kiến", version=meeting.version)
+    reopened, _finalised, saved, _started = services.meeting_versions(meeting)
+    assert (saved.by, reopened.by, reopened.reason) == ("Hoàng Văn Thư", "Trần Thị Phó", "Bổ sung ý kiến")

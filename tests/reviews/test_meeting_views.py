@@ -225,7 +225,7 @@ def test_the_later_of_two_saves_is_refused_and_shows_the_others_work(client, war
     client.force_login(secretary)
     response = client.post(edit_url(meeting), {**stale, "resolution": "Bản của bí thư"})
     page = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409  # Conflict: the one answer to a stale page
     assert (
         escape(
             vi(

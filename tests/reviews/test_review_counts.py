@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
+from phuthang.concurrency import OutOfDate
 from reviews.models import Manifestation, Review, ReviewRound
 from reviews.models.reviews import RoundCellCount
 from reviews.services import reviews as services
@@ -74,7 +75,7 @@ def test_the_counts_equal_a_recount_after_every_kind_of_change(ward, leader, sec
 def test_a_refused_step_leaves_the_counts_as_they_were(ward, leader, review_round):
     review = Review.objects.get(round=review_round, member=ward.members01[0])
     before = _kept(review_round)
-    with pytest.raises(services.TransitionError):
+    with pytest.raises(OutOfDate):
         services.decide(review, by=leader, rating="good", version=review.version)
     assert _kept(review_round) == before
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
+from phuthang.concurrency import OutOfDate
 from reviews.models import Review, ReviewRound, Rule
 from reviews.services import reviews as services
 from tests.conftest import vi
@@ -52,14 +53,14 @@ def test_a_round_whose_reviews_are_all_decided_or_withdrawn_closes_recording_who
     services.close_round(review_round, by=leader)
     review_round.refresh_from_db()
     assert review_round.status == "closed" and review_round.closed_by == leader and review_round.closed_at
-    with pytest.raises(services.TransitionError):
+    with pytest.raises(OutOfDate):
         services.close_round(review_round, by=leader)  # posted twice: a message, not a second close
 
 
 def test_a_review_of_a_closed_round_can_no_longer_be_reopened(ward, leader, review_round):
     (review,) = _decided(review_round, ward.cell01, "good")
     services.close_round(review_round, by=leader)
-    with pytest.raises(services.TransitionError):
+    with pytest.raises(OutOfDate):
         services.reopen_review(review, by=leader, reason="Có thông tin mới", version=1)
     review.refresh_from_db()
     assert review.status == "decided"
@@ -103,7 +104,7 @@ def test_withdrawing_needs_a_reason_and_a_decided_review_is_reopened_first(ward,
     with pytest.raises(ValidationError):
         services.withdraw_review(review, by=leader, reason=" ", version=1)
     (decided,) = _decided(review_round, ward.cell01, "good")
-    with pytest.raises(services.TransitionError):
+    with pytest.raises(OutOfDate):
         services.withdraw_review(decided, by=leader, reason="Lý do", version=1)
     assert Review.objects.filter(status="withdrawn").count() == 0
 
@@ -111,7 +112,7 @@ def test_withdrawing_needs_a_reason_and_a_decided_review_is_reopened_first(ward,
 def test_withdrawing_from_a_stale_page_is_refused(ward, leader, review_round):
     review = _in_round(review_round, ward.cell01)
     Review.objects.filter(pk=review.pk).update(version=2)
-    with pytest.raises(services.TransitionError):
+    with pytest.raises(OutOfDate):
         services.withdraw_review(review, by=leader, reason="Lý do", version=1)
 
 

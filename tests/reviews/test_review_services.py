@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from phuthang.concurrency import OutOfDate
 from reviews.models import Manifestation, Review, Rule, Shortcoming
 from reviews.models.reviews import RatingLevels
 from reviews.services import reviews as services
@@ -66,7 +67,7 @@ def test_a_review_moves_through_its_steps_recording_who(ward, secretary, leader)
 def test_a_step_posted_twice_gets_a_message_not_an_overwrite(ward, secretary, leader):
     review = make_review(member=ward.members01[0], status="proposed")
     services.decide(review, by=leader, rating="good", version=1)
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(OutOfDate) as error:
         services.decide(review, by=leader, rating="done", version=1)
     assert error.value.messages == [
         vi(
@@ -82,7 +83,7 @@ def test_a_step_posted_twice_gets_a_message_not_an_overwrite(ward, secretary, le
 
 def test_a_stale_page_is_refused(ward, secretary):
     review = make_review(member=ward.members01[0], status="self_assessed", version=3)
-    with pytest.raises(services.TransitionError) as error:
+    with pytest.raises(OutOfDate) as error:
         services.propose(review, by=secretary, criticism="", findings={}, rating="good", version=2)
     assert error.value.messages == [
         vi("Someone changed this review after you opened the page. Check the changes and try again.")

@@ -9,9 +9,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from pghistory.models import MiddlewareEvents
 
+from phuthang.concurrency import OutOfDate
 from reviews.models import DueDateExtension, Manifestation, RemediationUpdate, Shortcoming
 from reviews.services import shortcomings as services
-from reviews.services.reviews import TransitionError
 from tests.conftest import vi
 from tests.factories import make_shortcoming
 
@@ -80,7 +80,7 @@ def test_the_whole_remediation_path_is_on_the_timeline(ward, secretary, inspecto
 def test_verifying_twice_or_from_a_stale_page_gives_a_message(ward, inspector):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     services.change_status(item, action="verify", by=inspector, note="", version=1)
-    with pytest.raises(TransitionError) as error:
+    with pytest.raises(OutOfDate) as error:
         services.change_status(item, action="verify", by=inspector, note="", version=1)
     assert error.value.messages == [
         vi(
@@ -91,7 +91,7 @@ def test_verifying_twice_or_from_a_stale_page_gives_a_message(ward, inspector):
         )
     ]
     other = make_shortcoming(ward.cell01, status="reported_fixed", version=4)
-    with pytest.raises(TransitionError) as error:
+    with pytest.raises(OutOfDate) as error:
         services.change_status(other, action="verify", by=inspector, note="", version=3)
     assert error.value.messages == [
         vi("Someone changed this shortcoming after you opened the page. Check the changes and try again.")
@@ -108,7 +108,7 @@ def test_reopening_needs_a_note(ward, inspector):
 
 def test_an_open_item_cannot_be_verified(ward, inspector):
     item = make_shortcoming(ward.cell01)
-    with pytest.raises(TransitionError):
+    with pytest.raises(OutOfDate):
         services.change_status(item, action="verify", by=inspector, note="", version=1)
 
 
@@ -130,7 +130,7 @@ def test_an_extension_keeps_the_original_date(ward, member, inspector):
     services.decide_extension(extension, by=inspector, approve=True, note="")
     item.refresh_from_db()
     assert (item.original_due_on, item.due_on) == (dt.date(2026, 6, 30), dt.date(2026, 9, 30))
-    with pytest.raises(TransitionError) as error:
+    with pytest.raises(OutOfDate) as error:
         services.decide_extension(extension, by=inspector, approve=False, note="")
     assert error.value.messages == [
         vi("This request was already answered (“%(status)s”).", status=DueDateExtension.Status.APPROVED.label)

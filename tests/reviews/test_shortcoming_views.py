@@ -106,7 +106,7 @@ def test_ubkt_verifies_and_a_second_post_gets_a_message(client, ward, inspector)
         status=Shortcoming.Status.VERIFIED.label,
         action=vi("Verify"),
     )
-    assert response.status_code == 200 and escape(already) in response.content.decode()
+    assert response.status_code == 409 and escape(already) in response.content.decode()
     item.refresh_from_db()
     assert item.status == "verified" and item.updates.filter(to_status="verified").count() == 1
 
