@@ -8,9 +8,13 @@ beat) is translated in locale_packages/vi.
 
 from __future__ import annotations
 
+from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_celery_beat import admin as beat_admin
@@ -34,12 +38,52 @@ class NoDelete:
         return False
 
 
+# Permission names are stored in English when the tables are made ("Can add clocked"): the admin names
+# the standard four from the model's translated verbose name instead.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    model = permission.content_type.model_class()
+    if model is None:  # a model that no longer exists
+        return str(permission)
+    opts = model._meta
+    action = permission.codename.split("_", 1)[0]
+    name = permission.name
+    if action in PERMISSION_ACTIONS and permission.codename == f"{action}_{opts.model_name}":
+        name = PERMISSION_ACTIONS[action] % {"name": opts.verbose_name}
+    return f"{apps.get_app_config(opts.app_label).verbose_name} | {opts.verbose_name} | {name}"
+
+
+class PermissionsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class TranslatedPermissions:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissions, auth_admin.GroupAdmin):
+    pass
 
 
 @admin.register(User)
-class AccountAdmin(NoDelete, UserAdmin):
+class AccountAdmin(NoDelete, TranslatedPermissions, UserAdmin):
     actions = ["deactivate"]
 
     @admin.action(description=_("Deactivate the selected accounts (they can no longer log in)"))
@@ -61,28 +105,47 @@ for model in (PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, Cl
     admin.site.unregister(model)
 
 
+class TaskFilter(admin.AllValuesFieldListFilter):
+    """The package's field label for `task` ("Task Name") is not translatable."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = _("Celery task")
+
+
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(NoDelete, beat_admin.PeriodicTaskAdmin):
+    list_filter = ["enabled", "one_off", ("task", TaskFilter), "start_time", "last_run_at"]
+
     @admin.display(description=_("Crontab in words"))
     def crontab_translation(self, obj):
         return super().crontab_translation(obj)
 
 
+class PeriodicTaskInline(beat_admin.PeriodicTaskInline):
+    fields = ("name", "task_name", "args", "kwargs")
+    readonly_fields = fields
+
+    @admin.display(description=_("Celery task"))  # the package's own label for it is not translatable
+    def task_name(self, obj: PeriodicTask) -> str:
+        return obj.task
+
+
 @admin.register(IntervalSchedule)
 class IntervalScheduleAdmin(NoDelete, beat_admin.IntervalScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(CrontabSchedule)
 class CrontabScheduleAdmin(NoDelete, beat_admin.CrontabScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(SolarSchedule)
 class SolarScheduleAdmin(NoDelete, beat_admin.SolarScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]
 
 
 @admin.register(ClockedSchedule)
 class ClockedScheduleAdmin(NoDelete, beat_admin.ClockedScheduleAdmin):
-    pass
+    inlines = [PeriodicTaskInline]

@@ -4,6 +4,7 @@ depends on (user accounts are deactivated, schedules disabled, past oversight ke
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from django_celery_beat.models import (
 
 from cells.models import Role
 from phuthang import periods
-from reviews.models import Rule
+from reviews.models import Digest, Rule
 from tests.conftest import vi
 from tests.factories import make_assignment, make_person, make_user
 
@@ -142,3 +143,80 @@ def test_a_schedule_is_turned_off_with_its_enabled_box(admin_client):
 
     task.refresh_from_db()
     assert not task.enabled
+
+
+# --- In Vietnamese
+
+ENGLISH = [
+    "Django administration",
+    "Trang quản trị cho Django",  # Django's own Vietnamese for "Django administration"
+    "Periodic Tasks",
+    "Periodic tasks",
+    "Intervals",
+    "Crontabs",
+    "Solar events",
+    "Clocked",
+    "Send the selected failed emails again",
+    "Toggle theme",
+    "Toggle navigation",
+    "Select all objects on this page for an action",
+    "Enable selected tasks",
+    "Interval Schedule",
+    "every minute",
+    "Can add",  # permission names, stored in English
+    "Task Name",
+]
+
+
+class VisibleText(HTMLParser):
+    """What a page shows or reads out: text outside scripts and styles, and the labels in attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hidden += tag in ("script", "style", "template")
+        for name, value in attrs:
+            if name in ("title", "aria-label", "placeholder") or (name == "value" and tag == "input"):
+                self.parts.append(value or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("script", "style", "template")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_the_admin_pages_speak_vietnamese_to_the_office(admin_client, office, ward):
+    secretary = make_person(ward.cell01, Role.CELL_SECRETARY, username="chibo01")
+    Digest.objects.create(
+        recipient=secretary.member, kind="minutes_late", period="2026-11", status=Digest.Status.FAILED
+    )
+    digest_page = changelist_url(Digest)
+    pages = {
+        "/admin/": ["Trang quản trị phuthang", "Tổ chức, hồ sơ và thiết lập", "Tác vụ định kỳ"],
+        changelist_url(PeriodicTask): ["Bật các tác vụ đã chọn", "Chạy các tác vụ đã chọn"],
+        admin_url(PeriodicTask.objects.get(name="Send reminders"), "change"): ["Lịch chạy", "Bật"],
+        changelist_url(IntervalSchedule): ["mỗi phút", "mỗi 5 phút"],  # not "5 biên bản" (meeting minutes)
+        digest_page: [vi("Send the selected failed emails again")],
+        changelist_url(get_user_model()): [
+            vi("Deactivate the selected accounts (they can no longer log in)")
+        ],
+        admin_url(office, "change"): ["Có quyền thêm tác vụ định kỳ", "Đặt lại mật khẩu"],
+        admin_url(IntervalSchedule.objects.get(every=1, period="minutes"), "change"): ["Tác vụ Celery"],
+    }
+    for url, vietnamese in pages.items():
+        page = visible_text(admin_client.get(url).content.decode())
+        for text in vietnamese:
+            assert text in page, (url, text)
+        for text in ENGLISH:
+            assert text not in page, (url, text)

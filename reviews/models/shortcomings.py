@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
@@ -244,7 +245,7 @@ class RemediationUpdate(models.Model):
         indexes = [models.Index(fields=["shortcoming", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.shortcoming_id} {self.kind} {self.at:%d/%m/%Y}"
+        return f"#{self.shortcoming_id} {self.get_kind_display()} {timezone.localtime(self.at):%d/%m/%Y}"
 
 
 @pghistory.track()
