@@ -21,9 +21,9 @@ from django_celery_beat.models import (
 
 from cells.models import Role
 from phuthang import periods
-from reviews.models import Digest, Rule
+from reviews.models import Digest, RemediationUpdate, Rule
 from tests.conftest import vi
-from tests.factories import make_assignment, make_person, make_user
+from tests.factories import make_assignment, make_person, make_shortcoming, make_user
 
 
 @pytest.fixture
@@ -220,3 +220,15 @@ def test_the_admin_pages_speak_vietnamese_to_the_office(admin_client, office, wa
             assert text in page, (url, text)
         for text in ENGLISH:
             assert text not in page, (url, text)
+
+
+def test_a_shortcomings_timeline_in_the_admin_names_each_update_in_vietnamese(admin_client, ward):
+    shortcoming = make_shortcoming(ward.cell01)
+    RemediationUpdate.objects.create(
+        shortcoming=shortcoming, kind=RemediationUpdate.Kind.STATUS, to_status="in_progress", text="Đang làm"
+    )
+
+    page = visible_text(admin_client.get(admin_url(shortcoming, "change")).content.decode())
+
+    assert f"#{shortcoming.pk} {vi('Status change')}" in page
+    assert f"{shortcoming.pk} status " not in page
