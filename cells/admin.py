@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
+from phuthang import periods
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -98,10 +99,18 @@ class PositionAdmin(KeepRecords, admin.ModelAdmin):
 
 
 @admin.register(OversightAssignment)
-class OversightAssignmentAdmin(admin.ModelAdmin):
+class OversightAssignmentAdmin(KeepRecords, admin.ModelAdmin):
+    """A past month's assignment is the record of who oversaw the cell: read-only. Plans for this month
+    and later are replaced or cleared on the oversight page, which keeps their history."""
+
     list_display = ["month", "cell", "overseer", "assigned_by"]
     list_filter = ["month", "cell__committee"]
     search_fields = ["cell__name", "overseer__full_name"]
     list_select_related = ["cell", "overseer", "assigned_by"]
     autocomplete_fields = ["cell", "overseer"]
     date_hierarchy = "month"
+
+    def has_change_permission(self, request: HttpRequest, obj: OversightAssignment | None = None) -> bool:
+        if obj is not None and obj.month < periods.month_start():
+            return False
+        return super().has_change_permission(request, obj)

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -17,8 +18,13 @@ from reviews.services import reminders
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin):
+    """A rule is changed, never deleted: the pages read it, and kinds of reminder start at its effective_from."""
+
     list_display = ["key", "value", "updated_at"]
     search_fields = ["key", "note"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # --- Reminders (issue 5): the ledger, read-only but for sending a failed email again.
@@ -48,7 +54,7 @@ class DigestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send the selected failed emails again")
+    @admin.action(description=_("Send the selected failed emails again"))
     def send_again(self, request, queryset):
         for digest in queryset.filter(status=Digest.Status.FAILED):
             reminders.retry(digest)
@@ -115,13 +121,17 @@ class RemediationUpdateInline(admin.TabularInline):
 
 @admin.register(Shortcoming)
 class ShortcomingAdmin(admin.ModelAdmin):
-    list_display = ["pk", "subject_name", "cell", "status", "due_on", "original_due_on", "is_repeat"]
+    list_display = ["pk", "subject", "cell", "status", "due_on", "original_due_on", "is_repeat"]
     list_filter = ["status", "source", "is_repeat"]
     search_fields = ["description", "subject_member__full_name", "owner__full_name"]
     list_select_related = ["cell", "subject_member"]
     raw_id_fields = ["review", "cell", "subject_member", "owner", "manifestation"]
     readonly_fields = ["version", "status"]
     inlines = [RemediationUpdateInline]
+
+    @admin.display(description=_("member or cell concerned"))
+    def subject(self, obj: Shortcoming) -> str:
+        return obj.subject_name
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -130,8 +140,21 @@ class ShortcomingAdmin(admin.ModelAdmin):
 # --- Meetings (issue 3): read in the admin; written only through the pages, which keep counts in step.
 
 
+class MeetingAdminForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = "__all__"  # noqa: DJ007 (the admin picks the fields; this form only labels them)
+        # Fields whose models carry no verbose name (labelled here, so the admin needs no migration).
+        labels = {
+            "finalised_by": _("finalised by"),
+            "withdrawn_by": _("withdrawn by"),
+            "created_by": _("created by"),
+        }
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
+    form = MeetingAdminForm
     list_display = ["cell", "kind", "month", "date", "status", "present_count", "expected_count", "version"]
     list_filter = ["kind", "status", "cell__committee"]
     search_fields = ["cell__name", "topic", "resolution"]

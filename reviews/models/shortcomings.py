@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -235,7 +236,8 @@ class RemediationUpdate(models.Model):
         indexes = [models.Index(fields=["shortcoming", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.shortcoming_id} {self.kind} {date_format(self.at, 'SHORT_DATE_FORMAT')}"
+        at = date_format(timezone.localtime(self.at), "SHORT_DATE_FORMAT")
+        return f"#{self.shortcoming_id} {self.get_kind_display()} {at}"
 
 
 @pghistory.track()

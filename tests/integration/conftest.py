@@ -1,7 +1,8 @@
 """The real machinery for integration tests: Redis as broker, `celery worker` subprocesses on the test
 database, and an SMTP server on loopback that collects the mail (aiosmtpd).
 
-The workers get the test database through DATABASE_URL, a queue of their own on the Redis of
+The workers get the test database through DATABASE_URL (the very server and database the tests hold,
+the embedded server's socket directory included), a queue of their own on the Redis of
 CELERY_TEST_BROKER_URL (default redis://127.0.0.1:6379/15) and the loopback SMTP server's port. Tests
 using them need committed rows (`transactional_db`). Nothing here ever runs a task eagerly.
 """
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import pytest
 import redis
@@ -43,6 +45,26 @@ def broker_url() -> str:
             pytest.fail(f"Redis at {BROKER_URL} does not answer: {error}")
         pytest.skip(f"integration tests need Redis at {BROKER_URL} (set CELERY_TEST_BROKER_URL): {error}")
     return BROKER_URL
+
+
+def database_url(db: dict[str, Any]) -> str:
+    """The URL of the very database `db` (a connection's settings_dict) names, as settings parse it.
+
+    The server is the one the tests use, whichever it is: a TCP host and port (CI's DATABASE_URL), or a
+    socket directory, which the embedded server keeps in OPTIONS["host"] with HOST empty. Plain OPTIONS
+    (sslmode, the socket directory…) go into the query string, where dj_database_url reads them back. An
+    empty HOST stays empty: libpq's default socket, as for Django.
+    """
+    options = {key: value for key, value in db.get("OPTIONS", {}).items() if isinstance(value, str | int)}
+    host = db["HOST"] or ""
+    if host.startswith("/"):  # a socket directory given as HOST
+        options["host"], host = host, ""
+    netloc = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        netloc += ":" + quote(db["PASSWORD"], safe="")
+    netloc += "@" + host + (f":{db['PORT']}" if db["PORT"] else "")
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{netloc}/{quote(db['NAME'], safe='')}{query}"
 
 
 def free_port() -> int:
@@ -178,15 +200,10 @@ class Machinery:
 
 @pytest.fixture
 def machinery(transactional_db: Any, broker_url: str, smtp: tuple[MailCollector, int]) -> Iterator[Machinery]:
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}"
-    )
     queue = f"ph-test-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": database_url(connection.settings_dict),
         "PHUTHANG_TESTING": "1",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
