@@ -14,6 +14,7 @@ import docx
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
+from phuthang import periods
 from reviews.models import Meeting, MeetingTask
 from tests.conftest import vi
 from tests.factories import PASSWORD, make_meeting
@@ -136,7 +137,7 @@ def test_a_save_on_a_dropped_connection_says_it_was_not_saved_and_keeps_everythi
     page: Page, live_server, secretary, ward
 ):
     chinh = ward.members01[0]
-    meeting = make_meeting(ward.cell01)
+    meeting = make_meeting(ward.cell01, date=periods.today(), started_at=dt.time(0, 0))  # under way
     page.goto(f"{live_server.url}/")
     page.locator("input[name=username]").fill("chibo01")
     page.locator("input[name=password]").fill(PASSWORD)

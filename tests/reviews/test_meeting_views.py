@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import docx
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.utils.html import escape
 
 from cells.models import Role
+from phuthang import periods
 from reviews.models import Attendance, Meeting, MeetingTask
 from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
@@ -20,6 +23,16 @@ from tests.factories import make_assignment, make_cell, make_meeting, make_membe
 pytestmark = pytest.mark.django_db
 
 User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def after_the_meeting():
+    """On the 20th of this month, so that the day-5 meeting has been held: attendance and votes wait for it."""
+    day = periods.today().replace(day=20)
+    with time_machine.travel(
+        dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=True
+    ):
+        yield
 
 
 @pytest.fixture
@@ -495,8 +508,9 @@ def test_the_year_page_runs_the_same_queries_for_a_full_year_of_a_big_cell(
     for user, cell in ((secretary, busy), (User.objects.get(username="chibo03"), quiet)):
         client.force_login(user)
         # session, user, access (member, positions, assignments, committee tree), the cell with its
-        # committee, the year's meetings, the menu's unread inbox count
-        with django_assert_num_queries(9):
+        # committee, the year's meetings, the regular meetings from this month on (the one to start next),
+        # the menu's unread inbox count
+        with django_assert_num_queries(10):
             assert client.get(f"/meetings/cell/{cell.pk}/?year=2026").status_code == 200
 
 
@@ -523,3 +537,54 @@ def test_the_attendance_sheet_runs_the_same_queries_for_a_big_cell_with_open_tas
         # from earlier meetings, this meeting's own tasks, the menu's unread inbox count
         with django_assert_num_queries(12):
             assert client.get(edit_url(meeting)).status_code == 200
+
+
+# --- The meeting that is due next, and meetings ahead of their day
+
+
+def test_the_year_page_offers_the_next_month_due_once_this_months_minutes_are_finalised(
+    client, ward, secretary, meeting
+):
+    client.force_login(secretary)
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết", finalise="1"))
+    meeting.refresh_from_db()
+    assert meeting.status == "finalised"
+    nxt = periods.add_months(periods.month_start(), 1)
+    page = client.get(f"/meetings/cell/{ward.cell01.pk}/").content.decode()
+    assert vi("Start this month's meeting") not in page
+    assert f'/meetings/cell/{ward.cell01.pk}/new/?month={nxt:%Y-%m}" data-testid="start-due"' in page
+    form = client.get(f"/meetings/cell/{ward.cell01.pk}/new/?month={nxt:%Y-%m}").context["form"]
+    assert (form["month_text"].value(), form["date"].value()) == (f"{nxt:%Y-%m}", nxt.replace(day=5))
+
+
+def test_the_year_page_offers_to_continue_this_months_draft(client, ward, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(f"/meetings/cell/{ward.cell01.pk}/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/edit/" data-testid="start-due"' in page
+
+
+def test_a_meeting_ahead_of_its_day_keeps_its_draft_but_refuses_absences_votes_and_finalising(
+    client, ward, secretary
+):
+    ahead = make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), 2))
+    chinh = ward.members01[0]
+    client.force_login(secretary)
+    response = client.post(
+        edit_url(ahead),
+        sheet(ahead, **{f"att_{chinh.pk}": "excused", f"reason_{chinh.pk}": "Ốm"}, votes_for="2"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["votes_for"]
+    ahead.refresh_from_db()
+    assert (ahead.version, ahead.excused_count) == (1, 0)
+    draft = client.post(edit_url(ahead), sheet(ahead, resolution="Dự thảo", finalise="1"), follow=True)
+    ahead.refresh_from_db()
+    assert (ahead.status, ahead.resolution) == ("draft", "Dự thảo")
+    when = f"08:00 {ahead.date:%d/%m/%Y}"
+    assert (
+        escape(
+            vi("The meeting has not begun yet (%(when)s): the minutes are finalised once it is held.")
+            % {"when": when}
+        )
+        in draft.content.decode()
+    )
