@@ -133,6 +133,7 @@ class StatusForm(VersionForm):
         widget=forms.HiddenInput,
     )
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)  # verifying asks once first
 
 
 class ExtensionRequestForm(VersionForm):

@@ -96,9 +96,14 @@ def test_the_secretary_and_leader_cannot_verify(client, ward, secretary, leader)
 def test_ubkt_verifies_and_a_second_post_gets_a_message(client, ward, inspector):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     client.force_login(inspector)
-    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+    )
     response = client.post(
-        f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"}, follow=True
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+        follow=True,
     )
     already = vi(
         "This shortcoming is now “%(status)s”, so “%(action)s” is not possible. "
@@ -157,7 +162,10 @@ def test_the_overseer_reads_but_cannot_report(client, ward, overseer):
 def test_history_shows_who_changed_what_to_ubkt(client, ward, inspector, secretary):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     client.force_login(inspector)
-    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+    )
     page = client.get(f"/shortcomings/{item.pk}/history/").content.decode()
     assert escape(vi("Reported fixed")) in page and escape(vi("Verified")) in page and "Vũ Thị Kiểm" in page
     assert "reported_fixed" not in page  # labels, not codes
