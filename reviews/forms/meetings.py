@@ -287,3 +287,7 @@ class AssessmentForm(forms.ModelForm):
             "note",
         ]
         widgets = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["verdict"].choices = MeetingAssessment.Verdict.choices  # no blank "---------" radio

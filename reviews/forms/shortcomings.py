@@ -49,7 +49,13 @@ class ShortcomingForm(forms.Form):
         empty_label=_("— none —"),
     )
     plan = forms.CharField(label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}))
-    owner = MemberChoiceField(queryset=Member.objects.none(), label=_("Responsible for the fix"))
+    owner = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label=_("Responsible for the fix"),
+        required=False,
+        empty_label=_("— the member concerned —"),
+        help_text=_("Left as it is, the member concerned answers for the fix."),
+    )
     meeting = forms.TypedChoiceField(
         label=_("Meeting it came from"),
         required=False,
@@ -86,6 +92,13 @@ class ShortcomingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("owner") is None and "owner" not in self.errors:
+            if data.get("subject_member") is not None:
+                data["owner"] = data["subject_member"]
+            elif "subject_member" not in self.errors:
+                self.add_error(
+                    "owner", _("The cell as a collective needs the person responsible for the fix.")
+                )
         cell = data.get("cell")
         if cell is not None:
             for name in ("subject_member", "owner"):

@@ -350,7 +350,9 @@ def quality_indicators(meeting: Meeting, rule: dict[str, Any]) -> list[Indicator
             "" if share is None else f"{round(share * 100)}%",
         ),
         Indicator(
-            _("Unexcused absences at most %(n)d") % {"n": allowed},
+            _("No unexcused absence")
+            if allowed == 0
+            else _("Unexcused absences at most %(n)d") % {"n": allowed},
             meeting.unexcused_count <= allowed,
             str(meeting.unexcused_count),
         ),

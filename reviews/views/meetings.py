@@ -130,7 +130,10 @@ def start(request: HttpRequest, cell_pk: int) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(
-                request, _("The meeting is started. Everyone is marked present: tap those absent.")
+                request,
+                _(
+                    "The meeting is started. Everyone is marked present: for anyone absent, tap “Excused” or “Unexcused”."
+                ),
             )
             return redirect("reviews:meeting_edit", pk=meeting.pk)
     return render(request, "reviews/meeting_start.html", {"cell": cell, "form": form})

@@ -588,3 +588,54 @@ def test_a_meeting_ahead_of_its_day_keeps_its_draft_but_refuses_absences_votes_a
         )
         in draft.content.decode()
     )
+
+
+# --- The words on the meeting pages
+
+
+def test_the_withdraw_page_names_its_two_buttons_apart(client, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(f"/meetings/{meeting.pk}/withdraw/").content.decode()
+    assert escape(vi("Withdraw the draft")) + "</button>" in page
+    assert escape(vi("Keep the draft")) + "</a>" in page
+    assert ">" + escape(vi("Cancel")) + "<" not in page
+
+
+def test_the_overseers_verdict_has_no_blank_choice_and_an_empty_one_is_refused_in_words(
+    client, overseer, meeting
+):
+    client.force_login(overseer)
+    page = client.get(f"/meetings/{meeting.pk}/assess/").content.decode()
+    assert "---------" not in page and 'name="verdict" value=""' not in page
+    refused = client.post(f"/meetings/{meeting.pk}/assess/", {"note": ""})
+    assert refused.status_code == 200 and refused.context["form"].errors["verdict"]
+
+
+def test_starting_says_which_buttons_to_tap_for_the_absent(client, ward, secretary):
+    client.force_login(secretary)
+    today = periods.today()
+    response = client.post(
+        f"/meetings/cell/{ward.cell01.pk}/new/",
+        {"month_text": f"{today:%Y-%m}", "kind": "regular", "date": today.isoformat(), "started_at": "00:00"},
+        follow=True,
+    )
+    said = escape(
+        vi(
+            "The meeting is started. Everyone is marked present: for anyone absent, tap “Excused” or “Unexcused”."
+        )
+    )
+    assert said in response.content.decode()
+
+
+def test_no_unexcused_absence_allowed_is_said_as_such_not_as_at_most_zero(client, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert escape(vi("No unexcused absence")) in page
+    assert escape(vi("Unexcused absences at most %(n)d", n=0)) not in page
+
+
+def test_finalised_minutes_offer_the_download_first_and_reopening_after_it(client, secretary, meeting):
+    client.force_login(secretary)
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết", finalise="1"))
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert page.index('data-testid="docx"') < page.index('data-testid="reopen"')

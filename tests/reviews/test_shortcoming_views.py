@@ -171,3 +171,19 @@ def test_history_shows_who_changed_what_to_ubkt(client, ward, inspector, secreta
     assert "reported_fixed" not in page  # labels, not codes
     client.force_login(secretary)
     assert client.get(f"/shortcomings/{item.pk}/history/").status_code == 403
+
+
+def test_the_member_concerned_answers_for_the_fix_unless_someone_else_is_named(client, ward, secretary):
+    client.force_login(secretary)
+    client.post("/shortcomings/new/", _new(ward, owner=""))
+    assert Shortcoming.objects.get().owner == ward.members01[0]
+    refused = client.post("/shortcomings/new/", _new(ward, owner="", subject_member=""))
+    assert refused.status_code == 200 and refused.context["form"].errors["owner"]
+    assert Shortcoming.objects.count() == 1
+
+
+def test_the_shortcoming_form_has_no_sentence_meant_for_developers(client, secretary):
+    client.force_login(secretary)
+    page = client.get("/shortcomings/new/").content.decode()
+    assert "official text" not in page and "văn bản chính thức" not in page
+    assert escape(vi("— the member concerned —")) in page
