@@ -6,10 +6,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.widgets import DateInWords
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.services import meetings as services
 
@@ -39,7 +41,7 @@ class DetailsMixin:
             Meeting,
             fields=["kind", "topic", "date", "started_at", "ended_at", "place"],
             widgets={
-                "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                "date": DateInWords(),
                 "started_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                 "ended_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             },
@@ -143,7 +145,10 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
                 required=False,  # a member who joined after the sheet was loaded stays present
             )
             self.fields[f"reason_{member.pk}"] = forms.CharField(
-                label=_("Reason"), required=False, max_length=300, initial=row.reason if row else ""
+                label=format_lazy("{} — {}", member.full_name, _("Reason")),  # as the error summary names it
+                required=False,
+                max_length=300,
+                initial=row.reason if row else "",
             )
         for task in open_tasks:
             self.fields[f"done_{task.pk}"] = forms.BooleanField(
@@ -159,7 +164,7 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
             self.fields[f"task_due_{n}"] = forms.DateField(
                 label=_("Due date"),
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=DateInWords(),
             )
 
     # --- What the template walks

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
 from reviews.models import Manifestation, Meeting, Shortcoming
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInWords()
 
 
 class ManifestationChoiceField(forms.ModelChoiceField):

@@ -639,3 +639,23 @@ def test_finalised_minutes_offer_the_download_first_and_reopening_after_it(clien
     client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết", finalise="1"))
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert page.index('data-testid="docx"') < page.index('data-testid="reopen"')
+
+
+def test_the_meeting_date_is_written_in_words_beside_its_picker(client, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(edit_url(meeting)).content.decode()
+    weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][
+        meeting.date.weekday()
+    ]
+    assert 'data-date-for="id_date"' in page and f"{weekday}, {meeting.date:%d/%m/%Y}</div>" in page
+
+
+def test_a_refused_save_lists_each_error_at_the_top_with_a_link_to_its_field(
+    client, ward, secretary, meeting
+):
+    chinh = ward.members01[0]
+    client.force_login(secretary)
+    page = client.post(edit_url(meeting), sheet(meeting, **{f"att_{chinh.pk}": "excused"})).content.decode()
+    summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
+    assert f'href="#id_reason_{chinh.pk}"' in summary and escape(chinh.full_name) in summary
+    assert page.index('data-testid="error-summary"') < page.index('data-testid="totals"')
