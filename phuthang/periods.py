@@ -27,3 +27,13 @@ def parse_month(text: str) -> dt.date | None:
         return dt.date(year, month, 1)
     except (TypeError, ValueError):
         return None
+
+
+def moment(day: dt.date, time: dt.time) -> dt.datetime:
+    """A day and a clock time in Vietnam time, as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, time))
+
+
+def has_come(day: dt.date, time: dt.time) -> bool:
+    """True once that day and time (Vietnam time) is now or past."""
+    return moment(day, time) <= timezone.now()

@@ -175,9 +175,14 @@ def _meeting(
     end = (dt.datetime.combine(date, start) + dt.timedelta(minutes=minutes)).time()
     if end <= start:
         end = dt.time(23, 0)
+    ahead = not periods.has_come(
+        date, start
+    )  # today's, still to come: a draft prepared ahead, as the app allows
+    if ahead:
+        attendance = [Attendance(member=row.member, status=Attendance.Status.PRESENT) for row in attendance]
     present = sum(1 for row in attendance if row.status == Attendance.Status.PRESENT)
     names = [row.member.full_name for row in attendance] or ["…", "…"]
-    draft = month == ward.month and kind == Meeting.Kind.REGULAR and rng.random() < 0.6
+    draft = ahead or (month == ward.month and kind == Meeting.Kind.REGULAR and rng.random() < 0.6)
     finalised_at = None
     if not draft:
         delay = rng.randint(0, 3) if rng.random() > 0.08 else rng.randint(35, 45)  # a few late
@@ -199,8 +204,8 @@ def _meeting(
         last_resolution_review=rng.choice(REVIEWS) if kind == Meeting.Kind.REGULAR else "",
         discussion=rng.choice(DISCUSSIONS).format(a=rng.choice(names), b=rng.choice(names)),
         resolution=rng.choice(RESOLUTIONS),
-        votes_for=present,
-        votes_against=0,
+        votes_for=None if ahead else present,
+        votes_against=None if ahead else 0,
         expected_count=len(attendance),
         present_count=present,
         excused_count=sum(1 for row in attendance if row.status == Attendance.Status.EXCUSED),

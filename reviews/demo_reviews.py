@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from typing import Any
 
 from django.utils import timezone
@@ -22,6 +23,7 @@ from reviews.models import (
     ReviewRound,
     Shortcoming,
 )
+from reviews.models.reviews import RatingLevels
 from reviews.services import reviews as services
 
 St = Shortcoming.Status
@@ -102,16 +104,43 @@ def build_reviews(ward: Ward, *, rng: random.Random) -> dict[str, int]:
         )
         reviews.append(_decided(finished, cell.pk, None, rng, decided_at, leader, secretary_user))
         reviews.append(_open(open_round, cell.pk, None, rng, leader, secretary_user, users_by_member))
+    shortcomings = _shortcomings(ward, rated, cells, manifestations, rng, users_by_member, inspector)
+    Shortcoming.objects.bulk_create(shortcomings, batch_size=2000)
+    _decide_as_the_pages_do(reviews)
     Review.objects.bulk_create(reviews, batch_size=2000)
     for review_round in (finished, open_round):
         services.recount_round(review_round)  # the progress pages read these counts, not the reviews
 
-    shortcomings = _shortcomings(ward, rated, cells, manifestations, rng, users_by_member, inspector)
-    Shortcoming.objects.bulk_create(shortcomings, batch_size=2000)
     updates, extensions = _timelines(shortcomings, rng, users_by_member, inspector, today)
     RemediationUpdate.objects.bulk_create(updates, batch_size=5000)
     DueDateExtension.objects.bulk_create(extensions, batch_size=2000)
     return {"reviews": len(reviews), "shortcomings": len(shortcomings)}
+
+
+def _decide_as_the_pages_do(reviews: list[Review]) -> None:
+    """Bring the drawn decisions within the rules the decision page applies: a top rating refused there (the
+    cap on its share of the round, earlier shortcomings not all verified) is decided one level lower.
+    """
+    levels = RatingLevels.load()
+    top, good = levels.top, levels.levels[1].code
+    cap = services.top_cap()
+    counts: Counter[tuple[int, bool, str]] = Counter()
+    for review in reviews:
+        if review.status != RS.DECIDED:
+            continue
+        key = (id(review.round), review.member is None)
+        if review.decided_rating == top and (
+            not services.top_cap_allows(top=counts[*key, top] + 1, good=counts[*key, good], cap=cap)
+            or services.rating_problem(
+                top,
+                levels=levels,
+                manifestation_present=False,
+                earlier=services.earlier_shortcomings(review),
+                exempt=False,
+            )
+        ):
+            review.decided_rating = good
+        counts[*key, review.decided_rating] += 1
 
 
 def _rating(rng: random.Random) -> str:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef
+from django.db.models.functions import JSONObject
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from phuthang import periods, xlsx
 from phuthang.xlsx import DATE, Column
+from reviews.models import RemediationUpdate, Shortcoming
+from reviews.models.shortcomings import inspection_notes
 
 # The columns of the shortcomings export, with how wide their text may grow before it wraps.
 SHORTCOMING_COLUMNS = [
@@ -30,10 +37,26 @@ SHORTCOMING_COLUMNS = [
 ]
 
 
+def _inspection_notes(item: Any) -> str:
+    """Every note the inspection committee wrote on the item, oldest first, each with its day and action."""
+    lines = [
+        f"{timezone.localtime(dt.datetime.fromisoformat(n['at'])):%d/%m/%Y} "
+        f"{_('Verified') if n['to_status'] == Shortcoming.Status.VERIFIED else _('Reopened')}: {n['text']}"
+        for n in item.inspection_note_list
+    ]
+    return "\n".join(lines) or item.verification_note
+
+
 def shortcomings_xlsx(shortcomings: Any, *, form: forms.Form) -> HttpResponse:
     """The shortcomings as a printable sheet, its title row naming the board filters of `form`."""
     today = periods.today()
     collective = _("(the cell as a collective)")
+    notes = (
+        RemediationUpdate.objects.filter(inspection_notes(), shortcoming=OuterRef("pk"))
+        .order_by("at", "pk")
+        .values(json=JSONObject(at="at", to_status="to_status", text="text"))
+    )
+    shortcomings = shortcomings.annotate(inspection_note_list=ArraySubquery(notes))  # still one query
     rows = (
         [
             item.cell.name,
@@ -48,7 +71,7 @@ def shortcomings_xlsx(shortcomings: Any, *, form: forms.Form) -> HttpResponse:
             item.get_status_display(),
             _("yes") if item.is_overdue(today) else "",
             _("yes") if item.is_repeat else "",
-            item.verification_note,
+            _inspection_notes(item),
         ]
         for item in shortcomings.iterator(chunk_size=2000)
     )

@@ -12,8 +12,10 @@ import datetime as dt
 import os
 import shutil
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import translation
 
 from cells.models import Cell, Committee, Member, Role
@@ -182,3 +184,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI is set, so browser tests must run", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture
+def after_this_months_meeting():
+    """On the 20th of this month, Vietnam time: the factories' day-5 meeting has been held, so attendance,
+    votes and finalising (which wait for the meeting's own time) are open."""
+    day = periods.today().replace(day=20)
+    with time_machine.travel(
+        dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=True
+    ):
+        yield

@@ -14,7 +14,7 @@ from reviews.services import meetings as services
 from tests.conftest import vi
 from tests.factories import make_meeting
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_this_months_meeting")]
 
 
 def test_the_constraint_is_named_by_the_database_not_found_in_the_error_text(ward):

@@ -13,7 +13,7 @@ from reviews.services import meetings as meeting_services
 from tests.conftest import vi
 from tests.factories import make_meeting, make_person, make_review, make_shortcoming
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_this_months_meeting")]
 
 
 def refused(response, message: str, *typed: str) -> str:
@@ -302,7 +302,10 @@ def test_a_reopen_note_posted_after_the_other_inspector_verified_is_kept(
 ):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     client.force_login(inspector)
-    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+    )
     client.force_login(second_inspector)
     response = client.post(
         f"/shortcomings/{item.pk}/status/", {"action": "reopen", "version": 1, "note": "Chưa đạt, làm lại"}
@@ -319,7 +322,9 @@ def test_a_reopen_note_posted_after_the_other_inspector_verified_is_kept(
 def test_a_progress_report_on_an_item_verified_meanwhile_keeps_its_text(client, ward, secretary, inspector):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     client.force_login(inspector)
-    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": ""})
+    client.post(
+        f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "", "confirmed": "1"}
+    )
     client.force_login(secretary)
     response = client.post(f"/shortcomings/{item.pk}/report/", {"version": 1, "text": "Đã tham gia đủ buổi"})
     refused(

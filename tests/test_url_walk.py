@@ -242,7 +242,7 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:review_reopen": lambda c: {"version": 1, "reason": "Có thông tin mới"},
     "reviews:round_close": lambda c: {},
     "reviews:review_withdraw": lambda c: {"version": 1, "reason": "Chuyển sinh hoạt"},
-    "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": ""},
+    "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": "", "confirmed": "1"},
     "reviews:extension_decide": lambda c: {"decision": "approve", "note": ""},
     "logout": lambda c: {},
     "set_language": lambda c: {"language": "en", "next": "/"},

@@ -7,10 +7,12 @@ from typing import Any
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.widgets import DateInWords
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.services import meetings as services
 
@@ -40,7 +42,7 @@ class DetailsMixin:
             Meeting,
             fields=["kind", "topic", "date", "started_at", "ended_at", "place"],
             widgets={
-                "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                "date": DateInWords(),
                 "started_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                 "ended_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             },
@@ -141,7 +143,10 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
                 required=False,  # a member who joined after the sheet was loaded stays present
             )
             self.fields[f"reason_{member.pk}"] = forms.CharField(
-                label=_("Reason"), required=False, max_length=300, initial=row.reason if row else ""
+                label=format_lazy("{} — {}", member.full_name, _("Reason")),  # as the error summary names it
+                required=False,
+                max_length=300,
+                initial=row.reason if row else "",
             )
         for task in self.open_tasks:
             self.fields[f"done_{task.pk}"] = forms.BooleanField(
@@ -157,7 +162,7 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
             self.fields[f"task_due_{n}"] = forms.DateField(
                 label=_("Due date"),
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                widget=DateInWords(),
             )
 
     # --- What the template walks
@@ -290,3 +295,7 @@ class AssessmentForm(forms.ModelForm):
             "note",
         ]
         widgets = {"verdict": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["verdict"].choices = MeetingAssessment.Verdict.choices  # no blank "---------" radio

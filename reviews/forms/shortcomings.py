@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import periods
+from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
 from reviews.models import Manifestation, Meeting, Shortcoming
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInWords()
 
 
 class ManifestationChoiceField(forms.ModelChoiceField):
@@ -50,7 +51,13 @@ class ShortcomingForm(forms.Form):
         empty_label=_("— none —"),
     )
     plan = forms.CharField(label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}))
-    owner = MemberChoiceField(queryset=Member.objects.none(), label=_("Responsible for the fix"))
+    owner = MemberChoiceField(
+        queryset=Member.objects.none(),
+        label=_("Responsible for the fix"),
+        required=False,
+        empty_label=_("— the member concerned —"),
+        help_text=_("Left as it is, the member concerned answers for the fix."),
+    )
     meeting = forms.TypedChoiceField(
         label=_("Meeting it came from"),
         required=False,
@@ -87,6 +94,13 @@ class ShortcomingForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if data.get("owner") is None and "owner" not in self.errors:
+            if data.get("subject_member") is not None:
+                data["owner"] = data["subject_member"]
+            elif "subject_member" not in self.errors:
+                self.add_error(
+                    "owner", _("The cell as a collective needs the person responsible for the fix.")
+                )
         cell = data.get("cell")
         if cell is not None:
             for name in ("subject_member", "owner"):
@@ -134,6 +148,7 @@ class StatusForm(VersionForm):
         widget=forms.HiddenInput,
     )
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)  # verifying asks once first
 
 
 class ExtensionRequestForm(VersionForm):

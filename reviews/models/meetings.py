@@ -189,6 +189,11 @@ class Meeting(models.Model):
         return self.status == self.Status.WITHDRAWN
 
     @property
+    def has_begun(self) -> bool:
+        """Attendance, votes and finalising wait for this: a draft may be prepared ahead of the meeting."""
+        return periods.has_come(self.date, self.started_at)
+
+    @property
     def is_withdrawable(self) -> bool:
         """A draft never finalised: minutes that once stood as the record are reopened, not withdrawn."""
         return self.is_draft and self.first_finalised_at is None

@@ -202,6 +202,19 @@ class Shortcoming(models.Model):
         return max(0, (periods.today() - self.due_on).days) if self.is_active else 0
 
 
+def inspection_notes() -> Q:
+    """The timeline entries holding a note of the inspection committee: a verification or a reopening."""
+    St = Shortcoming.Status
+    return (
+        Q(kind=RemediationUpdate.Kind.STATUS)
+        & ~Q(text="")
+        & (
+            Q(to_status=St.VERIFIED)
+            | Q(from_status__in=[St.REPORTED_FIXED, St.VERIFIED], to_status=St.IN_PROGRESS)
+        )
+    )
+
+
 class RemediationUpdate(models.Model):
     """One entry of a shortcoming's timeline: a progress report or a change of status. Never edited."""
 

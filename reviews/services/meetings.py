@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pghistory
 from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS as NON_FIELD
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
@@ -139,6 +140,8 @@ def save_meeting(meeting: Meeting, *, version: int, by: auth.User, changes: Shee
     )
     with pghistory.context(**_acting(by)):
         date = changes.fields.get("date", locked.date)
+        started_at = changes.fields.get("started_at", locked.started_at)
+        _refuse_before_the_meeting(date, started_at, fields=changes.fields, marks=changes.marks)
         _sync_attendance(locked, on=date, marks=changes.marks)
         counts = _attendance_counts(locked)
         edited = {name: changes.fields[name] for name in EDITABLE_FIELDS if name in changes.fields}
@@ -160,6 +163,22 @@ def _acting(by: Any) -> dict[str, Any]:
     request's middleware records the same user).
     """
     return {"user": by.pk} if getattr(by, "pk", None) is not None else {}
+
+
+def _refuse_before_the_meeting(
+    date: dt.date, started_at: dt.time, *, fields: dict[str, Any], marks: dict[int, Mark]
+) -> None:
+    """A draft may be prepared ahead, but no one is absent and nothing is voted before the meeting begins."""
+    if periods.has_come(date, started_at):
+        return
+    errors: dict[str, list[str]] = {}
+    when = f"{started_at:%H:%M} {date:%d/%m/%Y}"
+    if any(mark.status != Attendance.Status.PRESENT for mark in marks.values()):
+        errors[NON_FIELD] = [_("Attendance is taken at the meeting: it begins at %(when)s.") % {"when": when}]
+    if fields.get("votes_for") or fields.get("votes_against"):
+        errors["votes_for"] = [_("Votes are counted at the meeting: it begins at %(when)s.") % {"when": when}]
+    if errors:
+        raise ValidationError(errors)
 
 
 def _sync_attendance(meeting: Meeting, *, on: dt.date, marks: dict[int, Mark]) -> None:
@@ -255,6 +274,12 @@ def finalise_meeting(meeting: Meeting, *, by: auth.User, version: int | None = N
     )
     missing_marks = locked.expected_count != Attendance.objects.filter(meeting=locked).count()
     problems = completeness_problems(locked)
+    if not locked.has_begun:
+        problems.insert(
+            0,
+            _("The meeting has not begun yet (%(when)s): the minutes are finalised once it is held.")
+            % {"when": f"{locked.started_at:%H:%M} {locked.date:%d/%m/%Y}"},
+        )
     if missing_marks:
         problems.insert(0, _("Not every expected member is marked."))
     if problems:
@@ -378,7 +403,9 @@ def quality_indicators(meeting: Meeting, rule: dict[str, Any]) -> list[Indicator
             "" if share is None else f"{round(share * 100)}%",
         ),
         Indicator(
-            _("Unexcused absences at most %(n)d") % {"n": allowed},
+            _("No unexcused absence")
+            if allowed == 0
+            else _("Unexcused absences at most %(n)d") % {"n": allowed},
             meeting.unexcused_count <= allowed,
             str(meeting.unexcused_count),
         ),
@@ -492,13 +519,27 @@ def year_overview(cell: Cell, year: int, meetings: list[Meeting], *, today: dt.d
 
 
 def next_due(cell: Cell, regular: dict[dt.date, Meeting], *, today: dt.date) -> dt.date:
-    """This month's usual meeting day while it has no finalised regular meeting, else next month's."""
+    """The usual meeting day of the first month from this one without finalised regular minutes."""
     month = periods.month_start(today)
-    held = regular.get(month)
-    if held is not None and not held.is_draft:
+    while (held := regular.get(month)) is not None and not held.is_draft:
         month = periods.add_months(month, 1)
     day = cell.meeting_day or 1
     return month.replace(day=day)
+
+
+def next_to_start(cell: Cell, *, today: dt.date) -> tuple[dt.date, Meeting | None]:
+    """The first month from this one whose regular minutes are not finalised, with its draft if started.
+
+    One query: the cell's standing regular meetings from this month on.
+    """
+    month = periods.month_start(today)
+    ahead = {
+        m.month: m
+        for m in Meeting.objects.standing().regular().filter(cell=cell, month__gte=month).order_by("month")
+    }
+    while (held := ahead.get(month)) is not None and not held.is_draft:
+        month = periods.add_months(month, 1)
+    return month, held
 
 
 @dataclasses.dataclass(frozen=True)

@@ -218,6 +218,11 @@ class TopShare:
         return self.top / self.base if self.base else None
 
     @property
+    def is_over(self) -> bool:
+        """More top ratings than the cap allows (decided before the cap was lowered, say)."""
+        return not top_cap_allows(top=self.top, good=self.good, cap=self.cap)
+
+    @property
     def allows_one_more(self) -> bool:
         return top_cap_allows(top=self.top + 1, good=self.good, cap=self.cap)
 

@@ -246,10 +246,12 @@ def change_status(
     shortcoming.status = transition.target
     fields = ["status"]
     if action in ("verify", "reopen"):
-        shortcoming.verification_note = note
+        if note:  # an empty note never hides an earlier one; every note stays in the timeline
+            shortcoming.verification_note = note
+            fields.append("verification_note")
         shortcoming.verified_by = by if action == "verify" else None
         shortcoming.verified_at = timezone.now() if action == "verify" else None
-        fields += ["verification_note", "verified_by", "verified_at"]
+        fields += ["verified_by", "verified_at"]
     _bump(shortcoming, fields)
     return shortcoming
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.models import Cell, Member
@@ -69,14 +70,18 @@ def year(request: HttpRequest, cell_pk: int) -> HttpResponse:
     if not 2000 <= shown <= today.year + 1:
         shown = today.year
     meetings = list(Meeting.objects.visible_to(request.user).filter(cell=cell, month__year=shown))
+    can_start = permissions.can_start(request.user, cell)
+    due_month, due_draft = services.next_to_start(cell, today=today) if can_start else (None, None)
     return render(
         request,
         "reviews/meeting_year.html",
         {
             "cell": cell,
             "overview": services.year_overview(cell, shown, meetings, today=today),
-            "can_start": permissions.can_start(request.user, cell),
+            "can_start": can_start,
             "this_month": periods.month_start(today),
+            "due_month": due_month,
+            "due_draft": due_draft,
             "previous_year": shown - 1,
             "next_year": shown + 1 if shown < today.year + 1 else None,
         },
@@ -88,11 +93,15 @@ def _default_details(cell: Cell, month: dt.date, secretary_id: int | None) -> di
     today = periods.today()
     last = Meeting.objects.filter(cell=cell).order_by("-date").first()
     date = today if periods.month_start(today) == month else month.replace(day=cell.meeting_day or 1)
+    started_at = last.started_at if last else dt.time(8, 0)
+    if date == today and not periods.has_come(date, started_at):  # started now, ahead of the usual hour
+        now = timezone.localtime()
+        started_at = dt.time(now.hour, now.minute - now.minute % 5)
     return {
         "month_text": f"{month:%Y-%m}",
         "kind": Meeting.Kind.REGULAR,
         "date": date,
-        "started_at": last.started_at if last else dt.time(8, 0),
+        "started_at": started_at,
         "place": last.place if last else "",
         "chair": secretary_id,
         "recorder": last.recorder_id if last and last.recorder_id else secretary_id,
@@ -122,7 +131,10 @@ def start(request: HttpRequest, cell_pk: int) -> HttpResponse:
             form.add_error(None, exc)
         else:
             messages.success(
-                request, _("The meeting is started. Everyone is marked present: tap those absent.")
+                request,
+                _(
+                    "The meeting is started. Everyone is marked present: for anyone absent, tap “Excused” or “Unexcused”."
+                ),
             )
             return redirect("reviews:meeting_edit", pk=meeting.pk)
     return render(request, "reviews/meeting_start.html", {"cell": cell, "form": form})

@@ -28,6 +28,7 @@ from reviews.forms.shortcomings import (
     StatusForm,
 )
 from reviews.models import DueDateExtension, Meeting, Review, Shortcoming
+from reviews.models.shortcomings import inspection_notes
 from reviews.permissions import reviews as permissions
 from reviews.services import shortcomings as services
 from reviews.services.history import history_rows
@@ -180,6 +181,7 @@ def _detail_page(request: HttpRequest, item: Shortcoming) -> dict[str, Any]:
     return {
         "item": item,
         "updates": list(item.updates.select_related("by__member")),
+        "inspection_notes": list(item.updates.filter(inspection_notes())),
         "extensions": list(item.extensions.select_related("requested_by__member", "decided_by__member")),
         "pending": pending,
         "actions": actions,
@@ -285,6 +287,12 @@ def shortcoming_status(request: HttpRequest, pk: int) -> HttpResponse:
     action = form.cleaned_data["action"]
     if not permissions.can_change_status(request.user, item, action):
         raise PermissionDenied(_("Only the inspection committee verifies and reopens shortcomings."))
+    if action == "verify" and not form.cleaned_data["confirmed"]:  # one tap on a phone must not close it
+        return render(
+            request,
+            "reviews/shortcoming_confirm.html",
+            {"item": item, "form": form, "next": request.POST.get("next", "")},
+        )
     try:
         services.change_status(
             item,

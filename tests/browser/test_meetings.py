@@ -14,11 +14,21 @@ import docx
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
+from phuthang import periods
 from reviews.models import Meeting, MeetingTask
 from tests.conftest import vi
 from tests.factories import PASSWORD, make_meeting
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture(autouse=True)
+def no_draft_after_the_test(page: Page):
+    """The sheet sends drafts in the background, even as the page closes: none reaches the server once the
+    test is over and its database is being emptied."""
+    yield
+    page.route("**/*", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+
 
 # Login 3, reach the cell's meetings 2, start 2, two absences with a reason 3, end time, resolution, a task
 # of three fields, finalise, download: 17. A secretary would accept up to 20.
@@ -136,7 +146,7 @@ def test_a_save_on_a_dropped_connection_says_it_was_not_saved_and_keeps_everythi
     page: Page, live_server, secretary, ward
 ):
     chinh = ward.members01[0]
-    meeting = make_meeting(ward.cell01)
+    meeting = make_meeting(ward.cell01, date=periods.today(), started_at=dt.time(0, 0))  # under way
     page.goto(f"{live_server.url}/")
     page.locator("input[name=username]").fill("chibo01")
     page.locator("input[name=password]").fill(PASSWORD)
@@ -189,3 +199,132 @@ def test_a_save_on_a_dropped_connection_says_it_was_not_saved_and_keeps_everythi
         1,
     )
     assert MeetingTask.objects.get().text == "Thu đảng phí quý IV"
+
+
+def _sheet_under_way(page: Page, live_server, ward) -> Meeting:
+    """The secretary on the sheet of a meeting under way (started at midnight today)."""
+    meeting = make_meeting(ward.cell01, date=periods.today(), started_at=dt.time(0, 0))
+    page.goto(f"{live_server.url}/")
+    page.locator("input[name=username]").fill("chibo01")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=vi("Log in")).click()
+    page.goto(f"{live_server.url}/meetings/{meeting.pk}/edit/")
+    return meeting
+
+
+def _offline(page: Page) -> None:
+    def drop_the_post(route: Route) -> None:
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/meetings/*/edit/", drop_the_post)
+
+
+def _kept_copies(page: Page) -> int:
+    return page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('phuthang:sheet:')).length")
+
+
+def test_the_sheet_typed_offline_is_back_after_a_reload_and_forgotten_once_saved(
+    page: Page, live_server, secretary, ward
+):
+    chinh = ward.members01[0]
+    meeting = _sheet_under_way(page, live_server, ward)
+    _offline(page)
+    row = page.get_by_test_id(f"member-{chinh.pk}")
+    row.get_by_text(vi("Excused"), exact=True).click()
+    row.get_by_placeholder(vi("Reason for the absence")).fill("Ốm")
+    page.locator("textarea[name=resolution]").fill("Hoàn thành thu đảng phí.")
+    page.get_by_test_id("task-0").locator("input[name=task_text_0]").fill("Thu đảng phí quý IV")
+    due = f"{periods.today() + dt.timedelta(days=20):%Y-%m-%d}"
+    page.get_by_test_id("task-0").locator("input[name=task_due_0]").fill(due)
+
+    page.reload()  # the phone slept, the tab was closed, or Back was tapped
+    expect(page.get_by_test_id("restored")).to_be_visible()
+    expect(row.locator("input[value=excused]")).to_be_checked()
+    expect(row.get_by_placeholder(vi("Reason for the absence"))).to_have_value("Ốm")
+    expect(page.locator("textarea[name=resolution]")).to_have_value("Hoàn thành thu đảng phí.")
+    expect(page.locator("input[name=task_text_0]")).to_have_value("Thu đảng phí quý IV")
+    expect(page.locator("input[name=task_due_0]")).to_have_value(due)
+    expect(page.get_by_test_id("totals").locator('[data-total="excused"]')).to_have_text("1")
+    meeting.refresh_from_db()
+    assert (meeting.version, meeting.resolution) == (1, "")
+
+    page.unroute("**/meetings/*/edit/")
+    page.get_by_role("button", name=vi("Save draft")).click()
+    expect(page.get_by_text(vi("Draft saved."))).to_be_visible()
+    assert _kept_copies(page) == 0
+    meeting.refresh_from_db()
+    assert (meeting.resolution, meeting.excused_count) == ("Hoàn thành thu đảng phí.", 1)
+    assert MeetingTask.objects.get().text == "Thu đảng phí quý IV"  # once, though drafts went in between
+
+
+def test_the_sheet_is_saved_as_a_draft_in_the_background_while_online(
+    page: Page, live_server, secretary, ward
+):
+    meeting = _sheet_under_way(page, live_server, ward)
+    page.locator("textarea[name=resolution]").fill("Nghị quyết đang ghi.")
+    page.get_by_test_id("task-0").locator("input[name=task_text_0]").fill("Việc còn đang ghi")
+    page.get_by_test_id("task-0").locator("input[name=task_due_0]").fill(
+        f"{periods.today() + dt.timedelta(days=9)}"
+    )
+    for _ in range(40):  # the draft goes out two seconds after the last keystroke
+        meeting.refresh_from_db()
+        if meeting.resolution:
+            break
+        page.wait_for_timeout(250)
+    assert (meeting.resolution, meeting.version) == ("Nghị quyết đang ghi.", 2)
+    assert not MeetingTask.objects.exists()  # a new task is made only by the secretary's own save
+    page.get_by_role("button", name=vi("Save draft")).click()  # with the version the draft moved to
+    expect(page.get_by_text(vi("Draft saved."))).to_be_visible()
+    assert MeetingTask.objects.get().text == "Việc còn đang ghi"
+
+
+def test_leaving_with_unsaved_changes_asks_first_and_leaving_after_a_save_does_not(
+    page: Page, live_server, secretary, ward
+):
+    meeting = _sheet_under_way(page, live_server, ward)
+    _offline(page)
+    asked: list[str] = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.locator("textarea[name=resolution]").fill("Chưa lưu")
+    page.get_by_role("link", name=vi("View the minutes")).click()
+    expect(page.locator("textarea[name=resolution]")).to_have_value("Chưa lưu")
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.pk}/edit/")
+
+    page.unroute("**/meetings/*/edit/")
+    page.get_by_role("button", name=vi("Save draft")).click()
+    expect(page.get_by_text(vi("Draft saved."))).to_be_visible()
+    page.get_by_role("link", name=vi("View the minutes")).click()
+    expect(page).to_have_url(f"{live_server.url}/meetings/{meeting.pk}/")
+    assert asked == ["beforeunload"]
+
+
+def test_a_refused_save_moves_the_focus_to_a_summary_linking_to_each_field(
+    page: Page, live_server, secretary, ward
+):
+    chinh = ward.members01[0]
+    _sheet_under_way(page, live_server, ward)
+    _offline(page)  # no background draft: the save below is the secretary's own
+    page.get_by_test_id(f"member-{chinh.pk}").get_by_text(vi("Excused"), exact=True).click()
+    page.unroute("**/meetings/*/edit/")
+    page.get_by_role("button", name=vi("Save draft")).click()  # at the foot of the long sheet
+
+    summary = page.get_by_test_id("error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    summary.get_by_role("link", name=re.compile(chinh.full_name)).click()
+    expect(page.locator(f"input[name=reason_{chinh.pk}]")).to_be_focused()
+
+
+def test_the_chosen_date_is_written_in_words_beside_the_picker(page: Page, live_server, secretary, ward):
+    _sheet_under_way(page, live_server, ward)
+    page.locator("input[name=task_due_0]").fill("2026-12-05")
+    expect(page.locator('[data-date-for="id_task_due_0"]')).to_have_text("Thứ Bảy, 05/12/2026")

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from phuthang import periods
@@ -92,7 +93,7 @@ def test_ubkt_verifies_from_the_board_and_returns_to_the_same_filtered_page(clie
     back = f"/shortcomings/?cell={ward.cell01.pk}"
     response = client.post(
         f"/shortcomings/{item.pk}/status/",
-        {"action": "verify", "note": "Đã kiểm tra", "version": 1, "next": back},
+        {"action": "verify", "note": "Đã kiểm tra", "version": 1, "next": back, "confirmed": "1"},
     )
     assert response["Location"] == back
     item.refresh_from_db()
@@ -261,3 +262,45 @@ def test_over_100_cells_a_link_to_one_cells_shortcomings_still_filters_and_names
     page = response.content.decode()
     assert f'type="hidden" name="cell" value="{ward.cell01.pk}"' in page
     assert ward.cell01.name in page.split('data-testid="chosen-cell"')[1]
+
+
+def test_verify_on_the_board_asks_once_with_an_optional_note_before_closing_the_item(client, ward, inspector):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    client.force_login(inspector)
+    back = f"/shortcomings/?cell={ward.cell01.pk}"
+    asked = client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "next": back})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert 'name="confirmed" value="1"' in page and f'value="{back}"' in page
+    assert 'name="note"' in page and escape(vi("Yes, verify the fix")) in page
+    item.refresh_from_db()
+    assert (item.status, item.version) == ("reported_fixed", 1)  # the first tap closed nothing
+    done = client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "next": back, "confirmed": "1", "note": ""},
+    )
+    assert done["Location"] == back
+    item.refresh_from_db()
+    assert item.status == "verified"
+
+
+def test_a_reopen_note_stays_on_the_item_and_in_the_export_after_a_verification_without_a_note(
+    client, ward, inspector
+):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    client.force_login(inspector)
+    url = f"/shortcomings/{item.pk}/status/"
+    client.post(url, {"action": "verify", "version": 1, "note": "Đã kiểm tra lần 1", "confirmed": "1"})
+    client.post(url, {"action": "reopen", "version": 2, "note": "Phát hiện tái phạm"})
+    item.refresh_from_db()
+    Shortcoming.objects.filter(pk=item.pk).update(status="reported_fixed")
+    client.post(url, {"action": "verify", "version": item.version, "note": "", "confirmed": "1"})
+    item.refresh_from_db()
+    assert item.status == "verified" and item.verification_note == "Phát hiện tái phạm"
+    notes = client.get(f"/shortcomings/{item.pk}/").content.decode()
+    assert "Đã kiểm tra lần 1" in notes.split('data-testid="timeline"')[0]
+    assert "Phát hiện tái phạm" in notes.split('data-testid="timeline"')[0]
+    rows = list(load_workbook(io.BytesIO(client.get("/shortcomings/export.xlsx").content)).active.values)
+    cell = rows[3][13]  # below the title, the filters and the header; STT first
+    assert "Đã kiểm tra lần 1" in cell and "Phát hiện tái phạm" in cell
+    assert cell.index("Đã kiểm tra lần 1") < cell.index("Phát hiện tái phạm")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pghistory
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +22,7 @@ from tests.factories import make_cell, make_meeting, make_member, make_person
 pytestmark = pytest.mark.django_db
 
 MONTH = dt.date(2026, 3, 1)
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 P, E, U = Attendance.Status.PRESENT, Attendance.Status.EXCUSED, Attendance.Status.UNEXCUSED
 
 
@@ -403,6 +406,7 @@ def test_a_withdrawn_meeting_counts_for_nothing_later_meetings_read(cell, people
     assert services.excused_streaks(april) == {people[0].full_name: 1}  # March's absence does not count
 
 
+@pytest.mark.usefixtures("after_this_months_meeting")
 def test_the_versions_name_who_saved_and_who_reopened_even_outside_a_request(ward, secretary):
     deputy = make_person(ward.cell01, Role.CELL_DEPUTY, username="phobithu", full_name="Trần Thị Phó")
     meeting = make_meeting(ward.cell01, chair=secretary.member, recorder=secretary.member)
@@ -419,3 +423,46 @@ def test_the_versions_name_who_saved_and_who_reopened_even_outside_a_request(war
     services.reopen_meeting(meeting, by=deputy, reason="Bổ sung ý kiến", version=meeting.version)
     reopened, _finalised, saved, _started = services.meeting_versions(meeting)
     assert (saved.by, reopened.by, reopened.reason) == ("Hoàng Văn Thư", "Trần Thị Phó", "Bổ sung ý kiến")
+
+
+def test_a_draft_may_be_prepared_ahead_but_attendance_votes_and_finalising_wait_for_the_meeting(cell, people):
+    a, b = people[0], people[1]
+    with time_machine.travel(dt.datetime(2026, 12, 2, 20, 0, tzinfo=VIETNAM), tick=False):
+        meeting = make_meeting(cell, month=dt.date(2027, 1, 1), date=dt.date(2027, 1, 5))
+        save(meeting, {}, resolution="Dự thảo nghị quyết", ended_at=dt.time(10, 0))  # a draft ahead: fine
+        with pytest.raises(ValidationError) as absent:
+            save(meeting, {a: (E, "Ốm")})
+        assert absent.value.messages == [
+            vi("Attendance is taken at the meeting: it begins at %(when)s.") % {"when": "08:00 05/01/2027"}
+        ]
+        with pytest.raises(ValidationError) as voted:
+            save(meeting, {}, votes_for=3)
+        assert "votes_for" in voted.value.message_dict
+        meeting.refresh_from_db()
+        with pytest.raises(ValidationError) as early:
+            services.finalise_meeting(meeting, by=None)
+        assert early.value.messages[0] == vi(
+            "The meeting has not begun yet (%(when)s): the minutes are finalised once it is held."
+        ) % {"when": "08:00 05/01/2027"}
+        meeting.refresh_from_db()
+        assert (meeting.status, meeting.excused_count, meeting.votes_for) == ("draft", 0, None)
+    # the meeting's own day, from its start time (08:00 in Hà Nội), in Vietnam time
+    with (
+        time_machine.travel(dt.datetime(2027, 1, 5, 7, 59, tzinfo=VIETNAM), tick=False),
+        pytest.raises(ValidationError),
+    ):
+        save(meeting, {b: (U, "")})
+    with time_machine.travel(dt.datetime(2027, 1, 5, 8, 0, tzinfo=VIETNAM), tick=False):
+        save(meeting, {a: (E, "Ốm"), b: (U, "")}, votes_for=1, chair=a, recorder=a)
+        meeting.refresh_from_db()
+        assert services.finalise_meeting(meeting, by=None).status == "finalised"
+
+
+def test_the_next_regular_meeting_skips_every_month_already_finalised(cell):
+    regular = {
+        dt.date(2026, 12, 1): Meeting(status=Meeting.Status.FINALISED),
+        dt.date(2027, 1, 1): Meeting(status=Meeting.Status.FINALISED),
+        dt.date(2027, 2, 1): Meeting(status=Meeting.Status.DRAFT),
+    }
+    cell.meeting_day = 5
+    assert services.next_due(cell, regular, today=dt.date(2026, 12, 2)) == dt.date(2027, 2, 5)

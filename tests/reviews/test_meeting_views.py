@@ -13,11 +13,13 @@ from django.contrib.auth import get_user_model
 from django.utils.html import escape
 
 from cells.models import Role
+from phuthang import periods
 from reviews.models import Attendance, Meeting, MeetingTask
 from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
 
-pytestmark = pytest.mark.django_db
+# attendance and votes wait for the meeting: every test here runs after the day-5 meeting
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_this_months_meeting")]
 
 User = get_user_model()
 
@@ -495,8 +497,9 @@ def test_the_year_page_runs_the_same_queries_for_a_full_year_of_a_big_cell(
     for user, cell in ((secretary, busy), (User.objects.get(username="chibo03"), quiet)):
         client.force_login(user)
         # session, user, access (member, positions, assignments, committee tree), the cell with its
-        # committee, the year's meetings, the menu's unread inbox count
-        with django_assert_num_queries(9):
+        # committee, the year's meetings, the regular meetings from this month on (the one to start next),
+        # the menu's unread inbox count
+        with django_assert_num_queries(10):
             assert client.get(f"/meetings/cell/{cell.pk}/?year=2026").status_code == 200
 
 
@@ -523,3 +526,125 @@ def test_the_attendance_sheet_runs_the_same_queries_for_a_big_cell_with_open_tas
         # from earlier meetings, this meeting's own tasks, the menu's unread inbox count
         with django_assert_num_queries(12):
             assert client.get(edit_url(meeting)).status_code == 200
+
+
+# --- The meeting that is due next, and meetings ahead of their day
+
+
+def test_the_year_page_offers_the_next_month_due_once_this_months_minutes_are_finalised(
+    client, ward, secretary, meeting
+):
+    client.force_login(secretary)
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết", finalise="1"))
+    meeting.refresh_from_db()
+    assert meeting.status == "finalised"
+    nxt = periods.add_months(periods.month_start(), 1)
+    page = client.get(f"/meetings/cell/{ward.cell01.pk}/").content.decode()
+    assert vi("Start this month's meeting") not in page
+    assert f'/meetings/cell/{ward.cell01.pk}/new/?month={nxt:%Y-%m}" data-testid="start-due"' in page
+    form = client.get(f"/meetings/cell/{ward.cell01.pk}/new/?month={nxt:%Y-%m}").context["form"]
+    assert (form["month_text"].value(), form["date"].value()) == (f"{nxt:%Y-%m}", nxt.replace(day=5))
+
+
+def test_the_year_page_offers_to_continue_this_months_draft(client, ward, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(f"/meetings/cell/{ward.cell01.pk}/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/edit/" data-testid="start-due"' in page
+
+
+def test_a_meeting_ahead_of_its_day_keeps_its_draft_but_refuses_absences_votes_and_finalising(
+    client, ward, secretary
+):
+    ahead = make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), 2))
+    chinh = ward.members01[0]
+    client.force_login(secretary)
+    response = client.post(
+        edit_url(ahead),
+        sheet(ahead, **{f"att_{chinh.pk}": "excused", f"reason_{chinh.pk}": "Ốm"}, votes_for="2"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["votes_for"]
+    ahead.refresh_from_db()
+    assert (ahead.version, ahead.excused_count) == (1, 0)
+    draft = client.post(edit_url(ahead), sheet(ahead, resolution="Dự thảo", finalise="1"), follow=True)
+    ahead.refresh_from_db()
+    assert (ahead.status, ahead.resolution) == ("draft", "Dự thảo")
+    when = f"08:00 {ahead.date:%d/%m/%Y}"
+    assert (
+        escape(
+            vi("The meeting has not begun yet (%(when)s): the minutes are finalised once it is held.")
+            % {"when": when}
+        )
+        in draft.content.decode()
+    )
+
+
+# --- The words on the meeting pages
+
+
+def test_the_withdraw_page_names_its_two_buttons_apart(client, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(f"/meetings/{meeting.pk}/withdraw/").content.decode()
+    assert escape(vi("Withdraw the draft")) + "</button>" in page
+    assert escape(vi("Keep the draft")) + "</a>" in page
+    assert ">" + escape(vi("Cancel")) + "<" not in page
+
+
+def test_the_overseers_verdict_has_no_blank_choice_and_an_empty_one_is_refused_in_words(
+    client, overseer, meeting
+):
+    client.force_login(overseer)
+    page = client.get(f"/meetings/{meeting.pk}/assess/").content.decode()
+    assert "---------" not in page and 'name="verdict" value=""' not in page
+    refused = client.post(f"/meetings/{meeting.pk}/assess/", {"note": ""})
+    assert refused.status_code == 200 and refused.context["form"].errors["verdict"]
+
+
+def test_starting_says_which_buttons_to_tap_for_the_absent(client, ward, secretary):
+    client.force_login(secretary)
+    today = periods.today()
+    response = client.post(
+        f"/meetings/cell/{ward.cell01.pk}/new/",
+        {"month_text": f"{today:%Y-%m}", "kind": "regular", "date": today.isoformat(), "started_at": "00:00"},
+        follow=True,
+    )
+    said = escape(
+        vi(
+            "The meeting is started. Everyone is marked present: for anyone absent, tap “Excused” or “Unexcused”."
+        )
+    )
+    assert said in response.content.decode()
+
+
+def test_no_unexcused_absence_allowed_is_said_as_such_not_as_at_most_zero(client, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert escape(vi("No unexcused absence")) in page
+    assert escape(vi("Unexcused absences at most %(n)d", n=0)) not in page
+
+
+def test_finalised_minutes_offer_the_download_first_and_reopening_after_it(client, secretary, meeting):
+    client.force_login(secretary)
+    client.post(edit_url(meeting), sheet(meeting, resolution="Nghị quyết", finalise="1"))
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert page.index('data-testid="docx"') < page.index('data-testid="reopen"')
+
+
+def test_the_meeting_date_is_written_in_words_beside_its_picker(client, secretary, meeting):
+    client.force_login(secretary)
+    page = client.get(edit_url(meeting)).content.decode()
+    weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][
+        meeting.date.weekday()
+    ]
+    assert 'data-date-for="id_date"' in page and f"{weekday}, {meeting.date:%d/%m/%Y}</div>" in page
+
+
+def test_a_refused_save_lists_each_error_at_the_top_with_a_link_to_its_field(
+    client, ward, secretary, meeting
+):
+    chinh = ward.members01[0]
+    client.force_login(secretary)
+    page = client.post(edit_url(meeting), sheet(meeting, **{f"att_{chinh.pk}": "excused"})).content.decode()
+    summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
+    assert f'href="#id_reason_{chinh.pk}"' in summary and escape(chinh.full_name) in summary
+    assert page.index('data-testid="error-summary"') < page.index('data-testid="totals"')

@@ -7,6 +7,8 @@ from django.core.management import call_command
 
 from phuthang import periods
 from reviews.models import DueDateExtension, Review, ReviewRound, Shortcoming
+from reviews.models.reviews import RatingLevels
+from reviews.services import reviews as services
 
 
 @pytest.fixture
@@ -40,3 +42,15 @@ def test_shortcomings_are_in_every_status_with_overdue_extended_and_repeats(seed
 def test_dangvien_has_a_shortcoming_to_report_on(seeded):
     item = Shortcoming.objects.get(owner__user__username="dangvien", status="in_progress")
     assert not item.is_overdue()
+
+
+def test_every_demo_round_keeps_the_cap_on_the_top_rating_that_the_decision_page_applies(seeded):
+    levels = RatingLevels.load()
+    for review_round in ReviewRound.objects.all():
+        for collective, share in services.top_shares(review_round.pk, levels).items():
+            assert services.top_cap_allows(top=share.top, good=share.good, cap=share.cap), (
+                review_round.year,
+                collective,
+                share,
+            )
+    assert Review.objects.filter(status="decided", decided_rating=levels.top).exists()

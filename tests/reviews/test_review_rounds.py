@@ -199,15 +199,17 @@ def test_the_round_page_shows_the_share_against_the_cap_to_leaders_only(
     assert (
         escape(
             vi(
-                "%(top)s of %(base)s rated “%(good)s” or better",
+                "%(top)s of the %(base)s rated “%(good)s” or better are rated “%(best)s”: %(percent)s%%",
                 top=1,
                 base=5,
                 good="Hoàn thành tốt nhiệm vụ",
+                best="Hoàn thành xuất sắc nhiệm vụ",
+                percent=20,
             )
         )
         in page
     )
-    assert "(20%)" in page and escape(vi("cap reached")) in page
+    assert escape(vi("at most %(cap)s%%", cap=20)) in page and escape(vi("cap reached")) in page
     client.force_login(secretary)
     assert 'data-testid="top-share"' not in client.get(f"/review-rounds/{review_round.pk}/").content.decode()
 
@@ -218,3 +220,11 @@ def test_deciding_over_the_cap_on_the_page_shows_why_and_saves_nothing(client, w
     response = client.post(f"/reviews/{review.pk}/decide/", {"version": 1, "rating": "excellent"})
     assert response.status_code == 200 and "20%" in response.content.decode()
     assert Review.objects.get(pk=review.pk).status == "proposed"
+
+
+def test_the_round_page_says_when_the_top_ratings_are_over_the_cap(client, ward, leader, review_round):
+    _decided(review_round, ward.cell01, "good", count=3)
+    _decided(review_round, ward.cell01, "excellent")  # 1 of 4: 25%, decided before the cap was lowered
+    client.force_login(leader)
+    page = client.get(f"/review-rounds/{review_round.pk}/").content.decode()
+    assert escape(vi("over the cap")) in page and ": 25%" in page

@@ -197,3 +197,13 @@ def test_history_keeps_bulk_updates_with_before_and_after(ward):
     Shortcoming.objects.filter(pk=item.pk).update(status="in_progress")
     diffs = [e.pgh_diff for e in MiddlewareEvents.objects.tracks(item).order_by("pgh_id") if e.pgh_diff]
     assert diffs[-1]["status"] == ["open", "in_progress"]
+
+
+def test_an_empty_note_never_overwrites_an_earlier_note_of_the_inspection_committee(ward, inspector):
+    item = make_shortcoming(ward.cell01, status="verified")
+    item = services.change_status(item, action="reopen", by=inspector, note="Phát hiện tái phạm", version=1)
+    item = services.change_status(item, action="report_fixed", by=inspector, note="", version=item.version)
+    item = services.change_status(item, action="verify", by=inspector, note="", version=item.version)
+    item.refresh_from_db()
+    assert (item.status, item.verification_note) == ("verified", "Phát hiện tái phạm")
+    assert item.updates.filter(text="Phát hiện tái phạm").exists()

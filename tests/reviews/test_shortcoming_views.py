@@ -96,9 +96,14 @@ def test_the_secretary_and_leader_cannot_verify(client, ward, secretary, leader)
 def test_ubkt_verifies_and_a_second_post_gets_a_message(client, ward, inspector):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     client.force_login(inspector)
-    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+    )
     response = client.post(
-        f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"}, follow=True
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+        follow=True,
     )
     already = vi(
         "This shortcoming is now “%(status)s”, so “%(action)s” is not possible. "
@@ -157,9 +162,28 @@ def test_the_overseer_reads_but_cannot_report(client, ward, overseer):
 def test_history_shows_who_changed_what_to_ubkt(client, ward, inspector, secretary):
     item = make_shortcoming(ward.cell01, status="reported_fixed")
     client.force_login(inspector)
-    client.post(f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "Đạt"})
+    client.post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": 1, "note": "Đạt", "confirmed": "1"},
+    )
     page = client.get(f"/shortcomings/{item.pk}/history/").content.decode()
     assert escape(vi("Reported fixed")) in page and escape(vi("Verified")) in page and "Vũ Thị Kiểm" in page
     assert "reported_fixed" not in page  # labels, not codes
     client.force_login(secretary)
     assert client.get(f"/shortcomings/{item.pk}/history/").status_code == 403
+
+
+def test_the_member_concerned_answers_for_the_fix_unless_someone_else_is_named(client, ward, secretary):
+    client.force_login(secretary)
+    client.post("/shortcomings/new/", _new(ward, owner=""))
+    assert Shortcoming.objects.get().owner == ward.members01[0]
+    refused = client.post("/shortcomings/new/", _new(ward, owner="", subject_member=""))
+    assert refused.status_code == 200 and refused.context["form"].errors["owner"]
+    assert Shortcoming.objects.count() == 1
+
+
+def test_the_shortcoming_form_has_no_sentence_meant_for_developers(client, secretary):
+    client.force_login(secretary)
+    page = client.get("/shortcomings/new/").content.decode()
+    assert "official text" not in page and "văn bản chính thức" not in page
+    assert escape(vi("— the member concerned —")) in page
