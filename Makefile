@@ -17,6 +17,8 @@ MYPY := DEBUG=1 DATABASE_URL=postgres://mypy@127.0.0.1:1/not-connected CELERY_BR
 
 # Installed once, and again only when the declared or the pinned dependencies change.
 STAMP := $(VENV)/.installed
+# The browser checks' tools from the npm registry (axe-core, vnu-jar), at the versions of package-lock.json.
+NODE_STAMP := node_modules/.installed
 
 # Processes that run beside the web server during `make run`, each ending in " &" (the Celery worker and
 # beat belong here). They are stopped when the web server stops.
@@ -50,7 +52,7 @@ lint: install
 mypy: install
 	$(MYPY)
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -60,6 +62,15 @@ $(STAMP): pyproject.toml constraints.txt
 	set -o pipefail; $(PY) -m pip install --quiet -c constraints.txt '.[test]' 2>&1 \
 		| { grep -v "is neither a file nor a directory" || true; }
 	touch $@
+
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; the machine's Java runs vnu.jar.
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		echo "no npm: the browser crawl will skip (apt-get install -y npm to run it)" >&2; \
+		if [ -n "$$CI" ]; then exit 1; fi; \
+	else \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel error && touch $@; \
+	fi
 
 # Migrate, then load the demo ward only into a database that holds no cells yet.
 database: install

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -51,8 +51,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     positions = list(
         Position.objects.current(today).filter(cell=cell).select_related("member").order_by("role")
     )
+    # whether the user sees the overseer's page (a member of another cell) comes with the assignment
+    sees_overseer = Exists(Member.objects.visible_to(request.user).filter(pk=OuterRef("overseer_id")))
     assignment = (
-        OversightAssignment.objects.for_month(today).filter(cell=cell).select_related("overseer").first()
+        OversightAssignment.objects.for_month(today)
+        .filter(cell=cell)
+        .select_related("overseer")
+        .annotate(sees_overseer=sees_overseer)
+        .first()
     )
     attending = [m for m in members if not m.is_exempt(today)]
     return render(

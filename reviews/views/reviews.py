@@ -145,6 +145,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "top_name": levels.name(levels.top),
             "good_name": levels.name(good),
             "can_close": permissions.can_close_round(request.user, review_round),
+            "sees_rounds": permissions.sees_rounds(request.user),
         },
     )
 
@@ -195,6 +196,8 @@ def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
         "can_withdraw": permissions.can_withdraw_review(user, review),
         "withdraw_form": WithdrawForm(initial={"version": review.version}),
         "exempt": services.is_exempt(review),
+        # a member reads their own review without seeing their cell's: the way back is then their own page
+        "sees_cell": Cell.objects.visible_to(user).filter(pk=review.cell_id).exists(),
     }
 
 

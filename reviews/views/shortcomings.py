@@ -191,6 +191,7 @@ def _detail_page(request: HttpRequest, item: Shortcoming) -> dict[str, Any]:
         "can_extend": permissions.can_request_extension(user, item) and pending is None,
         "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item),
         "can_history": permissions.can_read_history(user, item.cell),
+        "sees_board": permissions.sees_board(user),
         "sees_meeting": item.meeting_id is not None
         and Meeting.objects.visible_to(user).filter(pk=item.meeting_id).exists(),
         "progress_form": ProgressForm(initial={"version": item.version}),
