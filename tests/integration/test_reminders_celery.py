@@ -66,7 +66,7 @@ def test_planning_twice_and_two_workers_sending_at_once_send_each_email_once(mac
     )
 
 
-def test_a_worker_killed_mid_batch_then_restarted_delivers_every_email_once(machinery, smtp):
+def test_a_worker_killed_mid_batch_then_restarted_delivers_every_email_each_as_one_message(machinery, smtp):
     addresses = overseers(40)
     collector, _port = smtp
     collector.delay = 0.15  # about 6 s for the batch
@@ -74,6 +74,9 @@ def test_a_worker_killed_mid_batch_then_restarted_delivers_every_email_once(mach
     first = machinery.start_worker()
     machinery.send("reviews.tasks.send_reminders")
     wait_until(lambda: collector.count() >= 8, timeout=60)
+    # The 8th was just accepted: half a delay later the worker is inside the 9th's SMTP transaction, not in
+    # the instant between the 8th's acceptance and its `sent` mark (the one window of a repeat, see below).
+    time.sleep(collector.delay / 2)
 
     first.send_signal(signal.SIGKILL)
     first.wait(10)
@@ -89,7 +92,14 @@ def test_a_worker_killed_mid_batch_then_restarted_delivers_every_email_once(mach
     )
     time.sleep(2)
 
-    assert delivered(smtp) == Counter(addresses)
+    # At least once (docs/reminders.md): everyone has their email, and a kill between an email's acceptance
+    # and its `sent` mark may repeat that one email, as the same message (one Message-ID), never as another.
+    assert set(delivered(smtp)) == set(addresses)
+    assert sum(delivered(smtp).values()) <= 41
+    ids_by_address: dict[str, set[str]] = {}
+    for message in collector.received:
+        ids_by_address.setdefault(message.to, set()).add(message.message_id)
+    assert all(len(ids) == 1 for ids in ids_by_address.values())
     assert len({m.message_id for m in collector.received}) == 40
 
 
