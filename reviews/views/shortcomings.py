@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell
-from phuthang import periods
+from phuthang import periods, safe_input
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews import exports
 from reviews.forms.shortcomings import (
@@ -125,7 +125,7 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
     review = None
     if review_id := request.GET.get("review") or request.POST.get("review"):
         review = get_object_or_404(
-            Review.objects.visible_to(request.user), pk=review_id if str(review_id).isdigit() else 0
+            Review.objects.visible_to(request.user), pk=safe_input.parse_id(review_id) or 0
         )
     initial = {}
     if review is not None:
@@ -135,8 +135,8 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
             "owner": review.member_id,
             "source": Shortcoming.Source.REVIEW,
         }
-    if (meeting_id := request.GET.get("meeting", "")).isdigit():
-        initial.update({"meeting": int(meeting_id), "source": Shortcoming.Source.MEETING})
+    if (meeting_id := safe_input.parse_id(request.GET.get("meeting"))) is not None:
+        initial.update({"meeting": meeting_id, "source": Shortcoming.Source.MEETING})
     form = ShortcomingForm(
         request.POST or None, cells=cells, meetings=linkable_meetings(request.user, cells), initial=initial
     )
