@@ -22,8 +22,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest
 from django.utils.deconstruct import deconstructible
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from phuthang import periods
@@ -33,6 +35,7 @@ CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff"
 BIDI = "\u202a-\u202e\u2066-\u2069"
 HIDDEN = re.compile(f"[{CONTROL}{BIDI}]")
 CONTROL_ONLY = re.compile(f"[{CONTROL}]")
+_NOT_IN_PATH = re.compile(f"[\\s\\\\{CONTROL}{BIDI}]")  # whitespace, a backslash or a hidden character
 
 MAX_ID_DIGITS = 18
 _ID = re.compile(rf"[0-9]{{1,{MAX_ID_DIGITS}}}")
@@ -44,6 +47,14 @@ def parse_id(value: Any) -> int | None:
     """A record id from a query string or a post: up to 18 ASCII digits, else None."""
     text = str(value if value is not None else "").strip()
     return int(text) if _ID.fullmatch(text) else None
+
+
+def local_path(request: HttpRequest, target: Any) -> str | None:
+    """A posted `next`: a path on this site, with no control character, or None (then the view's own page)."""
+    text = str(target or "")
+    if not text.startswith("/") or text.startswith("//") or _NOT_IN_PATH.search(text):
+        return None
+    return text if url_has_allowed_host_and_scheme(text, allowed_hosts={request.get_host()}) else None
 
 
 class IdConverter:

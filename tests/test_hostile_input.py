@@ -236,3 +236,31 @@ def test_an_exemption_in_year_0001_or_9999_is_refused(day, ward, secretary):
 def test_review_link_with_a_valid_id_still_works(ward, secretary):
     review = make_review(member=ward.members01[0])
     assert _as(secretary).get(f"/shortcomings/new/?review={review.pk}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target", ["a\x00b", "abc", "/x\ny", "//evil.example/", "https://evil.example/", "/\\evil"]
+)
+def test_a_posted_next_that_is_not_a_path_here_goes_back_to_the_item(target, ward, inspector):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    response = _as(inspector).post(
+        f"/shortcomings/{item.pk}/status/",
+        {"action": "verify", "version": item.version, "note": "", "confirmed": "1", "next": target},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"/shortcomings/{item.pk}/"
+
+
+def test_a_posted_next_on_this_site_is_followed(ward, inspector):
+    item = make_shortcoming(ward.cell01, status="reported_fixed")
+    response = _as(inspector).post(
+        f"/shortcomings/{item.pk}/status/",
+        {
+            "action": "verify",
+            "version": item.version,
+            "note": "",
+            "confirmed": "1",
+            "next": "/shortcomings/?status=open",
+        },
+    )
+    assert response["Location"] == "/shortcomings/?status=open"

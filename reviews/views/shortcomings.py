@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -51,10 +50,8 @@ def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
 
 def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
     """Back to the page the action was taken on (the board keeps its filters), else the item."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(item)
+    target = safe_input.local_path(request, request.POST.get("next"))
+    return HttpResponseRedirect(target) if target else redirect(item)
 
 
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
