@@ -111,8 +111,8 @@ class OversightForm(safe_input.Form):
     @staticmethod
     def posted_cell_ids(data: Any, *, limit: int) -> list[int]:
         """The cells a posted page covered; anything malformed is left out, and at most `limit` of them."""
-        ids = (safe_input.parse_id(x) for x in str(data.get("cells", "")).split(",")[:limit])
-        return [pk for pk in ids if pk is not None]
+        ids = (safe_input.parse_id(x) for x in str(data.get("cells", "")).split(","))
+        return [pk for pk in ids if pk is not None][:limit]
 
     def datalist_options(self) -> str:
         """The candidates' <option>s, built here: a template loop over thousands of names is slow."""

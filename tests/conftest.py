@@ -205,7 +205,7 @@ def after_this_months_meeting():
 
 hypothesis_settings.register_profile(
     "hostile",
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     database=None,
     derandomize=True,
