@@ -8,9 +8,10 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
+from phuthang import safe_input
 
 
-class MemberContactForm(forms.ModelForm):
+class MemberContactForm(safe_input.ModelForm):
     """What a cell secretary keeps up to date: contact details and the exemption from meetings."""
 
     class Meta:
@@ -23,6 +24,10 @@ class MemberContactForm(forms.ModelForm):
         if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
             raise forms.ValidationError(_("Enter a phone number of 9 to 12 digits, for example 0912345678."))
         return phone
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        safe_input.with_range(self.fields["exempt_since"], safe_input.EXEMPTION_DATES)
 
 
 # Up to this many candidates each cell gets a plain <select>; beyond it (a province committee has
@@ -42,7 +47,7 @@ def candidate_labels(candidates: list[Member]) -> dict[str, Member]:
     return labels
 
 
-class OversightForm(forms.Form):
+class OversightForm(safe_input.Form):
     """One overseer per cell of a page; the token refuses a save made on a stale page of those cells."""
 
     token = forms.CharField(widget=forms.HiddenInput)
@@ -106,8 +111,8 @@ class OversightForm(forms.Form):
     @staticmethod
     def posted_cell_ids(data: Any, *, limit: int) -> list[int]:
         """The cells a posted page covered; anything malformed is left out, and at most `limit` of them."""
-        ids = [int(x) for x in str(data.get("cells", "")).split(",") if x.strip().isdigit()]
-        return ids[:limit]
+        ids = (safe_input.parse_id(x) for x in str(data.get("cells", "")).split(","))
+        return [pk for pk in ids if pk is not None][:limit]
 
     def datalist_options(self) -> str:
         """The candidates' <option>s, built here: a template loop over thousands of names is slow."""
@@ -139,7 +144,7 @@ class OversightForm(forms.Form):
                 self.chosen[cell.pk] = None
             elif self.typed and value in self.labels:
                 self.chosen[cell.pk] = self.labels[value]
-            elif not self.typed and value.isdigit() and int(value) in self.by_pk:
+            elif not self.typed and safe_input.parse_id(value) in self.by_pk:
                 self.chosen[cell.pk] = self.by_pk[int(value)]
             else:
                 self.add_error(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from cells import services
 from cells.forms import MemberContactForm, OversightForm
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
-from phuthang import access, periods
+from phuthang import access, periods, safe_input
 from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
 
@@ -149,10 +149,9 @@ def _editable_committees(request: HttpRequest) -> list[Committee]:
 
 
 def _month_or_404(year: int, month: int) -> dt.date:
-    try:
-        return dt.date(year, month, 1)
-    except ValueError as exc:
-        raise Http404 from exc
+    if not periods.plausible_year(year) or not 1 <= month <= 12:
+        raise Http404
+    return dt.date(year, month, 1)
 
 
 def _committee_for_edit(request: HttpRequest) -> Committee:
@@ -261,7 +260,7 @@ def _refuse_oversight(
         name = f"cell_{cell.pk}"
         value = str(request.POST.get(name, "")).strip()
         if name in request.POST and value != form.shown[name]:
-            chosen = posted.by_pk.get(int(value)) if value.isdigit() else None
+            chosen = posted.by_pk.get(safe_input.parse_id(value) or 0)
             typed[cell.name] = chosen.full_name if chosen else value or str(_("— nobody —"))
     return refuse(request, error, "cells/oversight_edit.html", {"form": form, **context}, typed=typed)
 

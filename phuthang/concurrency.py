@@ -19,6 +19,8 @@ from django.db.models import Manager, Model, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from phuthang.safe_input import parse_id
+
 M = TypeVar("M", bound=Model)
 
 
@@ -71,7 +73,8 @@ def stale_post(request: HttpRequest, row: Any) -> bool:
     longer allows the step: the service's lock then refuses it as out of date, instead of a bare 403.
     """
     posted = str(request.POST.get("version", "")) if request.method == "POST" else ""
-    return posted.isdigit() and int(posted) != row.version
+    version = parse_id(posted)
+    return version is not None and version != row.version
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
+
+from phuthang.safe_input import CONTROL_ONLY
 
 
 class LanguageMiddleware:
@@ -25,3 +28,17 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class QueryStringMiddleware:
+    """A query string holding a control character (a NUL above all, which PostgreSQL cannot even compare) is
+    answered with a plain Vietnamese page and status 400 before any view reads it (phuthang.safe_input)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for key, values in request.GET.lists():
+            if any(CONTROL_ONLY.search(text) for text in (key, *values)):
+                return render(request, "400.html", status=400)
+        return self.get_response(request)

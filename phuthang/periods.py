@@ -20,13 +20,24 @@ def add_months(month: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+FIRST_YEAR = 2000  # no record here is older
+YEARS_AHEAD = 5  # one Party congress term
+
+
+def plausible_year(year: int) -> bool:
+    """From 2000 to five years after this one: any other month in a query string or a form is a mistake."""
+    return FIRST_YEAR <= year <= today().year + YEARS_AHEAD
+
+
 def parse_month(text: str) -> dt.date | None:
-    """'2026-11' → 1 Nov 2026; None for anything else."""
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        return dt.date(year, month, 1)
-    except (TypeError, ValueError):
+    """'2026-11' → 1 Nov 2026; None for anything else, and for a year that is not plausible."""
+    parts = str(text).split("-")
+    if len(parts) != 2 or not all(part.isascii() and part.isdigit() and len(part) <= 4 for part in parts):
         return None
+    year, month = int(parts[0]), int(parts[1])
+    if not plausible_year(year) or not 1 <= month <= 12:
+        return None
+    return dt.date(year, month, 1)
 
 
 def moment(day: dt.date, time: dt.time) -> dt.datetime:

@@ -1,10 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.i18n import set_language
 
-from phuthang import views
+from phuthang import safe_input, views
+
+# ids of at most 18 digits, 4-digit years and 1–2-digit months: a longer number is a 404, never an overflow
+register_converter(safe_input.IdConverter, "id")
+register_converter(safe_input.YearConverter, "year")
+register_converter(safe_input.MonthConverter, "month")
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,7 +1,7 @@
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from phuthang import safe_input
 from reviews.models import (
     Digest,
     Manifestation,
@@ -140,10 +140,10 @@ class ShortcomingAdmin(admin.ModelAdmin):
 # --- Meetings (issue 3): read in the admin; written only through the pages, which keep counts in step.
 
 
-class MeetingAdminForm(forms.ModelForm):
+class MeetingAdminForm(safe_input.ModelForm):
     class Meta:
         model = Meeting
-        fields = "__all__"  # noqa: DJ007 (the admin picks the fields; this form only labels them)
+        fields = "__all__"
         # Fields whose models carry no verbose name (labelled here, so the admin needs no migration).
         labels = {
             "finalised_by": _("finalised by"),

@@ -11,12 +11,15 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
+import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from cells.models import Cell, Committee, Member, Role
 from phuthang import periods
@@ -195,3 +198,31 @@ def after_this_months_meeting():
         dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=True
     ):
         yield
+
+
+# --- Hypothesis (tests/test_hostile_properties.py): few examples per route by default, the same on every run;
+# `pytest --hypothesis-profile=thorough` explores many more.
+
+hypothesis_settings.register_profile(
+    "hostile",
+    max_examples=4,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+hypothesis_settings.register_profile(
+    "thorough", hypothesis_settings.get_profile("hostile"), max_examples=200, derandomize=False
+)
+hypothesis_settings.load_profile("hostile")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    module = sys.modules.get("tests.test_hostile_properties")
+    if module is not None and any(module.EXAMPLES.values()):
+        got, posted = module.EXAMPLES["get"], module.EXAMPLES["post"]
+        terminalreporter.write_line(f"hostile input: {got} GET and {posted} POST examples ran")

@@ -11,7 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
-from phuthang import periods
+from phuthang import periods, safe_input
 from phuthang.widgets import DateInWords
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.services import meetings as services
@@ -79,7 +79,7 @@ class DetailsMixin:
                 )
 
 
-class StartMeetingForm(DetailsMixin, forms.Form):
+class StartMeetingForm(DetailsMixin, safe_input.Form):
     month_text = forms.CharField(
         label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}), help_text=_("The month it is for.")
     )
@@ -106,7 +106,7 @@ class StartMeetingForm(DetailsMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in services.DETAIL_FIELDS}
 
 
-class MeetingSheetForm(DetailsMixin, forms.Form):
+class MeetingSheetForm(DetailsMixin, safe_input.Form):
     """The whole draft on one page: details, attendance, minutes, votes and tasks, saved at once.
 
     Attendance fields are named after member ids; any id that is not an expected member of the cell, or
@@ -260,7 +260,7 @@ class MeetingSheetForm(DetailsMixin, forms.Form):
         return {task.pk for task in self.open_tasks if self.cleaned_data.get(f"done_{task.pk}")}
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(safe_input.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why must the minutes be reopened?"),
@@ -270,7 +270,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(safe_input.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why is this draft withdrawn?"),
@@ -281,7 +281,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class AssessmentForm(forms.ModelForm):
+class AssessmentForm(safe_input.ModelForm):
     class Meta:
         model = MeetingAssessment
         fields = [

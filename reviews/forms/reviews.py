@@ -6,18 +6,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Committee
-from phuthang import periods
+from phuthang import periods, safe_input
 from reviews.models import Manifestation, ReviewFinding
 from reviews.models.reviews import PeriodKind, RatingLevels
 
 
-class VersionForm(forms.Form):
+class VersionForm(safe_input.Form):
     """Carries the version of the row the user saw, so a save from a stale page is refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class RoundForm(forms.Form):
+class RoundForm(safe_input.Form):
     committee = forms.ModelChoiceField(queryset=Committee.objects.none(), label=_("Committee"))
     title = forms.CharField(label=_("Title"), max_length=200)
     period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.YEAR)

@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
-from phuthang import periods
+from phuthang import periods, safe_input
 from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
 from reviews.models import Manifestation, Meeting, Shortcoming
@@ -32,7 +32,7 @@ def meeting_label(meeting: Meeting) -> str:
     return f"{label}: {meeting.topic}" if meeting.topic else label
 
 
-class ShortcomingForm(forms.Form):
+class ShortcomingForm(safe_input.Form):
     """A new shortcoming of one of the user's cells. Subjects and owners must belong to the chosen cell."""
 
     cell = forms.ModelChoiceField(queryset=Cell.objects.none(), label=_("Cell"))
@@ -156,7 +156,7 @@ class ExtensionRequestForm(VersionForm):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ExtensionDecisionForm(forms.Form):
+class ExtensionDecisionForm(safe_input.Form):
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("refuse", _("Refuse"))])
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
@@ -164,7 +164,7 @@ class ExtensionDecisionForm(forms.Form):
 CELL_CHOICES_UP_TO = 100  # beyond that a list of cells is unusable on a phone (a province has 5,280)
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(safe_input.Form):
     """The board's filters, read from the query string; an unknown value is ignored, never a 500.
 
     Whoever sees at most CELL_CHOICES_UP_TO cells picks one from a list; beyond that they search cells by

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from phuthang import access, periods
+from phuthang import access, periods, safe_input
 from reviews.models import Digest, Kind, Notification
 from reviews.services import reminders
 
@@ -78,7 +78,7 @@ def _may_send(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only office staff may send reminders by hand."))
 
 
-class DigestFilterForm(forms.Form):
+class DigestFilterForm(safe_input.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), required=False, choices=[("", "—"), *Kind.choices])
     period = forms.RegexField(
         label=gettext_lazy("Period"),

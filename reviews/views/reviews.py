@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell, Member
-from phuthang import access, periods
+from phuthang import access, periods, safe_input
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews.forms.reviews import (
     DecisionForm,
@@ -321,7 +321,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             _form_errors(form, error)
         else:
             messages.success(request, _("Rating decided."))
-            return redirect(request.POST.get("next") or review.get_absolute_url())
+            return redirect(safe_input.local_path(request, request.POST.get("next")) or review)
     return render(request, "reviews/review_form.html", _decide_page(review, form, levels))
 
 

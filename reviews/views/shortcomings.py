@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell
-from phuthang import periods
+from phuthang import periods, safe_input
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews import exports
 from reviews.forms.shortcomings import (
@@ -51,10 +50,8 @@ def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
 
 def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
     """Back to the page the action was taken on (the board keeps its filters), else the item."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(item)
+    target = safe_input.local_path(request, request.POST.get("next"))
+    return HttpResponseRedirect(target) if target else redirect(item)
 
 
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
@@ -125,7 +122,7 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
     review = None
     if review_id := request.GET.get("review") or request.POST.get("review"):
         review = get_object_or_404(
-            Review.objects.visible_to(request.user), pk=review_id if str(review_id).isdigit() else 0
+            Review.objects.visible_to(request.user), pk=safe_input.parse_id(review_id) or 0
         )
     initial = {}
     if review is not None:
@@ -135,8 +132,8 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
             "owner": review.member_id,
             "source": Shortcoming.Source.REVIEW,
         }
-    if (meeting_id := request.GET.get("meeting", "")).isdigit():
-        initial.update({"meeting": int(meeting_id), "source": Shortcoming.Source.MEETING})
+    if (meeting_id := safe_input.parse_id(request.GET.get("meeting"))) is not None:
+        initial.update({"meeting": meeting_id, "source": Shortcoming.Source.MEETING})
     form = ShortcomingForm(
         request.POST or None, cells=cells, meetings=linkable_meetings(request.user, cells), initial=initial
     )
