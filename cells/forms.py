@@ -8,15 +8,22 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
+from phuthang.submits import OnceForm
 
 
 class MemberContactForm(forms.ModelForm):
     """What a cell secretary keeps up to date: contact details and the exemption from meetings."""
 
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)  # the page's; a stale save is refused
+
     class Meta:
         model = Member
         fields = ["phone", "email", "exempt_since"]
         widgets = {"exempt_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].replace(" ", "").replace(".", "")
@@ -42,7 +49,7 @@ def candidate_labels(candidates: list[Member]) -> dict[str, Member]:
     return labels
 
 
-class OversightForm(forms.Form):
+class OversightForm(OnceForm):
     """One overseer per cell of a page; the token refuses a save made on a stale page of those cells."""
 
     token = forms.CharField(widget=forms.HiddenInput)
