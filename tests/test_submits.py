@@ -249,7 +249,7 @@ def _without_tokens(monkeypatch):
 
 
 @pytest.mark.parametrize("tokens", [True, False], ids=["with tokens", "control: without"])
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the flush keeps the loaded rules
+@pytest.mark.django_db(transaction=True)
 def test_a_new_shortcoming_sent_three_times_at_once_is_recorded_once(ward, secretary, tokens, monkeypatch):
     if not tokens:
         _without_tokens(monkeypatch)
@@ -259,7 +259,7 @@ def test_a_new_shortcoming_sent_three_times_at_once_is_recorded_once(ward, secre
 
 
 @pytest.mark.parametrize("tokens", [True, False], ids=["with tokens", "control: without"])
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the flush keeps the loaded rules
+@pytest.mark.django_db(transaction=True)
 def test_a_thematic_meeting_sent_three_times_at_once_is_started_once(ward, secretary, tokens, monkeypatch):
     if not tokens:
         _without_tokens(monkeypatch)
