@@ -9,25 +9,29 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import safe_input
+from phuthang.submits import OnceForm
 
 
 class MemberContactForm(safe_input.ModelForm):
     """What a cell secretary keeps up to date: contact details and the exemption from meetings."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)  # the page's; a stale save is refused
 
     class Meta:
         model = Member
         fields = ["phone", "email", "exempt_since"]
         widgets = {"exempt_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        safe_input.with_range(self.fields["exempt_since"], safe_input.EXEMPTION_DATES)
+
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].replace(" ", "").replace(".", "")
         if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
             raise forms.ValidationError(_("Enter a phone number of 9 to 12 digits, for example 0912345678."))
         return phone
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        safe_input.with_range(self.fields["exempt_since"], safe_input.EXEMPTION_DATES)
 
 
 # Up to this many candidates each cell gets a plain <select>; beyond it (a province committee has
@@ -47,7 +51,7 @@ def candidate_labels(candidates: list[Member]) -> dict[str, Member]:
     return labels
 
 
-class OversightForm(safe_input.Form):
+class OversightForm(OnceForm):
     """One overseer per cell of a page; the token refuses a save made on a stale page of those cells."""
 
     token = forms.CharField(widget=forms.HiddenInput)

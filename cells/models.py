@@ -145,6 +145,7 @@ class Member(models.Model):
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)  # of the details edited from a page
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,

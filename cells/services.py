@@ -11,10 +11,30 @@ from django.utils.translation import gettext as _
 
 from cells.models import COMMITTEE_ROLES, Cell, Committee, Member, OversightAssignment, Position
 from phuthang import periods
-from phuthang.concurrency import OutOfDate
+from phuthang.concurrency import OutOfDate, lock_current
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
+
+
+@transaction.atomic
+def save_member_contact(
+    member: Member, *, version: int, phone: str, email: str, exempt_since: dt.date | None
+) -> Member:
+    """The details a secretary keeps up to date; a save from a page that showed another version is refused."""
+    locked = lock_current(
+        Member.objects,
+        member.pk,
+        version=version,
+        refused=_(
+            "Not saved: someone else changed this member's details after you opened the page. Their version "
+            "is shown below; what you typed is kept to copy back."
+        ),
+    )
+    locked.phone, locked.email, locked.exempt_since = phone, email, exempt_since
+    locked.version = version + 1
+    locked.save(update_fields=["phone", "email", "exempt_since", "version"])
+    return locked
 
 
 def oversight_token(overseer_ids: dict[int, int]) -> str:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from cells import services
 from cells.forms import MemberContactForm, OversightForm
 from cells.models import Cell, Committee, Member, OversightAssignment, Position
-from phuthang import access, periods, safe_input
+from phuthang import access, periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
 
@@ -101,7 +102,18 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = MemberContactForm(request.POST or None, instance=person)
     if form.is_valid():
-        form.save()
+        data = form.cleaned_data
+        try:
+            services.save_member_contact(
+                person,
+                version=data["version"],
+                phone=data["phone"],
+                email=data["email"],
+                exempt_since=data["exempt_since"],
+            )
+        except OutOfDate as error:
+            context = {"person": error.current, "form": form}
+            return refuse(request, error, "cells/member_edit.html", context, form=form)
         messages.success(request, _("The member's details were saved."))
         return redirect(person)
     return render(request, "cells/member_edit.html", {"person": person, "form": form})
@@ -218,23 +230,29 @@ def oversight_edit(request: AuthenticatedHttpRequest, year: int, month: int) -> 
         "committee": committee,
         "previous": periods.add_months(first_day, -1),
     }
-    stale = request.method == "POST" and "token" in form.errors
-    if form.is_valid():
+    outcome = submits.repeat(request)  # sent again: not a stale page, the first POST saved it
+    stale = outcome is None and request.method == "POST" and "token" in form.errors
+    if outcome is None and form.is_valid():
+        assign = partial(
+            services.assign_oversight,
+            committee,
+            month=first_day,
+            overseers=form.overseers(),
+            by=request.user,
+            token=form.cleaned_data["token"],
+        )
         try:
-            changed = services.assign_oversight(
-                committee,
-                month=first_day,
-                overseers=form.overseers(),
-                by=request.user,
-                token=form.cleaned_data["token"],
-            )
+            outcome = submits.once(request, form, assign, record=committee)
         except OutOfDate as error:  # another leader saved these cells between our read and our save
             return _refuse_oversight(request, error, form, context)
-        else:
-            messages.success(request, _("Assignments saved (%(count)d changed).") % {"count": changed})
-            if page.paginator.num_pages > 1:
-                return redirect(request.get_full_path())  # back to this page, to go on with the next
-            return redirect(f"/oversight/?month={first_day:%Y-%m}")
+        except ValidationError as error:
+            form.add_error(None, error)
+    if outcome is not None:
+        saved = _("Assignments saved (%(count)d changed).") % {"count": outcome.result or 0}
+        submits.say(request, outcome, saved)
+        if page.paginator.num_pages > 1:
+            return redirect(request.get_full_path())  # back to this page, to go on with the next
+        return redirect(f"/oversight/?month={first_day:%Y-%m}")
     if stale:
         out_of_date = OutOfDate(committee, str(form.errors["token"][0]))
         return _refuse_oversight(request, out_of_date, form, context)

@@ -9,7 +9,7 @@ class PhuthangConfig(AppConfig):
     verbose_name = "phuthang"
 
     def ready(self) -> None:
-        # Sent once every migration has run (this app has no models, so it gets no signal of its own).
+        # Sent once every migration has run, pghistory's included (so the functions exist for every app).
         post_migrate.connect(
             history.install_functions,
             sender=apps.get_app_config("pghistory"),

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from cells.models import Cell, Committee, Member, Role
-from phuthang import periods
+from phuthang import periods, submits
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person, make_user
 
 
@@ -38,6 +38,11 @@ def _vietnamese_by_default():
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("PHUTHANG_CHROMIUM", "/usr/bin/chromium")  # Debian's; never `playwright install`
+
+
+def once(data: dict[str, Any] | None = None, **more: Any) -> dict[str, Any]:
+    """A create form's POST as its page sends it: the data with a fresh one-time token (phuthang.submits)."""
+    return {**(data or {}), **more, "submit_token": submits.new_token()}
 
 
 def vi(text: str, **values: object) -> str:

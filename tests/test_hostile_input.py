@@ -16,7 +16,7 @@ from cells.models import Member
 from phuthang import periods
 from reviews.models import Meeting, Shortcoming
 from reviews.services.reviews import start_round
-from tests.conftest import vi
+from tests.conftest import once, vi
 from tests.factories import make_meeting, make_review, make_shortcoming
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_an_id_of_5000_digits_in_the_new_shortcoming_link_is_not_found(param, wa
 
 
 def test_a_posted_review_of_5000_digits_is_not_found_and_records_nothing(ward, secretary):
-    response = _as(secretary).post("/shortcomings/new/", {"review": HUGE_ID})
+    response = _as(secretary).post("/shortcomings/new/", once(review=HUGE_ID))
     assert response.status_code == 404
     assert not Shortcoming.objects.exists()
 
@@ -149,7 +149,7 @@ def test_hidden_characters_in_a_new_shortcoming_are_refused_naming_the_field(tex
         "raised_on": periods.today().isoformat(),
         "due_on": (periods.today() + dt.timedelta(days=30)).isoformat(),
     }
-    response = _as(secretary).post("/shortcomings/new/", data)
+    response = _as(secretary).post("/shortcomings/new/", once(data))
     assert response.status_code == 200
     assert not Shortcoming.objects.exists()
     assert vi("Shortcoming") in str(response.context["form"].errors["description"])
@@ -166,7 +166,7 @@ def test_tab_and_newline_are_ordinary_text(ward, secretary):
         "raised_on": periods.today().isoformat(),
         "due_on": (periods.today() + dt.timedelta(days=30)).isoformat(),
     }
-    assert _as(secretary).post("/shortcomings/new/", data).status_code == 302
+    assert _as(secretary).post("/shortcomings/new/", once(data)).status_code == 302
 
 
 @pytest.mark.usefixtures("after_this_months_meeting")
@@ -187,7 +187,7 @@ def test_an_rtl_override_in_the_minutes_is_refused(ward, secretary):
 def test_a_meeting_in_year_0001_or_9999_is_refused(year, ward, secretary):
     response = _as(secretary).post(
         f"/meetings/cell/{ward.cell01.pk}/new/",
-        {"month_text": f"{year}-01", "kind": "regular", "date": f"{year}-01-05", "started_at": "08:00"},
+        once(month_text=f"{year}-01", kind="regular", date=f"{year}-01-05", started_at="08:00"),
     )
     assert response.status_code == 200
     assert not Meeting.objects.exists()
@@ -205,7 +205,7 @@ def test_a_due_date_in_year_0001_or_9999_is_refused(due, ward, secretary):
         "raised_on": periods.today().isoformat(),
         "due_on": due,
     }
-    response = _as(secretary).post("/shortcomings/new/", data)
+    response = _as(secretary).post("/shortcomings/new/", once(data))
     assert response.status_code == 200
     assert "due_on" in response.context["form"].errors
     assert not Shortcoming.objects.exists()
@@ -226,7 +226,8 @@ def test_an_extension_to_year_9999_is_refused(due, ward, secretary):
 def test_an_exemption_in_year_0001_or_9999_is_refused(day, ward, secretary):
     person = ward.members01[0]
     response = _as(secretary).post(
-        f"/members/{person.pk}/edit/", {"phone": "", "email": "", "exempt_since": day}
+        f"/members/{person.pk}/edit/",
+        {"phone": "", "email": "", "exempt_since": day, "version": person.version},
     )
     assert response.status_code == 200
     assert "exempt_since" in response.context["form"].errors

@@ -10,7 +10,7 @@ from django.utils.html import escape
 from cells.models import Role
 from reviews.models import Meeting, Review, Shortcoming
 from reviews.services import meetings as meeting_services
-from tests.conftest import vi
+from tests.conftest import once, vi
 from tests.factories import make_meeting, make_person, make_review, make_shortcoming
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_this_months_meeting")]
@@ -326,7 +326,7 @@ def test_a_progress_report_on_an_item_verified_meanwhile_keeps_its_text(client, 
         f"/shortcomings/{item.pk}/status/", {"action": "verify", "version": 1, "note": "", "confirmed": "1"}
     )
     client.force_login(secretary)
-    response = client.post(f"/shortcomings/{item.pk}/report/", {"version": 1, "text": "Đã tham gia đủ buổi"})
+    response = client.post(f"/shortcomings/{item.pk}/report/", once(version=1, text="Đã tham gia đủ buổi"))
     refused(
         response,
         vi(
@@ -407,25 +407,28 @@ def test_an_oversight_page_saved_at_the_same_moment_as_another_keeps_ones_choice
     client, monkeypatch, ward, leader, overseer, inspector
 ):
     from cells import services as cell_services
-    from phuthang import periods
+    from phuthang import periods, submits
 
     month = periods.month_start()
     url = f"/oversight/{month:%Y-%m}/edit/"
     client.force_login(leader)
     form = client.get(url).context["form"]
-    real = cell_services.assign_oversight
+    real = submits.once
 
-    def other_first(committee, **kwargs):
-        real(committee, month=month, overseers={ward.cell01.pk: inspector.member}, by=None)
-        return real(committee, **kwargs)
+    def other_first(request, form, create, **kwargs):  # the other leader saves between our read and our save
+        cell_services.assign_oversight(
+            ward.committee, month=month, overseers={ward.cell01.pk: inspector.member}, by=None
+        )
+        return real(request, form, create, **kwargs)
 
-    monkeypatch.setattr(cell_services, "assign_oversight", other_first)
+    monkeypatch.setattr(submits, "once", other_first)
     response = client.post(
         url,
         {
             "committee": ward.committee.pk,
             "token": form["token"].value(),
             "cells": form["cells"].value(),
+            "submit_token": form["submit_token"].value(),
             f"cell_{ward.cell01.pk}": overseer.member.pk,
         },
     )

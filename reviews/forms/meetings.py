@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import periods, safe_input
+from phuthang.submits import OnceForm
 from phuthang.widgets import DateInWords
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.services import meetings as services
@@ -79,7 +80,7 @@ class DetailsMixin:
                 )
 
 
-class StartMeetingForm(DetailsMixin, safe_input.Form):
+class StartMeetingForm(DetailsMixin, OnceForm):
     month_text = forms.CharField(
         label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}), help_text=_("The month it is for.")
     )
@@ -282,6 +283,9 @@ class WithdrawForm(safe_input.Form):
 
 
 class AssessmentForm(safe_input.ModelForm):
+    # the assessment's version the page showed, 0 when there was none yet: a save from a stale page is refused
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
     class Meta:
         model = MeetingAssessment
         fields = [
@@ -299,3 +303,4 @@ class AssessmentForm(safe_input.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["verdict"].choices = MeetingAssessment.Verdict.choices  # no blank "---------" radio
+        self.fields["version"].initial = self.instance.version if self.instance.pk else 0

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Committee
 from phuthang import periods, safe_input
+from phuthang.submits import OnceForm
 from reviews.models import Manifestation, ReviewFinding
 from reviews.models.reviews import PeriodKind, RatingLevels
 
@@ -17,7 +18,7 @@ class VersionForm(safe_input.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class RoundForm(safe_input.Form):
+class RoundForm(OnceForm):
     committee = forms.ModelChoiceField(queryset=Committee.objects.none(), label=_("Committee"))
     title = forms.CharField(label=_("Title"), max_length=200)
     period_kind = forms.ChoiceField(label=_("Period"), choices=PeriodKind.choices, initial=PeriodKind.YEAR)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import periods, safe_input
+from phuthang.submits import OnceForm
 from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
 from reviews.models import Manifestation, Meeting, Shortcoming
@@ -32,7 +33,7 @@ def meeting_label(meeting: Meeting) -> str:
     return f"{label}: {meeting.topic}" if meeting.topic else label
 
 
-class ShortcomingForm(safe_input.Form):
+class ShortcomingForm(OnceForm):
     """A new shortcoming of one of the user's cells. Subjects and owners must belong to the chosen cell."""
 
     cell = forms.ModelChoiceField(queryset=Cell.objects.none(), label=_("Cell"))
@@ -133,7 +134,7 @@ class ShortcomingEditForm(VersionForm):
     plan = forms.CharField(label=_("Remediation plan"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ProgressForm(VersionForm):
+class ProgressForm(OnceForm, VersionForm):
     text = forms.CharField(
         label=_("What has been done"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
@@ -151,7 +152,7 @@ class StatusForm(VersionForm):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)  # verifying asks once first
 
 
-class ExtensionRequestForm(VersionForm):
+class ExtensionRequestForm(OnceForm, VersionForm):
     new_due_on = forms.DateField(label=_("New due date"), widget=DATE)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
 

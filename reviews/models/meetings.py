@@ -322,6 +322,7 @@ class MeetingAssessment(models.Model):
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
     note = models.TextField(_("note"), blank=True)
     scored_at = models.DateTimeField(_("scored at"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("overseer's assessment")

@@ -347,12 +347,37 @@ def withdraw_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: i
     return locked
 
 
-@transaction.atomic
-def assess_meeting(meeting: Meeting, *, overseer: Member, **scores: Any) -> MeetingAssessment:
-    """The overseer's scoring; recording that they attended also marks it on the minutes (a new version)."""
-    assessment, _created = MeetingAssessment.objects.update_or_create(
-        meeting=meeting, defaults={"overseer": overseer, **scores}
+def _assessment_changed() -> str:
+    return _(
+        "Not saved: this assessment was saved from another page after you opened yours. The saved one is "
+        "shown below; your own note is kept under “Your unsaved text” to copy back."
     )
+
+
+@transaction.atomic
+def assess_meeting(meeting: Meeting, *, overseer: Member, version: int, **scores: Any) -> MeetingAssessment:
+    """The overseer's scoring; recording that they attended also marks it on the minutes (a new version).
+
+    `version` is the assessment's version the page showed, 0 when there was none: a save from a page that
+    showed another raises OutOfDate, as the minutes do.
+    """
+    assessment = MeetingAssessment.objects.select_for_update().filter(meeting=meeting).first()
+    if assessment is None:
+        if version != 0:  # the page showed one that is no longer there: cannot happen without deletes
+            raise OutOfDate(meeting, _assessment_changed())
+        try:
+            with transaction.atomic():
+                assessment = MeetingAssessment.objects.create(meeting=meeting, overseer=overseer, **scores)
+        except IntegrityError:  # saved from another page at the very same moment
+            current = MeetingAssessment.objects.get(meeting=meeting)
+            raise OutOfDate(current, _assessment_changed()) from None
+    else:
+        if assessment.version != version:
+            raise OutOfDate(assessment, _assessment_changed())
+        for name, value in {"overseer": overseer, **scores}.items():
+            setattr(assessment, name, value)
+        assessment.version = version + 1
+        assessment.save(update_fields=["overseer", *scores, "version", "scored_at"])
     if scores.get("attended"):
         Meeting.objects.filter(pk=meeting.pk, overseer_attended=False).update(
             overseer_attended=True, version=F("version") + 1

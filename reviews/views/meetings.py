@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.models import Cell, Member
-from phuthang import access, periods
+from phuthang import access, periods, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews.forms.meetings import (
     AssessmentForm,
@@ -124,19 +125,20 @@ def start(request: HttpRequest, cell_pk: int) -> HttpResponse:
         members=members,
         initial=initial,
     )
-    if form.is_valid():
+    outcome = submits.repeat(request)  # sent again: straight to the meeting the first POST started
+    if outcome is None and form.is_valid():
         try:
-            meeting = services.start_meeting(cell, by=request.user, **form.details())
+            outcome = submits.once(
+                request, form, partial(services.start_meeting, cell, by=request.user, **form.details())
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "The meeting is started. Everyone is marked present: for anyone absent, tap “Excused” or “Unexcused”."
-                ),
-            )
-            return redirect("reviews:meeting_edit", pk=meeting.pk)
+    if outcome is not None:
+        started = _(
+            "The meeting is started. Everyone is marked present: for anyone absent, tap “Excused” or “Unexcused”."
+        )
+        submits.say(request, outcome, started)
+        return redirect("reviews:meeting_edit", pk=outcome.record.pk)
     return render(request, "reviews/meeting_start.html", {"cell": cell, "form": form})
 
 
@@ -349,20 +351,16 @@ def assess(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     existing = getattr(meeting, "assessment", None)
     form = AssessmentForm(request.POST or None, instance=existing)
+    page = {"meeting": meeting, "indicators": services.quality_indicators(meeting, services.meeting_rules())}
     if form.is_valid():
         overseer = Member.objects.get(pk=access.for_user(request.user).member_id)
-        services.assess_meeting(meeting, overseer=overseer, **form.cleaned_data)
+        try:
+            services.assess_meeting(meeting, overseer=overseer, **form.cleaned_data)
+        except OutOfDate as error:
+            return refuse(request, error, "reviews/meeting_assess.html", {**page, "form": form}, form=form)
         messages.success(request, _("Your assessment is saved."))
         return redirect(meeting)
-    return render(
-        request,
-        "reviews/meeting_assess.html",
-        {
-            "meeting": meeting,
-            "form": form,
-            "indicators": services.quality_indicators(meeting, services.meeting_rules()),
-        },
-    )
+    return render(request, "reviews/meeting_assess.html", {**page, "form": form})
 
 
 def my_attendance(request: HttpRequest) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell, Member
-from phuthang import access, periods, safe_input
+from phuthang import access, periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews.forms.reviews import (
     DecisionForm,
@@ -68,26 +69,29 @@ def round_new(request: HttpRequest) -> HttpResponse:
             raise Http404
         raise PermissionDenied
     form = RoundForm(request.POST or None, committees=committees)
-    if form.is_valid():
+    outcome = submits.repeat(request)  # sent again: straight to the round the first POST started
+    if outcome is None and form.is_valid():
         data = form.cleaned_data
+        start = partial(
+            services.start_round,
+            data["committee"],
+            title=data["title"],
+            period_kind=data["period_kind"],
+            year=data["year"],
+            quarter=data["quarter"],
+            by=request.user,
+        )
         try:
-            review_round = services.start_round(
-                data["committee"],
-                title=data["title"],
-                period_kind=data["period_kind"],
-                year=data["year"],
-                quarter=data["quarter"],
-                by=request.user,
-            )
+            outcome = submits.once(request, form, start)
         except ValidationError as error:
             _form_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Review round started: %(count)d reviews created.")
-                % {"count": review_round.reviews.count()},
-            )
-            return redirect(review_round)
+    if outcome is not None:
+        review_round = outcome.record
+        count = review_round.reviews.count()  # type: ignore[attr-defined]
+        submits.say(
+            request, outcome, _("Review round started: %(count)d reviews created.") % {"count": count}
+        )
+        return redirect(review_round)
     return render(request, "reviews/review_round_new.html", {"form": form})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell
-from phuthang import periods, safe_input
+from phuthang import periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from reviews import exports
 from reviews.forms.shortcomings import (
@@ -137,28 +138,31 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
     form = ShortcomingForm(
         request.POST or None, cells=cells, meetings=linkable_meetings(request.user, cells), initial=initial
     )
-    if form.is_valid():
+    outcome = submits.repeat(request)  # sent again: straight to what the first POST created
+    if outcome is None and form.is_valid():
         data = form.cleaned_data
+        record = partial(
+            services.record_shortcoming,
+            data["cell"],
+            by=request.user,
+            source=data["source"],
+            subject_member=data["subject_member"],
+            description=data["description"],
+            manifestation=data["manifestation"],
+            plan=data["plan"],
+            owner=data["owner"],
+            raised_on=data["raised_on"],
+            due_on=data["due_on"],
+            review=review if review is not None and review.cell_id == data["cell"].pk else None,
+            meeting=data["meeting"],
+        )
         try:
-            item = services.record_shortcoming(
-                data["cell"],
-                by=request.user,
-                source=data["source"],
-                subject_member=data["subject_member"],
-                description=data["description"],
-                manifestation=data["manifestation"],
-                plan=data["plan"],
-                owner=data["owner"],
-                raised_on=data["raised_on"],
-                due_on=data["due_on"],
-                review=review if review is not None and review.cell_id == data["cell"].pk else None,
-                meeting=data["meeting"],
-            )
+            outcome = submits.once(request, form, record)
         except ValidationError as error:
             _form_errors(form, error)
-        else:
-            messages.success(request, _("Shortcoming recorded."))
-            return redirect(item)
+    if outcome is not None:
+        submits.say(request, outcome, _("Shortcoming recorded."))
+        return redirect(outcome.record)
     return render(request, "reviews/shortcoming_form.html", {"form": form, "review": review})
 
 
@@ -255,23 +259,26 @@ def shortcoming_report(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise PermissionDenied
     form = ProgressForm(request.POST or None, initial={"version": item.version})
-    if form.is_valid():
+    outcome = submits.repeat(request)
+    if outcome is None and form.is_valid():
+        report = partial(
+            services.report_progress,
+            item,
+            by=request.user,
+            text=form.cleaned_data["text"],
+            fixed=form.cleaned_data["fixed"],
+            version=form.cleaned_data["version"],
+        )
         try:
-            services.report_progress(
-                item,
-                by=request.user,
-                text=form.cleaned_data["text"],
-                fixed=form.cleaned_data["fixed"],
-                version=form.cleaned_data["version"],
-            )
+            outcome = submits.once(request, form, report)
         except OutOfDate as error:
             context = {"item": error.current, "form": form}
             return refuse(request, error, "reviews/shortcoming_report.html", context, form=form)
         except ValidationError as error:
             _form_errors(form, error)
-        else:
-            messages.success(request, _("Progress reported."))
-            return _back(request, item)
+    if outcome is not None:
+        submits.say(request, outcome, _("Progress reported."))
+        return _back(request, item)
     return render(request, "reviews/shortcoming_report.html", {"item": item, "form": form})
 
 
@@ -318,25 +325,28 @@ def shortcoming_extension(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise PermissionDenied
     form = ExtensionRequestForm(request.POST or None, initial={"version": item.version})
-    if form.is_valid():
+    outcome = submits.repeat(request)
+    if outcome is None and form.is_valid():
+        ask = partial(
+            services.request_extension,
+            item,
+            by=request.user,
+            new_due_on=form.cleaned_data["new_due_on"],
+            reason=form.cleaned_data["reason"],
+            version=form.cleaned_data["version"],
+        )
         try:
-            services.request_extension(
-                item,
-                by=request.user,
-                new_due_on=form.cleaned_data["new_due_on"],
-                reason=form.cleaned_data["reason"],
-                version=form.cleaned_data["version"],
-            )
+            outcome = submits.once(request, form, ask)
         except OutOfDate as error:
             context = {"item": error.current, "form": form}
             return refuse(request, error, "reviews/shortcoming_extension.html", context, form=form)
         except ValidationError as error:
             _form_errors(form, error)
-        else:
-            messages.success(
-                request, _("Your request for a new due date was sent to the inspection committee.")
-            )
-            return redirect(item)
+    if outcome is not None:
+        submits.say(
+            request, outcome, _("Your request for a new due date was sent to the inspection committee.")
+        )
+        return redirect(item)
     return render(request, "reviews/shortcoming_extension.html", {"item": item, "form": form})
 
 

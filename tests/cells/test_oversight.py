@@ -40,7 +40,11 @@ def overseers_of(month) -> dict[str, str]:
 def page_of(response) -> dict[str, str]:
     """The hidden fields a page of the edit form posts back: its stale-page token and its cells."""
     form = response.context["form"]
-    return {"token": form["token"].value(), "cells": form["cells"].value()}
+    return {
+        "token": form["token"].value(),
+        "cells": form["cells"].value(),
+        "submit_token": form["submit_token"].value(),
+    }
 
 
 # --- Everyone in the tree sees the month's assignments

@@ -243,7 +243,7 @@ def test_secretary_saves_a_members_phone_and_email(client, secretary, ward):
     client.force_login(secretary)
     response = client.post(
         f"/members/{person.pk}/edit/",
-        {"phone": "0912 345 678", "email": "chinh@example.org", "exempt_since": ""},
+        {"phone": "0912 345 678", "email": "chinh@example.org", "exempt_since": "", "version": 1},
     )
     assert response.status_code == 302
     assert response["Location"] == f"/members/{person.pk}/"
@@ -282,7 +282,12 @@ def test_secretary_marks_a_member_exempt_and_the_cell_page_lists_them_apart(clie
     client.force_login(secretary)
     client.post(
         f"/members/{person.pk}/edit/",
-        {"phone": person.phone, "email": person.email, "exempt_since": periods.today().isoformat()},
+        {
+            "phone": person.phone,
+            "email": person.email,
+            "exempt_since": periods.today().isoformat(),
+            "version": 1,
+        },
     )
     assert Member.objects.get(pk=person.pk).is_exempt()
     page = client.get(f"/cells/{ward.cell01.pk}/").text

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from cells.models import Role
 from phuthang import periods
 from reviews.models import Attendance, Meeting, MeetingTask
-from tests.conftest import vi
+from tests.conftest import once, vi
 from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
 
 # attendance and votes wait for the meeting: every test here runs after the day-5 meeting
@@ -70,7 +70,14 @@ def test_secretary_starts_this_months_meeting_with_everyone_expected_present(cli
     today = dt.date.today()
     response = client.post(
         f"/meetings/cell/{ward.cell01.pk}/new/",
-        {"month_text": f"{today:%Y-%m}", "kind": "regular", "date": today.isoformat(), "started_at": "08:00"},
+        once(
+            {
+                "month_text": f"{today:%Y-%m}",
+                "kind": "regular",
+                "date": today.isoformat(),
+                "started_at": "08:00",
+            }
+        ),
     )
     meeting = Meeting.objects.get()
     assert response["Location"] == f"/meetings/{meeting.pk}/edit/"
@@ -105,7 +112,7 @@ def test_starting_with_bad_input_shows_the_problem_on_the_field_and_saves_nothin
 ):
     client.force_login(secretary)
     data = {"month_text": "2026-01", "kind": "regular", "date": "2026-01-15", "started_at": "08:00"}
-    response = client.post(f"/meetings/cell/{ward.cell01.pk}/new/", {**data, **changes})
+    response = client.post(f"/meetings/cell/{ward.cell01.pk}/new/", once({**data, **changes}))
     assert response.status_code == 200
     assert vi(message, **values) in [str(e) for e in response.context["form"].errors[field]]
     assert not Meeting.objects.exists()
@@ -115,12 +122,14 @@ def test_a_second_regular_meeting_for_a_month_is_refused_on_the_kind(client, war
     client.force_login(secretary)
     response = client.post(
         f"/meetings/cell/{ward.cell01.pk}/new/",
-        {
-            "month_text": f"{meeting.month:%Y-%m}",
-            "kind": "regular",
-            "date": meeting.date.isoformat(),
-            "started_at": "14:00",
-        },
+        once(
+            {
+                "month_text": f"{meeting.month:%Y-%m}",
+                "kind": "regular",
+                "date": meeting.date.isoformat(),
+                "started_at": "14:00",
+            }
+        ),
     )
     assert response.status_code == 200
     assert response.context["form"].errors["kind"] == [
@@ -294,7 +303,13 @@ def test_the_overseer_reads_and_scores_but_does_not_write_the_minutes(client, ov
     assert client.get(edit_url(meeting)).status_code == 403
     response = client.post(
         f"/meetings/{meeting.pk}/assess/",
-        {"attended": "on", "attendance_ok": "on", "verdict": "partly", "note": "Cần chuẩn bị kỹ hơn"},
+        {
+            "attended": "on",
+            "attendance_ok": "on",
+            "verdict": "partly",
+            "note": "Cần chuẩn bị kỹ hơn",
+            "version": 0,
+        },
     )
     assert response.status_code == 302
     meeting.refresh_from_db()
@@ -420,12 +435,14 @@ def test_secretary_withdraws_a_mistaken_draft_with_a_reason_and_starts_the_month
 
     restarted = client.post(
         f"/meetings/cell/{ward.cell01.pk}/new/",
-        {
-            "month_text": f"{meeting.month:%Y-%m}",
-            "kind": "regular",
-            "date": meeting.date.isoformat(),
-            "started_at": "14:00",
-        },
+        once(
+            {
+                "month_text": f"{meeting.month:%Y-%m}",
+                "kind": "regular",
+                "date": meeting.date.isoformat(),
+                "started_at": "14:00",
+            }
+        ),
     )
     fresh = Meeting.objects.standing().get()
     assert restarted["Location"] == f"/meetings/{fresh.pk}/edit/" and fresh.pk != meeting.pk
@@ -605,7 +622,14 @@ def test_starting_says_which_buttons_to_tap_for_the_absent(client, ward, secreta
     today = periods.today()
     response = client.post(
         f"/meetings/cell/{ward.cell01.pk}/new/",
-        {"month_text": f"{today:%Y-%m}", "kind": "regular", "date": today.isoformat(), "started_at": "00:00"},
+        once(
+            {
+                "month_text": f"{today:%Y-%m}",
+                "kind": "regular",
+                "date": today.isoformat(),
+                "started_at": "00:00",
+            }
+        ),
         follow=True,
     )
     said = escape(

@@ -9,7 +9,7 @@ from django.utils.text import capfirst
 from reviews.models import Manifestation, Review, ReviewRound
 from reviews.models.reviews import RatingLevels
 from reviews.services import reviews as services
-from tests.conftest import vi
+from tests.conftest import once, vi
 from tests.factories import make_review
 
 
@@ -22,7 +22,9 @@ def test_a_leader_starts_a_round_for_the_committee_in_one_action(client, ward, l
     client.force_login(leader)
     response = client.post(
         "/review-rounds/new/",
-        {"committee": ward.committee.pk, "title": "Kiểm điểm 2026", "period_kind": "year", "year": 2026},
+        once(
+            {"committee": ward.committee.pk, "title": "Kiểm điểm 2026", "period_kind": "year", "year": 2026}
+        ),
     )
     review_round = ReviewRound.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/review-rounds/{review_round.pk}/"
@@ -40,7 +42,7 @@ def test_a_quarter_round_without_its_quarter_is_refused_and_nothing_saved(client
     client.force_login(leader)
     response = client.post(
         "/review-rounds/new/",
-        {"committee": ward.committee.pk, "title": "Q", "period_kind": "quarter", "year": 2026},
+        once({"committee": ward.committee.pk, "title": "Q", "period_kind": "quarter", "year": 2026}),
     )
     assert response.status_code == 200
     assert escape(vi("Choose the quarter.")) in response.content.decode()

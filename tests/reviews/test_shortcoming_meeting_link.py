@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.html import escape
 
 from reviews.models import Shortcoming
-from tests.conftest import vi
+from tests.conftest import once, vi
 from tests.factories import make_meeting, make_shortcoming
 
 
@@ -22,7 +22,7 @@ def _new(ward, **overrides):
         "due_on": "2026-06-30",
     }
     data.update(overrides)
-    return data
+    return once(data)
 
 
 def test_the_secretary_links_the_meeting_the_shortcoming_came_from(client, ward, secretary):

@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils.html import escape
 
 from reviews.models import Shortcoming
-from tests.conftest import vi
+from tests.conftest import once, vi
 from tests.factories import make_shortcoming
 
 
@@ -24,7 +24,7 @@ def _new(ward, **overrides):
         "due_on": "2026-06-30",
     }
     data.update(overrides)
-    return data
+    return once(data)
 
 
 def test_a_secretary_records_a_shortcoming(client, ward, secretary):
@@ -68,7 +68,7 @@ def test_a_member_reports_progress_on_their_own_shortcoming(client, ward, member
     client.force_login(member)
     page = client.get(f"/members/{member.member.pk}/reviews/").content.decode()
     assert f"/shortcomings/{item.pk}/report/" in page
-    client.post(f"/shortcomings/{item.pk}/report/", {"text": "Đã dự họp đủ 3 tháng", "version": 1})
+    client.post(f"/shortcomings/{item.pk}/report/", once(text="Đã dự họp đủ 3 tháng", version=1))
     item.refresh_from_db()
     assert item.status == "in_progress"
     assert "Đã dự họp đủ 3 tháng" in client.get(f"/shortcomings/{item.pk}/").content.decode()
@@ -132,9 +132,7 @@ def test_extension_asked_by_the_owner_and_approved_by_ubkt(client, ward, member,
         ward.cell01, subject_member=member.member, raised_on=dt.date(2026, 1, 5), due_on=dt.date(2026, 6, 30)
     )
     client.force_login(member)
-    client.post(
-        f"/shortcomings/{item.pk}/extension/", {"version": 1, "new_due_on": "2026-09-30", "reason": "Ốm"}
-    )
+    client.post(f"/shortcomings/{item.pk}/extension/", once(version=1, new_due_on="2026-09-30", reason="Ốm"))
     extension = item.extensions.get()
     assert client.post(f"/extensions/{extension.pk}/decide/", {"decision": "approve"}).status_code == 403
     client.force_login(inspector)
