@@ -11,6 +11,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pghistory.models import MiddlewareEvents
 
@@ -288,3 +289,26 @@ def test_every_key_naming_who_acted_is_protected():
         and field.remote_field.on_delete.__name__ != "PROTECT"
     ]
     assert loose == []
+
+
+def test_the_shortcoming_history_runs_the_same_queries_however_long_its_timeline(
+    client, ward, secretary, inspector
+):
+    item = make_shortcoming(ward.cell01, owner=ward.members01[0], subject_member=ward.members01[0])
+    client.force_login(inspector)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/shortcomings/{item.pk}/history/").status_code == 200
+        return len(captured)
+
+    services.report_progress(item, by=secretary, text="Lần đầu", version=1)
+    few = queries()
+    for i in range(10):
+        item.refresh_from_db()
+        services.report_progress(
+            item, by=[secretary, inspector][i % 2], text=f"Lần {i}", version=item.version
+        )
+    item.refresh_from_db()
+    services.request_extension(item, by=secretary, new_due_on=item.due_on + dt.timedelta(days=9), reason="Ốm")
+    assert queries() == few
