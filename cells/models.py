@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import pghistory
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -18,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from phuthang import access, periods
+from phuthang.history import tracked
 
 if TYPE_CHECKING:
     from phuthang.access import User
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 CARD_NUMBER = RegexValidator(r"^\d{2}\.\d{6}$", _("A party card number looks like 12.345678."))
 
 
-@pghistory.track()
+@tracked()
 class Committee(models.Model):
     class Kind(models.TextChoices):
         WARD = "ward", _("Ward Party organisation")
@@ -58,7 +58,7 @@ class CellQuerySet(models.QuerySet["Cell"]):
         return self.filter(access.cells(user))
 
 
-@pghistory.track()
+@tracked()
 class Cell(models.Model):
     class Kind(models.TextChoices):
         RESIDENTIAL = "residential", _("Residential group")
@@ -113,7 +113,7 @@ class MemberQuerySet(models.QuerySet["Member"]):
         return self.filter(access.members(user))
 
 
-@pghistory.track()
+@tracked()
 class Member(models.Model):
     class Gender(models.TextChoices):
         MALE = "male", _("Male")
@@ -148,7 +148,7 @@ class Member(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)  # of the details edited from a page
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="member",
@@ -234,7 +234,7 @@ class PositionQuerySet(models.QuerySet["Position"]):
         return self.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
 
 
-@pghistory.track()
+@tracked()
 class Position(models.Model):
     member = models.ForeignKey(Member, models.PROTECT, related_name="positions", verbose_name=_("member"))
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
@@ -289,7 +289,7 @@ class OversightAssignmentQuerySet(models.QuerySet["OversightAssignment"]):
 
 
 # Assignments are plans a leader may replace or clear; the delete event keeps what was planned.
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@tracked()
 class OversightAssignment(models.Model):
     """A committee member (đảng ủy viên phụ trách) overseeing one cell for one month."""
 
@@ -302,7 +302,7 @@ class OversightAssignment(models.Model):
     month = models.DateField(_("month"), help_text=_("First day of the month."))
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

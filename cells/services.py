@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from cells.models import COMMITTEE_ROLES, Cell, Committee, Member, OversightAssignment, Position
 from phuthang import periods
 from phuthang.concurrency import OutOfDate, lock_current
+from phuthang.history import records_who
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -49,6 +50,7 @@ def _lock_oversight(committee: Committee) -> None:
     Committee.objects.select_for_update().filter(pk=committee.pk).values_list("pk").first()
 
 
+@records_who
 @transaction.atomic
 def assign_oversight(
     committee: Committee,
@@ -99,6 +101,7 @@ def assign_oversight(
     return changed + len(to_create)
 
 
+@records_who
 @transaction.atomic
 def copy_oversight(committee: Committee, *, month: dt.date, by: auth.User) -> int:
     """Copy last month's assignments into a month, for the cells that have none yet. Returns copies."""

@@ -1,4 +1,9 @@
-"""History triggers without a subtransaction per recorded row.
+"""The record's triggers: what every tracked model records, who each event names, and the trigger helpers.
+
+`tracked()` is the one `@pghistory.track` every model of the record uses: insert, update and delete events.
+`records_who` makes a service's `by=` user the "who" of the events it causes, inside a request or not.
+
+History triggers without a subtransaction per recorded row.
 
 django-pghistory's `_pgh_attach_context()` and django-pgtrigger's `_pgtrigger_should_ignore()` read their
 session settings inside BEGIN … EXCEPTION, which opens a subtransaction for every row a trigger records. In
@@ -13,9 +18,24 @@ installed again after every `migrate` (post_migrate), when every trigger is in p
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
+import pghistory
 from django.db import connections
+
+M = TypeVar("M")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def tracked() -> Callable[[M], M]:
+    """`@pghistory.track` with every kind of change: insert, update and delete (the delete event keeps the
+    row as it was). Every model that holds part of the record uses it, so no row leaves without a trace.
+    """
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
 
 SQL = """
 CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN AS $$
@@ -43,6 +63,21 @@ CREATE OR REPLACE FUNCTION _pgh_attach_context() RETURNS pghistory_context.id%TY
     END;
 $$ LANGUAGE plpgsql;
 """
+
+
+def records_who(service: Callable[P, R]) -> Callable[P, R]:
+    """A service's `by=` user is the "who" of every history event it causes, in a request or not (a task,
+    the shell, a test). Inside a request the middleware's context names the same user.
+    """
+
+    @functools.wraps(service)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        pk = getattr(kwargs.get("by"), "pk", None)
+        who = {"user": pk} if pk is not None else {}
+        with pghistory.context(**who):
+            return service(*args, **kwargs)
+
+    return wrapper
 
 
 def install_functions(using: str = "default", **kwargs: Any) -> None:

@@ -14,11 +14,41 @@ from reviews.models import (
     Shortcoming,
 )
 from reviews.services import reminders
+from reviews.services.history import history_rows
+
+
+class ReadOnly:
+    """A record with a workflow is changed only through its pages, whose services check each step, bump the
+    version and write the timeline: the admin shows it (view only) and never adds, changes or deletes it."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TriggerHistory:
+    """The admin's "History" page reads the trigger-kept events (who, when, before and after), not the
+    admin's own log, which misses every change made outside the admin."""
+
+    object_history_template = "admin/trigger_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        events = history_rows(obj) if obj is not None else []
+        return super().history_view(
+            request, object_id, extra_context={**(extra_context or {}), "events": events}
+        )
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
-    """A rule is changed, never deleted: the pages read it, and kinds of reminder start at its effective_from."""
+class RuleAdmin(TriggerHistory, admin.ModelAdmin):
+    """A rule is changed, never deleted: the pages read it, and kinds of reminder start at its effective_from.
+    Every change is recorded with who, before and after (the History page; the round page for rating rules)."""
 
     list_display = ["key", "value", "updated_at"]
     search_fields = ["key", "note"]
@@ -39,20 +69,14 @@ class NotificationInline(admin.TabularInline):
 
 
 @admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
+class DigestAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["recipient", "kind", "period", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "kind", "period"]
     search_fields = ["recipient__full_name", "to_address", "message_id"]
     list_select_related = ["recipient"]
     readonly_fields = [f.name for f in Digest._meta.fields]
     inlines = [NotificationInline]
-    actions = ["send_again"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    actions = ["send_again"]  # through the reminder service, which keeps the ledger's states
 
     @admin.action(description=_("Send the selected failed emails again"))
     def send_again(self, request, queryset):
@@ -65,7 +89,7 @@ class DigestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Manifestation)
-class ManifestationAdmin(admin.ModelAdmin):
+class ManifestationAdmin(TriggerHistory, admin.ModelAdmin):
     list_display = ["code", "short_label", "group", "wording"]
     list_filter = ["verified", "group"]
     search_fields = ["code", "short_label", "text"]
@@ -88,25 +112,19 @@ class ManifestationAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewRound)
-class ReviewRoundAdmin(admin.ModelAdmin):
+class ReviewRoundAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["title", "committee", "period_kind", "year", "quarter", "status", "started_at"]
     list_filter = ["status", "period_kind", "year"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["__str__", "cell", "status", "proposed_rating", "decided_rating"]
     list_filter = ["status", "period_kind", "year"]
     search_fields = ["member__full_name", "cell__name"]
     list_select_related = ["cell", "member"]
     raw_id_fields = ["round", "cell", "member"]
     readonly_fields = ["version"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RemediationUpdateInline(admin.TabularInline):
@@ -120,7 +138,7 @@ class RemediationUpdateInline(admin.TabularInline):
 
 
 @admin.register(Shortcoming)
-class ShortcomingAdmin(admin.ModelAdmin):
+class ShortcomingAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["pk", "subject", "cell", "status", "due_on", "original_due_on", "is_repeat"]
     list_filter = ["status", "source", "is_repeat"]
     search_fields = ["description", "subject_member__full_name", "owner__full_name"]
@@ -132,9 +150,6 @@ class ShortcomingAdmin(admin.ModelAdmin):
     @admin.display(description=_("member or cell concerned"))
     def subject(self, obj: Shortcoming) -> str:
         return obj.subject_name
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Meetings (issue 3): read in the admin; written only through the pages, which keep counts in step.
@@ -153,18 +168,9 @@ class MeetingAdminForm(safe_input.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ReadOnly, admin.ModelAdmin):
     form = MeetingAdminForm
     list_display = ["cell", "kind", "month", "date", "status", "present_count", "expected_count", "version"]
     list_filter = ["kind", "status", "cell__committee"]
     search_fields = ["cell__name", "topic", "resolution"]
     date_hierarchy = "date"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -104,17 +104,51 @@ def build_reviews(ward: Ward, *, rng: random.Random) -> dict[str, int]:
         )
         reviews.append(_decided(finished, cell.pk, None, rng, decided_at, leader, secretary_user))
         reviews.append(_open(open_round, cell.pk, None, rng, leader, secretary_user, users_by_member))
+    _nobody_decides_their_own(ward, reviews, leader, ward.users.get("phobithu"))
     shortcomings = _shortcomings(ward, rated, cells, manifestations, rng, users_by_member, inspector)
+    _nobody_verifies_their_own(ward, shortcomings, inspector, ward.users.get("ubkt2"))
     Shortcoming.objects.bulk_create(shortcomings, batch_size=2000)
     _decide_as_the_pages_do(reviews)
     Review.objects.bulk_create(reviews, batch_size=2000)
     for review_round in (finished, open_round):
         services.recount_round(review_round)  # the progress pages read these counts, not the reviews
 
-    updates, extensions = _timelines(shortcomings, rng, users_by_member, inspector, today)
+    verifiers = [_verifier(ward, item, inspector, ward.users.get("ubkt2")) for item in shortcomings]
+    updates, extensions = _timelines(shortcomings, rng, verifiers, today)
     RemediationUpdate.objects.bulk_create(updates, batch_size=5000)
     DueDateExtension.objects.bulk_create(extensions, batch_size=2000)
     return {"reviews": len(reviews), "shortcomings": len(shortcomings)}
+
+
+def _member_of(ward: Ward, username: str) -> int | None:
+    member = ward.account_members.get(username)
+    return member.pk if member is not None else None
+
+
+def _nobody_decides_their_own(ward: Ward, reviews: list[Review], leader: Any, deputy: Any) -> None:
+    """As the pages require (reviews/permissions/duties.py): the Bí thư's own review, and the collective
+    review of a cell they are secretary of, are decided by the deputy secretary."""
+    mine = _member_of(ward, "bithu")
+    led = {cell_id for cell_id, secretary in ward.secretaries.items() if secretary.pk == mine}
+    for review in reviews:
+        own = review.member_id == mine if review.member_id is not None else review.cell_id in led
+        if review.decided_by == leader and own:
+            review.decided_by = deputy
+
+
+def _verifier(ward: Ward, item: Shortcoming, inspector: Any, other: Any) -> Any:
+    """The UBKT chair, unless the item is their own (about them, theirs to fix, or of a cell they are
+    secretary of): then the other UBKT member verifies it and answers its requests for a later due date."""
+    mine = _member_of(ward, "ubkt")
+    secretary = ward.secretaries.get(item.cell_id)
+    own = mine in (item.subject_member_id, item.owner_id) or (secretary is not None and secretary.pk == mine)
+    return other if own else inspector
+
+
+def _nobody_verifies_their_own(ward: Ward, items: list[Shortcoming], inspector: Any, other: Any) -> None:
+    for item in items:
+        if item.verified_by is not None:
+            item.verified_by = _verifier(ward, item, inspector, other)
 
 
 def _decide_as_the_pages_do(reviews: list[Review]) -> None:
@@ -340,16 +374,12 @@ def _item(
 
 
 def _timelines(
-    items: list[Shortcoming],
-    rng: random.Random,
-    users_by_member: dict[int, Any],
-    inspector: Any,
-    today: dt.date,
+    items: list[Shortcoming], rng: random.Random, verifiers: list[Any], today: dt.date
 ) -> tuple[list[RemediationUpdate], list[DueDateExtension]]:
     updates: list[RemediationUpdate] = []
     extensions: list[DueDateExtension] = []
     kind = RemediationUpdate.Kind
-    for item in items:
+    for item, verifier in zip(items, verifiers, strict=True):
         by = item.created_by
         updates.append(
             RemediationUpdate(shortcoming=item, kind=kind.CREATED, to_status=St.OPEN, text=item.plan, by=by)
@@ -381,7 +411,7 @@ def _timelines(
                     from_status=St.REPORTED_FIXED,
                     to_status=St.VERIFIED,
                     text=item.verification_note,
-                    by=inspector,
+                    by=verifier,
                 )
             )
         if item.status == St.WITHDRAWN:
@@ -404,7 +434,7 @@ def _timelines(
                     reason="Đang điều trị bệnh, xin lùi thời hạn khắc phục.",
                     status=DueDateExtension.Status.APPROVED,
                     requested_by=by,
-                    decided_by=inspector,
+                    decided_by=verifier,
                     decided_at=timezone.now(),
                 )
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -20,6 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from phuthang import access, periods
+from phuthang.history import tracked
 
 if TYPE_CHECKING:
     from phuthang.access import User
@@ -43,7 +43,7 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
 VOTES_WITHIN_PRESENT = _("The votes cannot be more than the members present.")
 
 
-@pghistory.track()
+@tracked()
 class Meeting(models.Model):
     class Kind(models.TextChoices):
         REGULAR = "regular", _("Regular monthly meeting")
@@ -93,17 +93,17 @@ class Meeting(models.Model):
     first_finalised_at = models.DateTimeField(_("first finalised at"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     reopen_reason = models.TextField(_("reason for reopening"), blank=True)
     # A draft started by mistake is withdrawn, never deleted: read-only, and its month free for a new one.
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     withdraw_reason = models.TextField(_("reason for withdrawing"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -222,7 +222,7 @@ class Meeting(models.Model):
         return timezone.localdate(self.first_finalised_at) >= periods.add_months(self.month, 1)
 
 
-@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+@tracked()
 class Attendance(models.Model):
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
@@ -256,7 +256,7 @@ class MeetingTaskQuerySet(models.QuerySet["MeetingTask"]):
         return self.filter(done_on__isnull=True)
 
 
-@pghistory.track()
+@tracked()
 class MeetingTask(models.Model):
     """Who must do what by when; open until done, carried into every later meeting of the cell."""
 
@@ -300,7 +300,7 @@ class MeetingTask(models.Model):
         return self.done_on is not None
 
 
-@pghistory.track()
+@tracked()
 class MeetingAssessment(models.Model):
     """The overseer's own scoring of a meeting, kept apart from the cell's indicators."""
 

@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Sum
@@ -16,12 +15,14 @@ from django.utils.translation import pgettext_lazy
 
 from cells.models import Cell, Committee, Member
 from phuthang import access
+from phuthang.history import tracked
 from reviews.models.rules import rules
 
 if TYPE_CHECKING:
     from phuthang.access import User
 
 
+@tracked()
 class Manifestation(models.Model):
     """One of the 27 manifestations of degradation (NQ 04-NQ/TW), reference data editable in the admin."""
 
@@ -127,6 +128,7 @@ class ReviewRoundQuerySet(models.QuerySet["ReviewRound"]):
         )
 
 
+@tracked()
 class ReviewRound(models.Model):
     """A review campaign started by a leader for a whole committee (e.g. year-end review 2026)."""
 
@@ -144,7 +146,7 @@ class ReviewRound(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -153,7 +155,7 @@ class ReviewRound(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -230,7 +232,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         return self.select_related("cell", "member", "round")
 
 
-@pghistory.track()
+@tracked()
 class Review(models.Model):
     """A review of a member, or of a cell as a collective (member empty), for one period."""
 
@@ -280,7 +282,7 @@ class Review(models.Model):
     decided_rating = models.CharField(_("decided rating"), max_length=20, blank=True)
     self_assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -289,7 +291,7 @@ class Review(models.Model):
     self_assessed_at = models.DateTimeField(_("self-assessed at"), null=True, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -298,7 +300,7 @@ class Review(models.Model):
     proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -308,7 +310,7 @@ class Review(models.Model):
     reopen_reason = models.TextField(_("reason for re-opening"), blank=True)
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -376,7 +378,7 @@ class Review(models.Model):
         return self.status in (self.Status.DECIDED, self.Status.WITHDRAWN)
 
 
-@pghistory.track()
+@tracked()
 class ReviewFinding(models.Model):
     """One line of a review's checklist: a manifestation found present (or noted) with a note."""
 

@@ -11,7 +11,10 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from phuthang.history import tracked
 
+
+@tracked()
 class Rule(models.Model):
     key = models.CharField(_("key"), max_length=100, unique=True)
     value = models.JSONField(_("value"))

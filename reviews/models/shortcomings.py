@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
 from phuthang import access, periods
+from phuthang.history import tracked
 from reviews.models.reviews import Manifestation, Review
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ class ShortcomingQuerySet(models.QuerySet["Shortcoming"]):
         return self.select_related("cell", "subject_member", "owner", "manifestation")
 
 
-@pghistory.track()
+@tracked()
 class Shortcoming(models.Model):
     class Source(models.TextChoices):
         REVIEW = "review", _("Review")
@@ -127,7 +127,7 @@ class Shortcoming(models.Model):
     verification_note = models.TextField(_("verification note"), blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -136,7 +136,7 @@ class Shortcoming(models.Model):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -215,6 +215,7 @@ def inspection_notes() -> Q:
     )
 
 
+@tracked()
 class RemediationUpdate(models.Model):
     """One entry of a shortcoming's timeline: a progress report or a change of status. Never edited."""
 
@@ -233,7 +234,7 @@ class RemediationUpdate(models.Model):
     text = models.TextField(_("text"), blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -253,7 +254,7 @@ class RemediationUpdate(models.Model):
         return f"#{self.shortcoming_id} {self.get_kind_display()} {at}"
 
 
-@pghistory.track()
+@tracked()
 class DueDateExtension(models.Model):
     """The owner asks for a later due date; UBKT approves or refuses. The original date stays."""
 
@@ -270,13 +271,23 @@ class DueDateExtension(models.Model):
     reason = models.TextField(_("reason"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked by"),
     )
-    requested_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
 
     class Meta:

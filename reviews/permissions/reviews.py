@@ -13,7 +13,8 @@ from django.db.models import Q
 from cells.models import Cell, Committee
 from phuthang import access
 from phuthang.access import may
-from reviews.models import Review, ReviewRound, Shortcoming
+from reviews.models import DueDateExtension, Review, ReviewRound, Shortcoming
+from reviews.permissions import duties
 
 if TYPE_CHECKING:
     from phuthang.access import User
@@ -67,10 +68,16 @@ def leads(user: User, committee: Committee) -> bool:
     return committee.pk in _a(user).leader_committee_ids
 
 
-@may(REVIEWS, "decide the rating", leader="in their committees")
+@may(
+    REVIEWS,
+    "decide the rating",
+    leader="in their committees, but not their own review nor the collective one of a cell they are secretary of",
+)
 def can_decide(user: User, review: Review) -> bool:
     return (
-        review.status == Review.Status.PROPOSED and review.cell.committee_id in _a(user).leader_committee_ids
+        review.status == Review.Status.PROPOSED
+        and review.cell.committee_id in _a(user).leader_committee_ids
+        and not duties.owns_review(user, review)
     )
 
 
@@ -196,11 +203,18 @@ def can_edit_shortcoming(user: User, shortcoming: Shortcoming) -> bool:
     )
 
 
-@may(SHORTCOMINGS, "verify or reopen", inspector="in their committee")
+@may(
+    SHORTCOMINGS,
+    "verify",
+    inspector="in their committee, but not one about them, theirs to fix, or of a cell they are secretary of",
+)
+@may(SHORTCOMINGS, "reopen", inspector="in their committee")
 @may(SHORTCOMINGS, "withdraw", secretary="in their cell", inspector="in their committee")
 @may(SHORTCOMINGS, "start the remediation or report it fixed", **OWNER_SIDE)
 def can_change_status(user: User, shortcoming: Shortcoming, action: str) -> bool:
-    if action in ("verify", "reopen"):
+    if action == "verify":
+        return is_inspector_of(user, shortcoming) and not duties.owns_shortcoming(user, shortcoming)
+    if action == "reopen":
         return is_inspector_of(user, shortcoming)
     if action == "withdraw":
         return shortcoming.cell_id in _a(user).secretary_cell_ids or is_inspector_of(user, shortcoming)
@@ -214,9 +228,17 @@ def can_request_extension(user: User, shortcoming: Shortcoming) -> bool:
     return shortcoming.is_active and is_owner_side(user, shortcoming)
 
 
-@may(SHORTCOMINGS, "grant or refuse a later due date", inspector="in their committee")
-def can_decide_extension(user: User, shortcoming: Shortcoming) -> bool:
-    return is_inspector_of(user, shortcoming)
+@may(
+    SHORTCOMINGS,
+    "grant or refuse a later due date",
+    inspector="in their committee, but not one they asked for, nor of a shortcoming that is their own",
+)
+def can_decide_extension(
+    user: User, shortcoming: Shortcoming, extension: DueDateExtension | None = None
+) -> bool:
+    return (
+        is_inspector_of(user, shortcoming) and duties.extension_refusal(user, shortcoming, extension) is None
+    )
 
 
 @may(

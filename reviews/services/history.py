@@ -8,9 +8,11 @@ time. Related rows are fetched in one query per related model, whatever the numb
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
@@ -19,12 +21,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from pghistory.models import MiddlewareEvents
 
-from reviews.models.reviews import RatingLevels
+from reviews.models.reviews import RatingLevels, ReviewRound
+from reviews.models.rules import Rule
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
 
-HIDDEN = {"id", "version"}  # bookkeeping: every save bumps the version, nobody reads it
+HIDDEN = {"id", "version", "pgh_obj_id"}  # bookkeeping: every save bumps the version, nobody reads it
 RATING_FIELDS = {"proposed_rating", "decided_rating"}
 SELECT_RELATED = {"Meeting": ("cell",), "Review": ("cell", "member"), "User": ("member",)}
 EMPTY = "—"
@@ -72,16 +75,18 @@ def _parse_date(value: str) -> str:
 
 
 class _Formatter:
-    def __init__(self, model: type[models.Model], names: dict[tuple[Any, Any], str]) -> None:
+    def __init__(
+        self, model: type[models.Model], names: dict[tuple[Any, Any], str], shared: dict[str, Any]
+    ) -> None:
         self.fields = {f.attname: f for f in model._meta.concrete_fields}
         self.names = names
-        self._levels: RatingLevels | None = None
+        self.shared = shared  # what every formatter of a page reads once: the rating levels
 
     @property
     def levels(self) -> RatingLevels:
-        if self._levels is None:
-            self._levels = RatingLevels.load()
-        return self._levels
+        if "levels" not in self.shared:
+            self.shared["levels"] = RatingLevels.load()
+        return self.shared["levels"]
 
     def label(self, key: str) -> str:
         field = self.fields.get(key)
@@ -105,24 +110,77 @@ class _Formatter:
             return _parse_datetime(value)
         if isinstance(field, models.DateField):
             return _parse_date(value)
+        if isinstance(field, models.JSONField):
+            return json.dumps(value, ensure_ascii=False)
         return str(value)
 
 
-def history_rows(obj: models.Model) -> list[Any]:
+def event_model(model: type[models.Model]) -> type[models.Model]:
+    """The event table pghistory keeps for a tracked model (`Review` → `ReviewEvent`)."""
+    return apps.get_model(model._meta.app_label, f"{model.__name__}Event")
+
+
+def history_rows(obj: models.Model, *, children: tuple[type[models.Model], ...] = ()) -> list[Any]:
     """Every recorded version of a row, oldest first, each with `who` and `changes` (a list of Change).
+
+    `children` names tracked models whose rows point at `obj` (a shortcoming's timeline entries and
+    extensions): their events are read in the same query and marked with `what`, the kind of row.
 
     Queries: the events, then one per related model named in the changes (users always: the authors),
     then the rating levels if a rating changed.
     """
-    model = type(obj)
-    events = list(MiddlewareEvents.objects.tracks(obj).order_by("pgh_created_at", "pgh_id"))
-    fields = {f.attname: f for f in model._meta.concrete_fields}
+    events = MiddlewareEvents.objects.tracks(obj)
+    if children:
+        sources = [event_model(m) for m in (type(obj), *children)]
+        events = MiddlewareEvents.objects.references(obj).across(*sources)
+    return described(list(events.order_by("pgh_created_at", "pgh_id")), main=type(obj))
+
+
+def round_history(review_round: ReviewRound) -> list[Any]:
+    """A round's events with those of the rating rules its decisions obey (levels, the cap), oldest first.
+
+    Queries: the round's events, the rules, their events, then the names (users, the committee).
+    """
+    rules = list(Rule.objects.filter(key__startswith="rating_levels."))
+    events = list(MiddlewareEvents.objects.tracks(review_round))
+    if rules:
+        events += list(MiddlewareEvents.objects.tracks(rules))
+    events.sort(key=lambda e: (e.pgh_created_at, e.pgh_id))
+    return described(events, main=ReviewRound)
+
+
+def _shown(event: Any) -> dict[str, Any]:
+    """{field: (before, after)}: an update's diff; what a row held when it was made or deleted."""
+    if event.pgh_label == "delete":
+        return {
+            key: (value, None) for key, value in (event.pgh_data or {}).items() if value not in (None, "")
+        }
+    if event.pgh_diff:
+        return dict(event.pgh_diff)
+    if event.pgh_label == "insert" and event.pgh_obj_model != event.main_label:
+        return {
+            key: (None, value) for key, value in (event.pgh_data or {}).items() if value not in (None, "")
+        }
+    return {}
+
+
+def _points_at(field: Any, main: type[models.Model], source: type[models.Model]) -> bool:
+    """A child row's link back to the row whose history is read: the page already says which row it is."""
+    return source is not main and field is not None and field.related_model is main
+
+
+def described(events: list[Any], *, main: type[models.Model]) -> list[Any]:
+    """Name the author of each event and turn its changes into labels and values (see history_rows)."""
     user_model = get_user_model()
+    sources: dict[str, type[models.Model]] = {}
     wanted: dict[type[models.Model], set[Any]] = {user_model: set()}
     for event in events:
+        event.main_label = main._meta.label
+        source = sources.setdefault(event.pgh_obj_model, apps.get_model(event.pgh_obj_model))
+        fields = {f.attname: f for f in source._meta.concrete_fields}
         if uid := (event.pgh_context or {}).get("user"):
             wanted[user_model].add(uid)
-        for key, pair in (event.pgh_diff or {}).items():
+        for key, pair in _shown(event).items():
             field = fields.get(key)
             # a relation's related_model is a model class ("self" was resolved when the apps loaded)
             if field is not None and isinstance(field.related_model, type) and key not in HIDDEN:
@@ -133,17 +191,23 @@ def history_rows(obj: models.Model) -> list[Any]:
         if ids
         for pk, name in _related_names(related, ids).items()
     }
-    formatter = _Formatter(model, names)
-    order = {key: i for i, key in enumerate(fields)}  # changes read in the model's field order
+    shared: dict[str, Any] = {}
+    formatters = {label: _Formatter(model, names, shared) for label, model in sources.items()}
     for event in events:
+        formatter = formatters[event.pgh_obj_model]
         uid = (event.pgh_context or {}).get("user")
         event.who = names.get((user_model, uid)) if uid else None
-        diff = event.pgh_diff or {}
+        source = sources[event.pgh_obj_model]
+        event.what = "" if source is main else capfirst(str(source._meta.verbose_name))
+        if source is Rule:  # which rule: its key, which no change of value shows
+            event.what = f"{event.what} {(event.pgh_data or {}).get('key', '')}"
+        order = {key: i for i, key in enumerate(formatter.fields)}  # changes read in the model's field order
+        shown = _shown(event)
         event.changes = [
             Change(
-                formatter.label(key), formatter.value(key, diff[key][0]), formatter.value(key, diff[key][1])
+                formatter.label(key), formatter.value(key, shown[key][0]), formatter.value(key, shown[key][1])
             )
-            for key in sorted(diff, key=lambda k: order.get(k, len(order)))
-            if key not in HIDDEN
+            for key in sorted(shown, key=lambda k: order.get(k, len(order)))
+            if key not in HIDDEN and not _points_at(formatter.fields.get(key), main, source)
         ]
     return events

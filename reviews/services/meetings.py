@@ -24,6 +24,7 @@ from cells.models import Cell, Member
 from phuthang import periods
 from phuthang.concurrency import OutOfDate, lock_current
 from phuthang.constraints import constraint_error
+from phuthang.history import records_who
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.rules import rules
 
@@ -106,6 +107,7 @@ def meeting_sheet(meeting: Meeting) -> Sheet:
 # --- Writes
 
 
+@records_who
 @transaction.atomic
 def start_meeting(cell: Cell, *, by: auth.User, **details: Any) -> Meeting:
     """Create a draft with every expected member present. Raises ValidationError for a second regular one."""
@@ -257,6 +259,7 @@ def completeness_problems(meeting: Meeting) -> list[str]:
     return problems
 
 
+@records_who
 @transaction.atomic
 def finalise_meeting(meeting: Meeting, *, by: auth.User, version: int | None = None) -> Meeting:
     """Make the minutes read-only. Raises ValidationError listing what is missing, OutOfDate when they are
@@ -321,6 +324,7 @@ def reopen_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: int
     return locked
 
 
+@records_who
 @transaction.atomic
 def withdraw_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: int) -> Meeting:
     """Set aside a draft started by mistake: kept read-only with who, when and why; its month is free again.

@@ -20,9 +20,11 @@ from django.utils.translation import ngettext
 from cells.models import Cell, Committee, Member
 from phuthang import periods
 from phuthang.concurrency import OutOfDate, lock_current
+from phuthang.history import records_who
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
 from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount
 from reviews.models.rules import rule
+from reviews.permissions import duties
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -63,6 +65,7 @@ def _save(review: Review, fields: list[str], *, was: str) -> Review:
 # --- Rounds
 
 
+@records_who
 @transaction.atomic
 def start_round(
     committee: Committee,
@@ -133,6 +136,7 @@ def recount_round(review_round: ReviewRound) -> None:
 FINAL = (S.DECIDED, S.WITHDRAWN)
 
 
+@records_who
 @transaction.atomic
 def close_round(review_round: ReviewRound, *, by: auth.User) -> ReviewRound:
     """Close a round once every review in it is decided or withdrawn; refused with the counts otherwise.
@@ -292,6 +296,7 @@ def round_progress(counts: Any, reviews: Any) -> list[CellProgress]:
 # --- Steps of one review
 
 
+@records_who
 @transaction.atomic
 def self_assess(review: Review, *, by: auth.User, text: str, on_paper: bool, version: int | None) -> Review:
     review = _lock(review, allowed=(S.DRAFT, S.SELF_ASSESSED), version=version, action=_("self-assessment"))
@@ -361,6 +366,7 @@ def is_exempt(review: Review) -> bool:
     return review.member is not None and review.member.is_exempt()
 
 
+@records_who
 @transaction.atomic
 def propose(
     review: Review,
@@ -412,9 +418,12 @@ def save_findings(review: Review, findings: dict[int, tuple[bool, str]]) -> None
     ReviewFinding.objects.bulk_update(to_update, ["present", "note"])
 
 
+@records_who
 @transaction.atomic
 def decide(review: Review, *, by: auth.User, rating: str, version: int | None) -> Review:
     review = _lock(review, allowed=(S.PROPOSED,), version=version, action=_("decision"))
+    if refusal := duties.decide_refusal(by, review):
+        raise ValidationError(refusal)
     levels = RatingLevels.load()
     present = review.findings.filter(present=True).exists()
     exempt = is_exempt(review)
@@ -439,6 +448,7 @@ def decide(review: Review, *, by: auth.User, rating: str, version: int | None) -
     return _save(review, ["decided_rating", "decided_by", "decided_at", "status"], was=S.PROPOSED)
 
 
+@records_who
 @transaction.atomic
 def reopen_review(review: Review, *, by: auth.User, reason: str, version: int | None) -> Review:
     """Back to 'proposed' with a reason; the decision stays in the history."""
@@ -454,6 +464,7 @@ def reopen_review(review: Review, *, by: auth.User, reason: str, version: int | 
     )
 
 
+@records_who
 @transaction.atomic
 def withdraw_review(review: Review, *, by: auth.User, reason: str, version: int | None) -> Review:
     """Withdraw a review that is not decided (e.g. the member moved away): a status, never a delete."""

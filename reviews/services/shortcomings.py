@@ -21,7 +21,9 @@ from django.utils.translation import gettext_lazy
 from cells.models import Cell, Member
 from phuthang import periods
 from phuthang.concurrency import lock_current
+from phuthang.history import records_who
 from reviews.models import DueDateExtension, Manifestation, RemediationUpdate, Review, Shortcoming
+from reviews.permissions import duties
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -105,6 +107,7 @@ def is_repeat(
     return earlier.exists()
 
 
+@records_who
 @transaction.atomic
 def record_shortcoming(
     cell: Cell,
@@ -163,6 +166,7 @@ def record_shortcoming(
     return shortcoming
 
 
+@records_who
 @transaction.atomic
 def edit_shortcoming(
     shortcoming: Shortcoming,
@@ -191,6 +195,7 @@ def on_behalf(shortcoming: Shortcoming, by: auth.User) -> bool:
     return member is None or member.pk != shortcoming.owner_id
 
 
+@records_who
 @transaction.atomic
 def report_progress(
     shortcoming: Shortcoming, *, by: auth.User, text: str, version: int | None, fixed: bool = False
@@ -222,11 +227,15 @@ def report_progress(
     return shortcoming
 
 
+@records_who
 @transaction.atomic
 def change_status(
     shortcoming: Shortcoming, *, action: str, by: auth.User, note: str, version: int | None
 ) -> Shortcoming:
-    """One of TRANSITIONS; the caller has checked the user may take it (only UBKT verifies and reopens)."""
+    """One of TRANSITIONS; the caller has checked the user may take it (only UBKT verifies and reopens).
+
+    Verifying is refused to anyone whose own the item is (docs/security.md), whatever the caller checked.
+    """
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ValidationError(_("Unknown action."))
@@ -234,6 +243,8 @@ def change_status(
     if transition.note_required and not note:
         raise ValidationError({"note": _("Write a note saying why.")})
     shortcoming = _lock(shortcoming, allowed=transition.sources, version=version, action=transition.label)
+    if action == "verify" and (refusal := duties.verify_refusal(by, shortcoming)):
+        raise ValidationError(refusal)
     RemediationUpdate.objects.create(
         shortcoming=shortcoming,
         kind=RemediationUpdate.Kind.STATUS,
@@ -256,6 +267,7 @@ def change_status(
     return shortcoming
 
 
+@records_who
 @transaction.atomic
 def request_extension(
     shortcoming: Shortcoming, *, by: auth.User, new_due_on: dt.date, reason: str, version: int | None = None
@@ -292,6 +304,7 @@ def request_extension(
     return extension
 
 
+@records_who
 @transaction.atomic
 def decide_extension(
     extension: DueDateExtension, *, by: auth.User, approve: bool, note: str
@@ -305,6 +318,8 @@ def decide_extension(
         ),
     )
     shortcoming = Shortcoming.objects.select_for_update().get(pk=extension.shortcoming_id)
+    if refusal := duties.extension_refusal(by, shortcoming, extension):
+        raise ValidationError(refusal)
     extension.status = DueDateExtension.Status.APPROVED if approve else DueDateExtension.Status.REFUSED
     extension.decided_by, extension.decided_at, extension.decision_note = by, timezone.now(), note.strip()
     extension.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -25,11 +25,12 @@ from reviews.forms.reviews import (
     SelfAssessmentForm,
     WithdrawForm,
 )
-from reviews.models import Manifestation, Review, ReviewRound, Shortcoming
+from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
 from reviews.models.reviews import RatingLevels, RoundCellCount
+from reviews.permissions import duties
 from reviews.permissions import reviews as permissions
 from reviews.services import reviews as services
-from reviews.services.history import history_rows
+from reviews.services.history import history_rows, round_history
 
 
 def _review_or_404(request: HttpRequest, pk: int) -> Review:
@@ -130,11 +131,12 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     levels = RatingLevels.load()
     for review in to_decide:
         review.proposed_name = levels.name(review.proposed_rating)
-    shares = None
+    shares, history = None, []
     if a.is_staff or review_round.committee_id in a.committee_wide_ids:
         # the cap counts the whole round, so only those who see the whole round read it
         found = services.top_shares(review_round.pk, levels)
         shares = [(_("Members"), found[False]), (_("Cells (collective)"), found[True])]
+        history = round_history(review_round)
     good = levels.levels[1].code if len(levels.levels) > 1 else ""
     return render(
         request,
@@ -149,6 +151,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "top_name": levels.name(levels.top),
             "good_name": levels.name(good),
             "can_close": permissions.can_close_round(request.user, review_round),
+            "history": history,
             "sees_rounds": permissions.sees_rounds(request.user),
         },
     )
@@ -180,6 +183,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
     user = request.user
     levels = RatingLevels.load()
+    decide_refusal = None
+    if review.status == Review.Status.PROPOSED and _is_leader(user, review):
+        decide_refusal = duties.decide_refusal(user, review)
     return {
         "review": review,
         "levels": levels,
@@ -191,6 +197,8 @@ def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
         "can_self_assess": permissions.can_self_assess(user, review),
         "can_propose": permissions.can_propose(user, review),
         "can_decide": permissions.can_decide(user, review),
+        "decide_refusal": decide_refusal,  # a leader whose own review this is: who decides it instead
+        "instead": duties.deciders(user, review) if decide_refusal else [],
         "can_reopen": permissions.can_reopen_review(user, review),
         "can_history": permissions.can_read_history(user, review.cell),
         "can_record": review.member_id is not None
@@ -392,7 +400,8 @@ def review_history(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     if not permissions.can_read_history(request.user, review.cell):
         raise PermissionDenied
-    return render(request, "reviews/review_history.html", {"review": review, "events": history_rows(review)})
+    events = history_rows(review, children=(ReviewFinding,))  # the review and its checklist lines
+    return render(request, "reviews/review_history.html", {"review": review, "events": events})
 
 
 def _label_ratings(reviews: Any) -> None:

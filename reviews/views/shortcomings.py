@@ -27,8 +27,9 @@ from reviews.forms.shortcomings import (
     ShortcomingForm,
     StatusForm,
 )
-from reviews.models import DueDateExtension, Meeting, Review, Shortcoming
+from reviews.models import DueDateExtension, Meeting, RemediationUpdate, Review, Shortcoming
 from reviews.models.shortcomings import inspection_notes
+from reviews.permissions import duties
 from reviews.permissions import reviews as permissions
 from reviews.services import shortcomings as services
 from reviews.services.history import history_rows
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from cells.models import User
 
 PAGE_SIZE = 50
+St = Shortcoming.Status
 
 
 def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
@@ -73,6 +75,7 @@ def board(request: HttpRequest) -> HttpResponse:
     today = periods.today()
     for item in page:
         item.can_verify = permissions.is_inspector_of(request.user, item)
+        item.may_verify = item.can_verify and permissions.can_change_status(request.user, item, "verify")
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -179,6 +182,11 @@ def _detail_page(request: HttpRequest, item: Shortcoming) -> dict[str, Any]:
         if item.status in transition.sources and permissions.can_change_status(user, item, name)
     ]
     pending = item.extensions.filter(status=DueDateExtension.Status.PENDING).first()
+    inspector = permissions.is_inspector_of(user, item)
+    verify_refusal = (
+        duties.verify_refusal(user, item) if inspector and item.status == St.REPORTED_FIXED else None
+    )
+    extension_refusal = duties.extension_refusal(user, item, pending) if inspector and pending else None
     return {
         "item": item,
         "updates": list(item.updates.select_related("by__member")),
@@ -190,7 +198,11 @@ def _detail_page(request: HttpRequest, item: Shortcoming) -> dict[str, Any]:
         "can_report": permissions.can_report_progress(user, item),
         "can_edit": permissions.can_edit_shortcoming(user, item),
         "can_extend": permissions.can_request_extension(user, item) and pending is None,
-        "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item),
+        "can_decide_extension": pending is not None and permissions.can_decide_extension(user, item, pending),
+        # a step that is not this user's to take because the item is their own: who may take it instead
+        "verify_refusal": verify_refusal,
+        "extension_refusal": extension_refusal,
+        "instead": duties.verifiers(user, item) if verify_refusal or extension_refusal else [],
         "can_history": permissions.can_read_history(user, item.cell),
         "sees_board": permissions.sees_board(user),
         "sees_meeting": item.meeting_id is not None
@@ -291,6 +303,8 @@ def shortcoming_status(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(request, item)
     action = form.cleaned_data["action"]
     if not permissions.can_change_status(request.user, item, action):
+        if action == "verify" and (refusal := duties.verify_refusal(request.user, item)):
+            raise PermissionDenied(refusal)
         raise PermissionDenied(_("Only the inspection committee verifies and reopens shortcomings."))
     if action == "verify" and not form.cleaned_data["confirmed"]:  # one tap on a phone must not close it
         return render(
@@ -356,7 +370,7 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponse:
         DueDateExtension.objects.filter(shortcoming__in=Shortcoming.objects.visible_to(request.user)), pk=pk
     )
     item = _shortcoming_or_404(request, extension.shortcoming_id)
-    if not permissions.can_decide_extension(request.user, item):
+    if not permissions.can_decide_extension(request.user, item, extension):
         raise PermissionDenied
     form = ExtensionDecisionForm(request.POST)
     if not form.is_valid():
@@ -382,4 +396,7 @@ def shortcoming_history(request: HttpRequest, pk: int) -> HttpResponse:
     item = _shortcoming_or_404(request, pk)
     if not permissions.can_read_history(request.user, item.cell):
         raise PermissionDenied
-    return render(request, "reviews/shortcoming_history.html", {"item": item, "events": history_rows(item)})
+    events = history_rows(
+        item, children=(RemediationUpdate, DueDateExtension)
+    )  # the timeline, the extensions
+    return render(request, "reviews/shortcoming_history.html", {"item": item, "events": events})

@@ -147,8 +147,9 @@ def test_the_round_page_shows_50_cells_a_page_and_finds_a_cell_by_name_or_code(
     client.get(f"/review-rounds/{review_round.pk}/")
     # session, user, member, positions, oversight, committee tree, the round, the number of cells, this
     # page's counts with cells, their drafts, their proposals, rating levels, top-rating shares, the cap,
-    # unread notifications
-    with django_assert_num_queries(15):
+    # the history (the rating rules, the round's events, the rules' events, the users named), unread
+    # notifications
+    with django_assert_num_queries(19):
         response = client.get(f"/review-rounds/{review_round.pk}/")
     assert len(response.context["progress"]) == 50
     assert response.context["page"].paginator.num_pages == 2
