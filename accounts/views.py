@@ -69,11 +69,14 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if not request.session.get(services.OTP_PENDING):
         return redirect(_next(request))
     username, address = request.user.get_username(), lockout.client_address(request)
+    device = TOTPDevice.objects.filter(user=cast("User", request.user), confirmed=True).first()
+    if device is None:  # reset by the office since the password was typed: nothing to ask for
+        del request.session[services.OTP_PENDING]
+        return redirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if (lock := lockout.current_lock(username, address)) is None:
-            device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
-            if device is not None and device.verify_token(form.cleaned_data["code"]):
+            if device.verify_token(form.cleaned_data["code"]):
                 del request.session[services.OTP_PENDING]
                 lockout.clear_failures(username, address)
                 return redirect(_next(request))

@@ -203,3 +203,10 @@ def test_the_enrolled_page_says_it_is_on(client, leader_with_app, leader):
         "your app."
     )
     assert escape(on) in page.content.decode()
+
+
+def test_an_authenticator_reset_by_the_office_meanwhile_asks_for_nothing(leader_with_app):
+    client, _ = password_login("bithu")
+    TOTPDevice.objects.update(confirmed=False)  # the office unticks "confirmed" in the admin
+    assert client.get("/account/otp/?next=/cells/")["Location"] == "/cells/"
+    assert client.get("/cells/").status_code == 200
