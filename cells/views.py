@@ -92,6 +92,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
             "positions": positions,
             "today": periods.today(),
             "can_edit": access.can_edit_member(request.user, person),
+            "is_self": person.user_id is not None and person.user_id == request.user.pk,
         },
     )
 

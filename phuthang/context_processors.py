@@ -35,6 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((_("Reminders"), reverse("reviews:reminders")))
     if a.is_staff:
         items.append((_("Administration"), reverse("admin:index")))
+    items.append((_("My logins"), reverse("accounts:sessions")))
     return {"nav_items": items, "nav_roles": a.role_labels, "nav_name": a.member_name}
 
 

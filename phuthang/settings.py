@@ -52,7 +52,10 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "phuthang",
+    "accounts",
     "cells",
     "reviews",
 ]
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
@@ -108,6 +112,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The lockout backend refuses a locked username or address before checking the password (docs/security.md).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -182,6 +188,21 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 REMINDERS_LEASE_SECONDS = int(env("REMINDERS_LEASE_SECONDS", "300"))
 REMINDERS_RETRY_SECONDS = int(env("REMINDERS_RETRY_SECONDS", "60"))
 REMINDERS_MAX_ATTEMPTS = int(env("REMINDERS_MAX_ATTEMPTS", "8"))
+
+# --- Logging in (docs/security.md): lockout, the proxies whose X-Forwarded-For is believed, sessions, TOTP.
+LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))  # one username from one address
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(env("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20"))  # any usernames
+LOGIN_LOCKOUT_SECONDS = int(env("LOGIN_LOCKOUT_SECONDS", "900"))  # the window, and the lock after the last
+TRUSTED_PROXIES = [p.strip() for p in env("TRUSTED_PROXIES").split(",") if p.strip()]
+SESSION_IDLE_SECONDS = int(env("SESSION_IDLE_SECONDS", str(2 * 3600)))
+SESSION_MAX_SECONDS = int(env("SESSION_MAX_SECONDS", str(12 * 3600)))
+SESSION_COOKIE_AGE = SESSION_MAX_SECONDS  # the cookie and the stored session die with the absolute limit
+OTP_REQUIRED_FOR = [k.strip() for k in env("OTP_REQUIRED_FOR").split(",") if k.strip()]
+if _unknown := set(OTP_REQUIRED_FOR) - {"staff", "leader", "inspector"}:
+    raise ImproperlyConfigured(f"OTP_REQUIRED_FOR: unknown role kinds {sorted(_unknown)}")
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "phuthang")
+# The lockout counts wrong codes; django-otp's own growing delay would refuse a right code typed next.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY") else None
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_HTTPS_PROXY")

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 
+from accounts.forms import LoginForm
 from phuthang import access
 
 
@@ -38,6 +39,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @method_decorator(login_not_required, name="dispatch")
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

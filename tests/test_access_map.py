@@ -198,6 +198,7 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{reviews}.can_request_extension", "ask for a later due date while active"): (item,),
         (f"{reviews}.can_decide_extension", "grant or refuse a later due date"): (item,),
         (f"{reviews}.sees_board", "open the board"): (),
+        ("accounts.permissions.can_enrol", "turn on an authenticator app"): (),
     }
 
 

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import translation
 from django.utils.translation.trans_real import DjangoTranslation
 
-SOURCES = ["phuthang", "cells", "reviews", "templates"]
+SOURCES = ["phuthang", "accounts", "cells", "reviews", "templates"]
 PO = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES" / "django.po"
 
 pytestmark = pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")

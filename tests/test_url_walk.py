@@ -55,6 +55,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),
     "set_language":        row(302,  302, 302, 302, 302, 302,  302, 302, 302),
+    # logging in (issue 10): each login's own sessions; the second factor for leaders, UBKT and the office
+    "accounts:sessions":   row(302,  200, 200, 200, 200, 200,  200, 200, 200),
+    "accounts:sessions_end": row(302, 302, 302, 302, 302, 302, 302, 302, 302),
+    "accounts:otp_verify": row(302,  302, 302, 302, 302, 302,  302, 302, 302),  # no code pending: onwards
+    "accounts:otp_enrol":  row(302,  403, 403, 403, 200, 200,  403, 403, 200),
     "cells:index":         row(302,  200, 200, 200, 200, 200,  404, 404, 200),
     "cells:detail":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
@@ -245,6 +250,7 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": "", "confirmed": "1"},
     "reviews:extension_decide": lambda c: {"decision": "approve", "note": ""},
     "logout": lambda c: {},
+    "accounts:sessions_end": lambda c: {"which": "others"},
     "set_language": lambda c: {"language": "en", "next": "/"},
     "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
 }
