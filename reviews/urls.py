@@ -54,5 +54,6 @@ urlpatterns = [
     path("reminders/preview/", reminder_views.reminders_preview, name="reminders_preview"),
     path("reminders/run/", reminder_views.reminders_run, name="reminders_run"),
     path("reminders/<int:pk>/", reminder_views.reminder, name="reminder"),
+    path("reminders/<int:pk>/as-sent/", reminder_views.reminder_body, name="reminder_body"),
     path("reminders/<int:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
 ]

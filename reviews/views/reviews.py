@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cells.models import Cell, Member
 from phuthang import access, periods
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
+from phuthang.security import safe_next
 from reviews.forms.reviews import (
     DecisionForm,
     ProposalForm,
@@ -321,7 +322,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             _form_errors(form, error)
         else:
             messages.success(request, _("Rating decided."))
-            return redirect(request.POST.get("next") or review.get_absolute_url())
+            return redirect(safe_next(request, request.POST.get("next"), review))
     return render(request, "reviews/review_form.html", _decide_page(review, form, levels))
 
 

@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell
 from phuthang import periods
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
+from phuthang.security import safe_next
 from reviews import exports
 from reviews.forms.shortcomings import (
     BoardFilterForm,
@@ -51,10 +51,7 @@ def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
 
 def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
     """Back to the page the action was taken on (the board keeps its filters), else the item."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(item)
+    return redirect(safe_next(request, request.POST.get("next"), item))
 
 
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
