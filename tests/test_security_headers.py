@@ -19,7 +19,10 @@ from phuthang.security import safe_next
 from tests.factories import make_meeting, make_notification, make_review, make_shortcoming
 
 BASE_DIR = Path(settings.BASE_DIR)
-CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+CSP = (
+    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "object-src 'none'"
+)
 PRODUCTION = {
     "SECRET_KEY": "x7#kq!2v9" * 8,  # 72 characters, varied: Django's W009 wants ≥ 50 and ≥ 5 distinct
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/phuthang_unused",  # the checks never connect
