@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 from django.db import connections
 
@@ -60,20 +59,26 @@ def tool(name: str, major: int) -> Path:
     )
 
 
+def conninfo(alias: str = "default", *, name: str | None = None) -> dict[str, str]:
+    """libpq's keywords for the configured server (a socket folder in OPTIONS for the embedded one)."""
+    params = connections[alias].get_connection_params()
+    info = {k: str(params[k]) for k in ("host", "port", "user", "password", "dbname") if params.get(k)}
+    if name:
+        info["dbname"] = name
+    return info
+
+
 def libpq(alias: str = "default", *, name: str | None = None) -> tuple[list[str], dict[str, str]]:
     """Connection arguments and environment (the password in PGPASSWORD, never on the command line)."""
-    db: dict[str, Any] = connections[alias].settings_dict
-    args = ["--dbname", name or db["NAME"]]
-    if db.get("HOST"):
-        args += ["--host", db["HOST"]]
-    if db.get("PORT"):
-        args += ["--port", str(db["PORT"])]
-    if db.get("USER"):
-        args += ["--username", db["USER"]]
+    info = conninfo(alias, name=name)
+    args = [f"--{flag}={info[key]}" for key, flag in LIBPQ_FLAGS.items() if key in info]
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
+    if "password" in info:
+        env["PGPASSWORD"] = info["password"]
     return args, env
+
+
+LIBPQ_FLAGS = {"dbname": "dbname", "host": "host", "port": "port", "user": "username"}
 
 
 def dump(path: Path, alias: str = "default") -> None:
@@ -91,7 +96,7 @@ def restore(path: Path, alias: str = "default", *, name: str | None = None) -> N
     _run([pg_restore, "--exit-on-error", "--no-owner", "--single-transaction", *args, str(path)], env)
 
 
-def _run(command: list[Any], env: dict[str, str]) -> None:
+def _run(command: list[str | Path], env: dict[str, str]) -> None:
     result = subprocess.run([str(c) for c in command], env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")

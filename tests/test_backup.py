@@ -39,14 +39,7 @@ MAIN_TABLES = [
 
 def fingerprints(name: str) -> dict[str, tuple[int, str]]:
     """Every table of the database `name`: (row count, md5 of its rows in a fixed order)."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        dbname=name,
-        host=db["HOST"] or None,
-        port=db["PORT"] or None,
-        user=db["USER"] or None,
-        password=db["PASSWORD"] or None,
-    ) as conn:
+    with psycopg.connect(**backup.conninfo(name=name)) as conn:
         tables = [
             row[0]
             for row in conn.execute(
