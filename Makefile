@@ -2,6 +2,9 @@
 #   make run    serve the demo ward at http://127.0.0.1:$(PORT)   (PORT=8000 unless set)
 #   make test   run the whole test suite against PostgreSQL
 #   make lint   ruff check, ruff format --check, mypy (also alone: make mypy), makemigrations --check
+#   make stop-db   stop the embedded PostgreSQL (fast: it disconnects whoever is connected)
+#   make backup    dump the database into .data/backups/ (BACKUP=file for another place)
+#   make restore BACKUP=file   restore a dump into the configured database, which must be empty
 # With DATABASE_URL unset, settings start an embedded PostgreSQL whose data lives in .data/pg.
 
 SHELL := /bin/bash
@@ -28,7 +31,8 @@ RUN_BACKGROUND := mkdir -p .data/broker/queue .data/broker/processed; \
 	DEBUG=1 EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	$(VENV)/bin/celery -A phuthang worker -B --concurrency 1 --loglevel INFO --logfile .data/celery.log &
 
-.PHONY: run test lint mypy install database constraints
+.PHONY: run test lint mypy install database constraints stop-db backup restore
+PGDATA_DIR ?= .data/pg
 
 run: database
 	@echo
@@ -85,3 +89,21 @@ database: install
 constraints: install
 	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude phuthang; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+
+# The embedded server, stopped by its own pg_ctl in fast mode: a plain kill asks for a smart shutdown,
+# which waits for every client (runserver, the Celery worker, a shell) to disconnect first. As root,
+# pgserver runs the server as its own system user, and pg_ctl must run as that user too.
+stop-db:
+	@if [ ! -f $(PGDATA_DIR)/postmaster.pid ]; then echo "no embedded PostgreSQL running in $(PGDATA_DIR)"; exit 0; fi; \
+	bin=$$($(PY) -c 'import importlib.util, pathlib; \
+		print(pathlib.Path(importlib.util.find_spec("pgserver").origin).parent / "pginstall" / "bin")'); \
+	owner=$$(stat -c %U $(PGDATA_DIR)); \
+	if [ "$$(id -un)" != "$$owner" ]; then as="runuser -u $$owner --"; else as=""; fi; \
+	$$as $$bin/pg_ctl stop -D $(PGDATA_DIR) -m fast
+
+backup: install
+	DEBUG=1 $(PY) manage.py backup $(BACKUP)
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "make restore BACKUP=path/to/file.dump" >&2; exit 1; }
+	DEBUG=1 $(PY) manage.py restore $(BACKUP)

@@ -54,5 +54,6 @@ urlpatterns = [
     path("reminders/preview/", reminder_views.reminders_preview, name="reminders_preview"),
     path("reminders/run/", reminder_views.reminders_run, name="reminders_run"),
     path("reminders/<id:pk>/", reminder_views.reminder, name="reminder"),
+    path("reminders/<id:pk>/as-sent/", reminder_views.reminder_body, name="reminder_body"),
     path("reminders/<id:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
 ]

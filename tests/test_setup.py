@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 from django.conf import settings
@@ -50,6 +51,31 @@ def test_embedded_database_url_starts_a_server_that_answers(tmp_path, monkeypatc
         assert embedded_db.database_url(data_dir) == url
     finally:
         stop_postgres(data_dir)
+
+
+def test_make_stop_db_stops_the_embedded_server_while_a_client_holds_a_connection(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    data_dir = tmp_path / "pg"
+    url = embedded_db.database_url(data_dir)
+    pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+    held = psycopg.connect(url, connect_timeout=10)  # as runserver's threads and the Celery worker do
+    try:
+        result = subprocess.run(
+            ["make", "--no-print-directory", "stop-db", f"PGDATA_DIR={data_dir}"],
+            cwd=BASE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert not (data_dir / "postmaster.pid").exists()  # pg_ctl waits for the server to remove it
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(url, connect_timeout=5)
+    finally:
+        held.close()
+        if (data_dir / "postmaster.pid").exists():
+            stop_postgres(data_dir)
 
 
 def import_settings(**env: str) -> subprocess.CompletedProcess[str]:

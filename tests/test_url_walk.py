@@ -108,6 +108,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:inbox_read_all": row(302, 302, 302, 302, 302, 302, 302, 404, 404),
     "reviews:reminders":   row(302,  404, 404, 404, 404, 200,  404, 404, 200),
     "reviews:reminder":    row(302,  404, 404, 404, 404, 200,  404, 404, 200),
+    "reviews:reminder_body": row(302, 404, 404, 404, 404, 200,  404, 404, 200),
     "reviews:reminders_preview": row(302, 404, 404, 404, 404, 200, 404, 404, 200),
     "reviews:reminders_run": row(302, 404, 404, 404, 404, 403,  404, 404, 302),
     "reviews:reminder_retry": row(302, 404, 404, 404, 404, 403, 404, 404, 302),
@@ -178,6 +179,7 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:extension_decide": lambda c: {"pk": _extension(c).pk},
     "reviews:inbox_item": lambda c: {"pk": _reminder(c).pk},
     "reviews:reminder": lambda c: {"pk": _reminder(c).digest_id},
+    "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_retry": lambda c: {"pk": _reminder(c).digest_id},
 }
 
@@ -243,6 +245,7 @@ def _finalised_meeting(c: Context) -> Any:
 POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:inbox_read_all": lambda c: {},
     "reviews:reminders_run": lambda c: {},
+    "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_retry": lambda c: {},
     "reviews:review_reopen": lambda c: {"version": 1, "reason": "Có thông tin mới"},
     "reviews:round_close": lambda c: {},

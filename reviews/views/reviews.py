@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell, Member
-from phuthang import access, periods, safe_input, submits
+from phuthang import access, periods, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
+from phuthang.security import safe_next
 from reviews.forms.reviews import (
     DecisionForm,
     ProposalForm,
@@ -333,7 +334,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
             _form_errors(form, error)
         else:
             messages.success(request, _("Rating decided."))
-            return redirect(safe_input.local_path(request, request.POST.get("next")) or review)
+            return redirect(safe_next(request, request.POST.get("next"), review))
     return render(request, "reviews/review_form.html", _decide_page(review, form, levels))
 
 

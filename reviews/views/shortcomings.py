@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cells.models import Cell
 from phuthang import periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
+from phuthang.security import safe_next
 from reviews import exports
 from reviews.forms.shortcomings import (
     BoardFilterForm,
@@ -53,8 +54,7 @@ def _shortcoming_or_404(request: HttpRequest, pk: int) -> Shortcoming:
 
 def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
     """Back to the page the action was taken on (the board keeps its filters), else the item."""
-    target = safe_input.local_path(request, request.POST.get("next"))
-    return HttpResponseRedirect(target) if target else redirect(item)
+    return redirect(safe_next(request, request.POST.get("next"), item))
 
 
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
