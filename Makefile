@@ -2,6 +2,7 @@
 #   make run    serve the demo ward at http://127.0.0.1:$(PORT)   (PORT=8000 unless set)
 #   make test   run the whole test suite against PostgreSQL
 #   make lint   ruff check, ruff format --check, mypy (also alone: make mypy), makemigrations --check
+#   make load   the load test (bench/load.sh): gunicorn + locust, 50 users for 5 minutes; needs DATABASE_URL
 # With DATABASE_URL unset, settings start an embedded PostgreSQL whose data lives in .data/pg.
 
 SHELL := /bin/bash
@@ -28,7 +29,7 @@ RUN_BACKGROUND := mkdir -p .data/broker/queue .data/broker/processed; \
 	DEBUG=1 EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	$(VENV)/bin/celery -A phuthang worker -B --concurrency 1 --loglevel INFO --logfile .data/celery.log &
 
-.PHONY: run test lint mypy install database constraints
+.PHONY: run test lint mypy install database constraints load
 
 run: database
 	@echo
@@ -85,3 +86,8 @@ database: install
 constraints: install
 	{ sed -n '/^#/p' constraints.txt; $(PY) -m pip freeze --exclude phuthang; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+
+# The load test against gunicorn with production settings (docs/operations.md): DATABASE_URL must name a
+# database of its own, seeded on first use; LOAD_USERS, LOAD_DURATION, LOAD_PORT, LOAD_OUT change the run.
+load: install
+	bash bench/load.sh
