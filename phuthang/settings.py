@@ -103,13 +103,17 @@ if not DATABASE_URL:
     from phuthang.embedded_db import database_url
 
     DATABASE_URL = database_url(BASE_DIR / ".data" / "pg")
-# Persistent connections in production (gunicorn's few workers each keep one). Under DEBUG (runserver, one
-# thread per request, each holding its own connection until it ages out) every request closes its own:
-# persistent ones there filled the server's 100 slots with 8 clients.
+# Persistent connections in production (gunicorn's few workers each keep one), checked before reuse
+# (conn_health_checks): after PostgreSQL restarts, each process's first request notices the dead connection
+# and opens a new one, so errors stop once the server is back, with no restart of the app
+# (docs/operations.md). Under DEBUG (runserver, one thread per request, each holding its own connection
+# until it ages out) every request closes its own: persistent ones there filled the server's 100 slots with
+# 8 clients. connect_timeout bounds a request's wait for a server that does not answer at all.
 CONN_MAX_AGE = int(env("CONN_MAX_AGE", "0" if DEBUG else "600"))
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
 }
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("phuthang runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -167,7 +171,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Celery: Redis in production; with no broker set, a filesystem broker that needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str] = {}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int] = {}
 if not CELERY_BROKER_URL:
     _broker_dir = BASE_DIR / ".data" / "broker"
     CELERY_BROKER_URL = "filesystem://"
@@ -178,13 +182,21 @@ if not CELERY_BROKER_URL:
         "control_folder": str(_broker_dir / "control"),
     }
     for _folder in CELERY_BROKER_TRANSPORT_OPTIONS.values():
-        Path(_folder).mkdir(parents=True, exist_ok=True)  # the transport expects them to exist
+        Path(str(_folder)).mkdir(parents=True, exist_ok=True)  # the transport expects them to exist
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Workers and beat wait for the broker as long as it takes, at start and after losing it: a Redis outage
+# delays reminders and nothing else (the ledger is in the database; docs/operations.md).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+    # A Redis that accepts the connection but does not answer (stopped, swapping, a half-open link) fails
+    # a publish within seconds instead of holding the caller forever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
 # A request that enqueues never waits on a missing broker: one try, then the caller logs and moves on.
 CELERY_TASK_PUBLISH_RETRY = False
 # Integration tests give their workers a queue of their own on a shared Redis.
