@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
 from django.utils import translation
 
 from cells.models import Cell, Committee, Member, Role
-from phuthang import periods
+from phuthang import db_roles, periods
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person, make_user
 
 
@@ -29,6 +34,49 @@ def _vietnamese_by_default():
     translation.activate("vi")
     yield
     translation.deactivate()
+
+
+# --- Database roles (docs/security.md). pytest-django creates the test database as the owner and the suite
+# runs as the owner (its flushes TRUNCATE, which the application role may not); the tests that prove the
+# roles, and the integration workers, connect as the application role.
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    db_roles.connect_as_owner(connections["default"])
+
+
+@dataclasses.dataclass
+class AppRole:
+    name: str
+    password: str
+
+
+@pytest.fixture(scope="session")
+def app_role(django_db_setup: None, django_db_blocker: Any) -> AppRole:
+    """The application role, with its privileges on the test database: DATABASE_URL's user, or
+    phuthang_app when one URL serves both (a developer's DATABASE_URL as postgres)."""
+    if db_roles.app_role() != db_roles.owner_role():
+        role = AppRole(db_roles.app_role(), str(settings.DATABASE_APP["PASSWORD"] or ""))
+    else:
+        role = AppRole(settings.EMBEDDED_APP_ROLE, "")
+    with django_db_blocker.unblock():
+        call_command("db_roles", role=role.name, stdout=io.StringIO())
+    return role
+
+
+@pytest.fixture
+def as_app_role(transactional_db: None, app_role: AppRole) -> Iterator[AppRole]:
+    """The test's connection logs in as the application role; as the owner again before the flush."""
+    connection = connections["default"]
+    saved = {"USER": connection.settings_dict["USER"], "PASSWORD": connection.settings_dict["PASSWORD"]}
+    connection.close()
+    connection.settings_dict.update(USER=app_role.name, PASSWORD=app_role.password)
+    try:
+        yield app_role
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
 
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.
