@@ -37,6 +37,8 @@ DELETABLE_TABLES = {
     "auth_user_groups": "a user leaves a group",
     "auth_user_user_permissions": "a permission is taken off a user",
     "auth_group_permissions": "a permission is taken off a group",
+    # A group is a bundle of permissions the admin may delete (its links go with it), not a record.
+    "auth_group": "a group of permissions is deleted in the admin",
     # A month's oversight assignment is a plan: clearing a cell's overseer deletes it (cells.services);
     # its delete trigger records the row in the history first.
     "cells_oversightassignment": "an oversight plan is cleared",
