@@ -36,9 +36,9 @@ def _vietnamese_by_default():
     translation.deactivate()
 
 
-# --- Database roles (docs/security.md). pytest-django creates the test database as the owner and the suite
-# runs as the owner (its flushes TRUNCATE, which the application role may not); the tests that prove the
-# roles, and the integration workers, connect as the application role.
+# --- Database roles (docs/security.md). pytest-django creates the test database as the owner; then the
+# suite connects as the application role, as the app does. Flushes between transactional tests TRUNCATE,
+# which only the owner may: phuthang's `flush` command connects as the owner while it runs.
 
 
 @pytest.fixture(scope="session")
@@ -52,31 +52,40 @@ class AppRole:
     password: str
 
 
-@pytest.fixture(scope="session")
-def app_role(django_db_setup: None, django_db_blocker: Any) -> AppRole:
-    """The application role, with its privileges on the test database: DATABASE_URL's user, or
-    phuthang_app when one URL serves both (a developer's DATABASE_URL as postgres)."""
+def _app_role() -> AppRole:
+    """DATABASE_URL's user, or phuthang_app when one URL serves both (a developer's DATABASE_URL as postgres)."""
     if db_roles.app_role() != db_roles.owner_role():
-        role = AppRole(db_roles.app_role(), str(settings.DATABASE_APP["PASSWORD"] or ""))
-    else:
-        role = AppRole(settings.EMBEDDED_APP_ROLE, "")
+        return AppRole(db_roles.app_role(), str(settings.DATABASE_APP["PASSWORD"] or ""))
+    return AppRole(settings.EMBEDDED_APP_ROLE, "")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test database, made by the owner, with the application role's privileges; the suite connects as
+    that role, and as the owner again to drop the database."""
+    role = _app_role()
+    connection = connections["default"]
     with django_db_blocker.unblock():
         call_command("db_roles", role=role.name, stdout=io.StringIO())
-    return role
+    saved = {"USER": connection.settings_dict["USER"], "PASSWORD": connection.settings_dict["PASSWORD"]}
+    connection.close()
+    connection.settings_dict.update(USER=role.name, PASSWORD=role.password)
+    yield
+    connection.close()
+    connection.settings_dict.update(saved)
+
+
+@pytest.fixture(scope="session")
+def app_role(django_db_setup: None) -> AppRole:
+    """The role the suite (and the app) connects as."""
+    return _app_role()
 
 
 @pytest.fixture
-def as_app_role(transactional_db: None, app_role: AppRole) -> Iterator[AppRole]:
-    """The test's connection logs in as the application role; as the owner again before the flush."""
-    connection = connections["default"]
-    saved = {"USER": connection.settings_dict["USER"], "PASSWORD": connection.settings_dict["PASSWORD"]}
-    connection.close()
-    connection.settings_dict.update(USER=app_role.name, PASSWORD=app_role.password)
-    try:
-        yield app_role
-    finally:
-        connection.close()
-        connection.settings_dict.update(saved)
+def as_owner(transactional_db: None) -> Iterator[None]:
+    """The test's connection logs in as the owner (a repair the owner may make), and back before the flush."""
+    with db_roles.as_owner():
+        yield
 
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.

@@ -1,7 +1,7 @@
 """As the application role, the database itself refuses every way around the history and every rewrite of it.
 
-Each test connects as the role the app runs as (DATABASE_URL's user, with the privileges `db_roles` grants;
-the `as_app_role` fixture) and tries what anyone holding the app's credentials could try. The refusals are
+Each test connects as the role the app runs as (DATABASE_URL's user, with the privileges `db_roles` grants:
+the whole suite does, tests/conftest.py) and tries what anyone holding the app's credentials could try. The refusals are
 PostgreSQL's own: SQLSTATE 42501 (insufficient privilege, must be owner), or a trigger that records anyway.
 """
 
@@ -43,7 +43,7 @@ def member_events(member: Member, label: str = "update") -> int:
 
 
 @pytest.fixture
-def recorded(ward, secretary, as_app_role) -> Iterator[Member]:
+def recorded(ward, secretary, app_role) -> Iterator[Member]:
     """A member whose phone the secretary changed, as the app role: one update event with its context."""
     member = ward.members01[0]
     with pghistory.context(user=secretary.pk):
@@ -52,10 +52,10 @@ def recorded(ward, secretary, as_app_role) -> Iterator[Member]:
     yield member
 
 
-def test_the_app_runs_as_a_role_that_is_no_superuser_and_owns_nothing(as_app_role):
+def test_the_app_runs_as_a_role_that_is_no_superuser_and_owns_nothing(db, app_role):
     with connection.cursor() as cursor:
         cursor.execute("SELECT session_user, current_user")
-        assert cursor.fetchone() == (as_app_role.name, as_app_role.name)
+        assert cursor.fetchone() == (app_role.name, app_role.name)
         cursor.execute(
             "SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles "
             "WHERE rolname = current_user"
@@ -90,15 +90,15 @@ def test_pgtrigger_ignore_set_by_the_app_role_is_not_obeyed(recorded):
     assert member_events(recorded) == 3
 
 
-def test_the_owner_may_still_ignore_a_trigger(ward):
-    # The suite's own connection is the owner's: pgtrigger.ignore keeps working for the owner's tools.
+def test_the_owner_may_still_ignore_a_trigger(ward, as_owner):
+    # A repair run as the owner may still switch a trigger off for its own transaction.
     member = ward.members01[0]
     with pgtrigger.ignore("cells.Member:update_update"):
         Member.objects.filter(pk=member.pk).update(phone="0944444444")
     assert member_events(member) == 0
 
 
-def test_session_replication_role_replica_is_refused(as_app_role):
+def test_session_replication_role_replica_is_refused(db, app_role):
     assert "permission denied" in refused("SET session_replication_role = replica")
 
 
@@ -113,7 +113,7 @@ def test_dropping_a_trigger_is_refused(recorded):
     assert "must be owner" in refused(f'DROP TRIGGER "{trigger}" ON cells_member')
 
 
-def test_replacing_the_trigger_guard_function_or_shadowing_a_table_is_refused(as_app_role):
+def test_replacing_the_trigger_guard_function_or_shadowing_a_table_is_refused(db, app_role):
     # The role may create nothing in the schema, so it can neither replace nor shadow what is there.
     assert "permission denied for schema public" in refused(
         'CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME) RETURNS BOOLEAN '
@@ -122,7 +122,7 @@ def test_replacing_the_trigger_guard_function_or_shadowing_a_table_is_refused(as
     assert "permission denied for schema public" in refused("CREATE TABLE public.pghistory_shadow (id int)")
 
 
-def test_becoming_the_owner_is_refused(as_app_role):
+def test_becoming_the_owner_is_refused(db, app_role):
     assert "permission denied" in refused(f'SET ROLE "{db_roles.owner_role()}"')
 
 
@@ -160,7 +160,7 @@ def test_truncating_is_refused(recorded, table):
     assert "permission denied" in refused(f"TRUNCATE {table} CASCADE")
 
 
-def test_deleting_a_meeting_is_refused(cell01, as_app_role):
+def test_deleting_a_meeting_is_refused(cell01, app_role):
     meeting = make_meeting(cell01)
     assert "permission denied" in refused("DELETE FROM reviews_meeting WHERE id = %s", [meeting.pk])
     with pytest.raises(DatabaseError):
@@ -168,7 +168,7 @@ def test_deleting_a_meeting_is_refused(cell01, as_app_role):
     assert Meeting.objects.filter(pk=meeting.pk).exists()
 
 
-def test_every_table_outside_the_deletable_list_refuses_a_delete(as_app_role):
+def test_every_table_outside_the_deletable_list_refuses_a_delete(db, app_role):
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -191,7 +191,7 @@ def test_every_table_outside_the_deletable_list_refuses_a_delete(as_app_role):
 
 
 def test_a_context_whose_metadata_changes_gets_a_new_row_and_the_first_keeps_its_who(
-    ward, secretary, leader, as_app_role
+    ward, secretary, leader, app_role
 ):
     member = ward.members01[0]
     with pghistory.context(user=secretary.pk):
@@ -211,7 +211,7 @@ def test_a_context_whose_metadata_changes_gets_a_new_row_and_the_first_keeps_its
 
 
 def test_the_pages_and_a_meeting_written_through_the_services_work_as_the_app_role(
-    client, ward, secretary, leader, as_app_role
+    client, ward, secretary, leader, app_role
 ):
     client.force_login(secretary)
     meeting = make_meeting(ward.cell01, by=secretary)  # reviews.services.meetings.start_meeting
@@ -237,14 +237,13 @@ def test_the_pages_and_a_meeting_written_through_the_services_work_as_the_app_ro
     client.logout()  # deletes the session row
 
 
-def test_db_roles_runs_again_and_changes_nothing(app_role, as_app_role):
+def test_db_roles_runs_again_and_changes_nothing(transactional_db, app_role):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = %s",
             [app_role.name],
         )
         before = set(cursor.fetchall())
-    connection.close()
     with db_roles.as_owner():
         call_command("db_roles", role=app_role.name, verbosity=0, stdout=io.StringIO())
     with connection.cursor() as cursor:
