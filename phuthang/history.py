@@ -25,7 +25,7 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME) 
     DECLARE
         _pgtrigger_ignore TEXT[] := NULLIF(CURRENT_SETTING('pgtrigger.ignore', TRUE), '')::TEXT[];
     BEGIN
-        IF _pgtrigger_ignore IS NULL OR NOT trigger_name = ANY(_pgtrigger_ignore) THEN
+        IF NOT COALESCE(trigger_name = ANY(_pgtrigger_ignore), FALSE) THEN
             RETURN FALSE;
         END IF;
         -- Any role may set a custom setting: only the owner of this function (the owner of the tables)

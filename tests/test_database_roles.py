@@ -14,8 +14,10 @@ import pghistory
 import pgtrigger
 import pytest
 from django.apps import apps
-from django.core.management import call_command
-from django.db import DatabaseError, connection, transaction
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.models.signals import post_migrate
 
 from cells import services as cell_services
 from cells.models import Member, OversightAssignment
@@ -261,3 +263,34 @@ def _a_trigger_of(table: str) -> str:
             [table],
         )
         return cursor.fetchone()[0]
+
+
+def test_migrate_connects_as_the_owner_and_the_app_role_again_after(transactional_db, app_role):
+    seen: list[str] = []
+
+    def who(using: str = "default", **kwargs: object) -> None:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT session_user")
+            seen.append(cursor.fetchone()[0])
+
+    post_migrate.connect(who, dispatch_uid="test.who")
+    try:
+        call_command("migrate", verbosity=0, stdout=io.StringIO())
+    finally:
+        post_migrate.disconnect(dispatch_uid="test.who")
+    assert set(seen) == {settings.DATABASE_OWNER["USER"]}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT session_user")
+        assert cursor.fetchone() == (app_role.name,)
+
+
+def test_with_one_url_for_both_db_roles_says_so_and_changes_nothing(db, settings):
+    settings.DATABASE_OWNER = {**settings.DATABASE_OWNER, "USER": settings.DATABASE_APP["USER"]}
+    out = io.StringIO()
+    call_command("db_roles", stdout=out)
+    assert "nothing to separate" in out.getvalue()
+
+
+def test_db_roles_refuses_to_make_the_owner_the_app_role(transactional_db):
+    with pytest.raises(CommandError, match="is the owner"):
+        call_command("db_roles", role=db_roles.owner_role(), stdout=io.StringIO())
