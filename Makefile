@@ -77,9 +77,11 @@ $(NODE_STAMP): package.json package-lock.json
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel error && touch $@; \
 	fi
 
-# Migrate, then load the demo ward only into a database that holds no cells yet.
+# Migrate (as the owner), grant the application role its privileges (db_roles: the embedded server's
+# phuthang_app, created if missing), then load the demo ward only into a database that holds no cells yet.
 database: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py db_roles
 	@set -e; \
 	cells=$$(DEBUG=1 $(PY) manage.py shell --no-imports -v 0 \
 		-c 'from cells.models import Cell; print(Cell.objects.count())'); \

@@ -1,7 +1,7 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
-from phuthang import history
+from phuthang import db_roles, history
 
 
 class PhuthangConfig(AppConfig):
@@ -14,4 +14,10 @@ class PhuthangConfig(AppConfig):
             history.install_functions,
             sender=apps.get_app_config("pghistory"),
             dispatch_uid="phuthang.history",
+        )
+        # After the functions: the application role gets its privileges on whatever migrate created.
+        post_migrate.connect(
+            db_roles.grant_after_migrate,
+            sender=apps.get_app_config("pghistory"),
+            dispatch_uid="phuthang.db_roles",
         )

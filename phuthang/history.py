@@ -14,6 +14,9 @@ CURRENT_SETTING(…, missing_ok) needs no exception handler and gives the same a
 
 pgtrigger re-creates its function whenever a migration installs a trigger, so these definitions are
 installed again after every `migrate` (post_migrate), when every trigger is in place.
+
+Two changes more, for the application role that owns nothing (docs/security.md, "Database roles"):
+`pgtrigger.ignore` is obeyed only for the owner, and a context row is inserted, never updated.
 """
 
 from __future__ import annotations
@@ -42,7 +45,16 @@ CREATE OR REPLACE FUNCTION "public"._pgtrigger_should_ignore(trigger_name NAME) 
     DECLARE
         _pgtrigger_ignore TEXT[] := NULLIF(CURRENT_SETTING('pgtrigger.ignore', TRUE), '')::TEXT[];
     BEGIN
-        RETURN COALESCE(trigger_name = ANY(_pgtrigger_ignore), FALSE);
+        IF NOT COALESCE(trigger_name = ANY(_pgtrigger_ignore), FALSE) THEN
+            RETURN FALSE;
+        END IF;
+        -- Any role may set a custom setting: only the owner of this function (the owner of the tables)
+        -- or a superuser is obeyed. The application role's SET pgtrigger.ignore changes nothing.
+        RETURN pg_has_role(
+            SESSION_USER,
+            (SELECT proowner FROM pg_proc WHERE oid = '"public"._pgtrigger_should_ignore(name)'::regprocedure),
+            'MEMBER'
+        );
     END;
 $$ LANGUAGE plpgsql;
 
@@ -50,15 +62,25 @@ CREATE OR REPLACE FUNCTION _pgh_attach_context() RETURNS pghistory_context.id%TY
     DECLARE
         _pgh_context_id UUID := NULLIF(CURRENT_SETTING('pghistory.context_id', TRUE), '')::UUID;
         _pgh_context_metadata JSONB := NULLIF(CURRENT_SETTING('pghistory.context_metadata', TRUE), '')::JSONB;
+        _pgh_recorded JSONB;
     BEGIN
         IF _pgh_context_id IS NULL OR _pgh_context_metadata IS NULL THEN
             RETURN NULL;
         END IF;
-        INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
-            VALUES (_pgh_context_id, _pgh_context_metadata, NOW(), NOW())
-            ON CONFLICT (id) DO UPDATE
-                SET metadata = EXCLUDED.metadata, updated_at = EXCLUDED.updated_at
-                WHERE pghistory_context.metadata != EXCLUDED.metadata;
+        -- A context row is written once and never changed (the application may not UPDATE it). When
+        -- the metadata changes within one context (a nested pghistory.context), the new metadata gets a
+        -- row of its own, whose id is derived from the context's id and the metadata: each event keeps
+        -- the who and why that held when it was recorded.
+        SELECT metadata INTO _pgh_recorded FROM pghistory_context WHERE id = _pgh_context_id;
+        IF FOUND AND _pgh_recorded != _pgh_context_metadata THEN
+            _pgh_context_id := md5(_pgh_context_id::TEXT || _pgh_context_metadata::TEXT)::UUID;
+            SELECT metadata INTO _pgh_recorded FROM pghistory_context WHERE id = _pgh_context_id;
+        END IF;
+        IF NOT FOUND THEN
+            INSERT INTO pghistory_context (id, metadata, created_at, updated_at)
+                VALUES (_pgh_context_id, _pgh_context_metadata, NOW(), NOW())
+                ON CONFLICT (id) DO NOTHING;
+        END IF;
         RETURN _pgh_context_id;
     END;
 $$ LANGUAGE plpgsql;

@@ -97,12 +97,17 @@ TEMPLATES = [
     }
 ]
 
-# --- Database: PostgreSQL only. Without DATABASE_URL an embedded server is started in .data/pg.
+# --- Database: PostgreSQL only, two roles (docs/security.md, "Database roles"). The application connects
+# with DATABASE_URL, as a role that owns nothing; `migrate` and `db_roles` connect with DATABASE_OWNER_URL,
+# the role that owns the tables (unset: DATABASE_URL's, one role for both as before). Without DATABASE_URL
+# an embedded server is started in .data/pg: its superuser is the owner, the application is phuthang_app.
 DATABASE_URL = env("DATABASE_URL")
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL")
+EMBEDDED_APP_ROLE = "phuthang_app"
 if not DATABASE_URL:
     from phuthang.embedded_db import database_url
 
-    DATABASE_URL = database_url(BASE_DIR / ".data" / "pg")
+    DATABASE_OWNER_URL = DATABASE_OWNER_URL or database_url(BASE_DIR / ".data" / "pg")
 # Persistent connections in production (gunicorn's few workers each keep one), checked before reuse
 # (conn_health_checks): after PostgreSQL restarts, each process's first request notices the dead connection
 # and opens a new one, so errors stop once the server is back, with no restart of the app
@@ -110,12 +115,32 @@ if not DATABASE_URL:
 # until it ages out) every request closes its own: persistent ones there filled the server's 100 slots with
 # 8 clients. connect_timeout bounds a request's wait for a server that does not answer at all.
 CONN_MAX_AGE = int(env("CONN_MAX_AGE", "0" if DEBUG else "600"))
-DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
-}
-DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+DATABASE_OWNER = dj_database_url.parse(DATABASE_OWNER_URL or DATABASE_URL)
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+    }
+else:
+    DATABASES = {
+        "default": {
+            **DATABASE_OWNER,
+            "USER": EMBEDDED_APP_ROLE,
+            "PASSWORD": "",
+            "CONN_MAX_AGE": CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    }
+for _database in (DATABASES["default"], DATABASE_OWNER):
+    _database["OPTIONS"] = {"connect_timeout": 5, **_database.get("OPTIONS", {})}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("phuthang runs on PostgreSQL only; DATABASE_URL must be postgres://…")
+# The application's own connection, as configured: `migrate` points DATABASES at the owner while it runs.
+DATABASE_APP = {**DATABASES["default"]}
+if (DATABASE_OWNER["ENGINE"], DATABASE_OWNER["NAME"]) != (
+    DATABASES["default"]["ENGINE"],
+    DATABASES["default"]["NAME"],
+):
+    raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same PostgreSQL database as DATABASE_URL.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections
 from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from cells.models import Cell, Committee, Member, Role
-from phuthang import periods, submits
+from phuthang import db_roles, periods, submits
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person, make_user
 
 
@@ -32,6 +37,58 @@ def _vietnamese_by_default():
     translation.activate("vi")
     yield
     translation.deactivate()
+
+
+# --- Database roles (docs/security.md). pytest-django creates the test database as the owner; then the
+# suite connects as the application role, as the app does. Flushes between transactional tests TRUNCATE,
+# which only the owner may: phuthang's `flush` command connects as the owner while it runs.
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    db_roles.connect_as_owner(connections["default"])
+
+
+@dataclasses.dataclass
+class AppRole:
+    name: str
+    password: str
+
+
+def _app_role() -> AppRole:
+    """DATABASE_URL's user, or phuthang_app when one URL serves both (a developer's DATABASE_URL as postgres)."""
+    if db_roles.app_role() != db_roles.owner_role():
+        return AppRole(db_roles.app_role(), str(settings.DATABASE_APP["PASSWORD"] or ""))
+    return AppRole(settings.EMBEDDED_APP_ROLE, "")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The test database, made by the owner, with the application role's privileges; the suite connects as
+    that role, and as the owner again to drop the database."""
+    role = _app_role()
+    connection = connections["default"]
+    with django_db_blocker.unblock():
+        call_command("db_roles", role=role.name, stdout=io.StringIO())
+    saved = {"USER": connection.settings_dict["USER"], "PASSWORD": connection.settings_dict["PASSWORD"]}
+    connection.close()
+    connection.settings_dict.update(USER=role.name, PASSWORD=role.password)
+    yield
+    connection.close()
+    connection.settings_dict.update(saved)
+
+
+@pytest.fixture(scope="session")
+def app_role(django_db_setup: None) -> AppRole:
+    """The role the suite (and the app) connects as."""
+    return _app_role()
+
+
+@pytest.fixture
+def as_owner(transactional_db: None) -> Iterator[None]:
+    """The test's connection logs in as the owner (a repair the owner may make), and back before the flush."""
+    with db_roles.as_owner():
+        yield
 
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls beside it are safe here.

@@ -1,4 +1,7 @@
-"""The history triggers record the request's context and honour pgtrigger.ignore without subtransactions."""
+"""The history triggers record the request's context and honour the owner's pgtrigger.ignore without subtransactions.
+
+The application role's pgtrigger.ignore is not obeyed: tests/test_database_roles.py.
+"""
 
 import pghistory
 import pgtrigger
@@ -27,7 +30,7 @@ def test_a_change_made_in_a_context_is_recorded_with_it(ward, secretary):
     assert event.pgh_context.metadata["user"] == secretary.pk
 
 
-def test_an_ignored_trigger_records_nothing(ward):
+def test_an_ignored_trigger_records_nothing_when_the_owner_ignores_it(ward, as_owner):
     member = ward.members01[0]
     with pgtrigger.ignore("cells.Member:update_update"):
         Member.objects.filter(pk=member.pk).update(phone="0987654321")

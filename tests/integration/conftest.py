@@ -2,7 +2,8 @@
 database, and an SMTP server on loopback that collects the mail (aiosmtpd).
 
 The workers get the test database through DATABASE_URL (the very server and database the tests hold,
-the embedded server's socket directory included), a queue of their own on the Redis of
+the embedded server's socket directory included), connected as the application role, as the tests are
+(tests/conftest.py, docs/security.md), a queue of their own on the Redis of
 CELERY_TEST_BROKER_URL (default redis://127.0.0.1:6379/15) and the loopback SMTP server's port. Tests
 using them need committed rows (`transactional_db`). Nothing here ever runs a task eagerly.
 """
@@ -29,6 +30,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from celery import Celery
+from django.conf import settings
 from django.db import connection
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -201,9 +203,12 @@ class Machinery:
 @pytest.fixture
 def machinery(transactional_db: Any, broker_url: str, smtp: tuple[MailCollector, int]) -> Iterator[Machinery]:
     queue = f"ph-test-{uuid.uuid4().hex[:10]}"
+    # The workers connect as the application role, as the tests do; the owner's URL names the same database.
+    owner = {key: settings.DATABASE_OWNER.get(key) or "" for key in ("USER", "PASSWORD")}
     env = {
         **os.environ,
         "DATABASE_URL": database_url(connection.settings_dict),
+        "DATABASE_OWNER_URL": database_url({**connection.settings_dict, **owner}),
         "PHUTHANG_TESTING": "1",
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",

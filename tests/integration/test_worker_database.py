@@ -46,7 +46,8 @@ def test_a_process_given_the_workers_url_opens_the_tests_own_database(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_database(), pg_postmaster_start_time()::text")
         ours = cursor.fetchone()
-    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "PHUTHANG_TESTING": "1"}
+    url = database_url(connection.settings_dict)
+    env = {**os.environ, "DATABASE_URL": url, "DATABASE_OWNER_URL": url, "PHUTHANG_TESTING": "1"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     script = (
         "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'phuthang.settings'); django.setup()\n"
