@@ -16,7 +16,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 # mypy's Django plugin imports the settings: a database URL that is never connected to keeps the embedded
 # server from starting, and an in-memory broker keeps the filesystem one from making its folders.
-MYPY := DEBUG=1 DATABASE_URL=postgres://mypy@127.0.0.1:1/not-connected CELERY_BROKER_URL=memory:// \
+MYPY := DEBUG=1 DATABASE_URL=postgres://mypy@127.0.0.1:1/not-connected DATABASE_OWNER_URL= CELERY_BROKER_URL=memory:// \
 	$(VENV)/bin/mypy
 
 # Installed once, and again only when the declared or the pinned dependencies change.
