@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connections
 
 
@@ -60,8 +61,12 @@ def tool(name: str, major: int) -> Path:
 
 
 def conninfo(alias: str = "default", *, name: str | None = None) -> dict[str, str]:
-    """libpq's keywords for the configured server (a socket folder in OPTIONS for the embedded one)."""
+    """libpq's keywords for the configured server (a socket folder in OPTIONS for the embedded one), as the
+    owner (DATABASE_OWNER_URL): a dump must read every table and a restore create them, and the application's
+    role may do neither (docs/security.md, "Database roles")."""
     params = connections[alias].get_connection_params()
+    owner = settings.DATABASE_OWNER
+    params = {**params, "user": owner["USER"], "password": owner.get("PASSWORD") or ""}
     info = {k: str(params[k]) for k in ("host", "port", "user", "password", "dbname") if params.get(k)}
     if name:
         info["dbname"] = name

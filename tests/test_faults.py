@@ -84,7 +84,11 @@ def own_postgres() -> Iterator[OwnPostgres]:
 
 
 def production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"PHUTHANG_TESTING", "DJANGO_SETTINGS_MODULE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PHUTHANG_TESTING", "DJANGO_SETTINGS_MODULE", "DATABASE_OWNER_URL"}
+    }
     env.update(
         DEBUG="0",
         SECRET_KEY="faults-test-" + "k" * 50,
