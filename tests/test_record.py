@@ -173,8 +173,10 @@ def _delete(obj: Any) -> None:
 
 
 def test_deletes_of_meetings_reviews_shortcomings_extensions_members_and_positions_leave_events(
-    ward, secretary
+    ward, secretary, as_owner
 ):
+    # The application's role may not delete these at all (tests/test_database_roles.py); the owner can, and
+    # even then the delete trigger keeps the row.
     member = make_member(ward.cell02, full_name="Đảng viên Xóa")
     position = Position.objects.create(
         member=secretary.member, role=Role.CELL_DEPUTY, cell=ward.cell01, started_on=dt.date(2020, 1, 1)
@@ -262,7 +264,10 @@ def test_records_with_a_workflow_cannot_be_added_or_deleted_in_the_admin(office_
 # --- Users are deactivated, never deleted
 
 
-def test_a_user_who_acted_cannot_be_deleted_in_code_or_in_the_database(ward, inspector, office_client):
+def test_a_user_who_acted_cannot_be_deleted_in_code_or_in_the_database(
+    ward, inspector, office_client, as_owner
+):
+    # As the owner, to show the foreign key itself refuses (the application's role may not delete a user).
     make_shortcoming(ward.cell01, status="verified", verified_by=inspector)
 
     with pytest.raises(ProtectedError):
