@@ -20,8 +20,11 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests import test_url_walk
 from tests.conftest import once
-from tests.test_url_walk import EXPECTED, POST_DATA, URL_ARGS, URLS, Context
+from tests.test_url_walk import EXPECTED, POST_DATA, URL_ARGS, URLS
+
+cast = test_url_walk.cast  # the URL walk's fixture: its ward, its cast and the objects it builds
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_this_months_meeting")]
 
@@ -169,22 +172,6 @@ class FormFields(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._textarea:
             self.fields[(self.method, self._textarea)] += data
-
-
-@pytest.fixture
-def cast(ward, secretary, other_secretary, overseer, inspector, leader, member, stranger, staff) -> Context:
-    """The url walk's context: its ward, its cast and the objects it builds on demand."""
-    users = {
-        "secretary": secretary,
-        "other_secretary": other_secretary,
-        "overseer": overseer,
-        "inspector": inspector,
-        "leader": leader,
-        "member": member,
-        "stranger": stranger,
-        "staff": staff,
-    }
-    return Context(committee=ward.committee, cell01=ward.cell01, cell02=ward.cell02, ward=ward, users=users)
 
 
 def rows_written() -> int:
