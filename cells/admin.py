@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cells.models import Cell, Committee, Member, OversightAssignment, Position
+from cells.models import Cell, Committee, Member, MemberImport, OversightAssignment, Position
 from phuthang import periods
 
 if TYPE_CHECKING:
@@ -114,3 +114,28 @@ class OversightAssignmentAdmin(KeepRecords, admin.ModelAdmin):
         if obj is not None and obj.month < periods.month_start():
             return False
         return super().has_change_permission(request, obj)
+
+
+@admin.register(MemberImport)
+class MemberImportAdmin(KeepRecords, admin.ModelAdmin):
+    """The record of each member list uploaded: view only (imports run through the import page)."""
+
+    list_display = [
+        "file_name",
+        "committee",
+        "cell",
+        "status",
+        "uploaded_by",
+        "uploaded_at",
+        "created",
+        "updated",
+    ]
+    list_filter = ["status", "committee"]
+    search_fields = ["file_name", "sha256"]
+    list_select_related = ["committee", "cell", "uploaded_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: MemberImport | None = None) -> bool:
+        return False

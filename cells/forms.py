@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from cells import importing
 from cells.models import Cell, Member
 from phuthang import safe_input
 from phuthang.submits import OnceForm
@@ -160,3 +161,60 @@ class OversightForm(OnceForm):
 
     def overseers(self) -> dict[int, Member | None]:
         return self.chosen
+
+
+class MemberListForm(OnceForm):
+    """The member list to import and where it goes: a committee (office staff) or the secretary's cell."""
+
+    scope = forms.ChoiceField(label=_("Import into"))
+    file = forms.FileField(
+        label=_("Member list (.xlsx or .csv)"),
+        help_text=_("The template's columns; CSV in UTF-8 or Windows-1258."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args: Any, scopes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["scope"]).choices = scopes
+        if len(scopes) == 1:
+            self.fields["scope"].initial = scopes[0][0]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > importing.max_bytes():
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB: split it into smaller files.")
+                % {"limit": max(1, importing.max_bytes() // (1024 * 1024))}
+            )
+        return upload
+
+
+class ImportColumnsForm(safe_input.Form):
+    """For a file whose headers are not the template's: which of its columns holds each field."""
+
+    def __init__(self, *args: Any, header: list[str], current: dict[str, int] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.header = header
+        choices = [
+            ("", _("— not in the file —")),
+            *((str(i), h or f"#{i + 1}") for i, h in enumerate(header)),
+        ]
+        guessed = current or {}
+        for key, title, required in importing.COLUMNS:
+            self.fields[key] = forms.ChoiceField(label=str(title), choices=choices, required=False)
+            if key in guessed:
+                self.fields[key].initial = str(guessed[key])
+            elif (index := _guess(header, key)) is not None:
+                self.fields[key].initial = str(index)
+            if required:
+                self.fields[key].help_text = _("Required.")
+
+    def columns(self) -> dict[str, int | None]:
+        return {key: safe_input.parse_id(self.cleaned_data.get(key)) for key in importing.KEYS}
+
+
+def _guess(header: list[str], key: str) -> int | None:
+    for index, title in enumerate(header):
+        if importing.known_header(title) == key:
+            return index
+    return None

@@ -324,3 +324,110 @@ class OversightAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.overseer} → {self.cell} ({date_format(self.month, 'YEAR_MONTH_FORMAT')})"
+
+
+class MemberImportQuerySet(models.QuerySet["MemberImport"]):
+    def visible_to(self, user: User) -> MemberImportQuerySet:
+        return self.filter(access.member_imports(user))
+
+
+@tracked()
+class MemberImport(models.Model):
+    """One uploaded member list: who, when, the file's name and hash, and what confirming it changed."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Previewed, not imported")
+        IMPORTED = "imported", _("Imported")
+
+    committee = models.ForeignKey(
+        Committee, models.PROTECT, related_name="member_imports", verbose_name=_("committee")
+    )
+    cell = models.ForeignKey(
+        Cell,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="member_imports",
+        verbose_name=_("cell"),
+        help_text=_("Set when a cell secretary imports their own cell's members."),
+    )
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    header_shape = models.CharField(_("header shape"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PREVIEWED)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("members added"), default=0)
+    updated = models.PositiveIntegerField(_("members updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
+
+    objects = MemberImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="previewed") | Q(imported_at__isnull=False), name="member_import_has_time"
+            ),
+            models.CheckConstraint(
+                condition=Q(rows__gte=models.F("created") + models.F("updated") + models.F("unchanged")),
+                name="member_import_counts_add_up",
+            ),
+        ]
+        indexes = [models.Index(fields=["committee", "sha256"])]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cells:import_preview", args=[self.pk])
+
+
+class ImportUpload(models.Model):
+    """The bytes of an uploaded file, kept apart from the tracked record of the import: the history then
+    holds the file's hash, not a copy of the file per event. Never deleted by the app."""
+
+    member_import = models.OneToOneField(
+        MemberImport, models.PROTECT, related_name="upload", verbose_name=_("member import")
+    )
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self) -> str:
+        return str(self.member_import)
+
+
+@tracked()
+class ImportMapping(models.Model):
+    """Which column of a file of one header shape holds which field: chosen once, used for the next file."""
+
+    committee = models.ForeignKey(
+        Committee, models.PROTECT, related_name="import_mappings", verbose_name=_("committee")
+    )
+    shape = models.CharField(_("header shape"), max_length=64)
+    header = models.JSONField(_("header"))
+    columns = models.JSONField(_("columns"), help_text=_("Field → the index of the file's column."))
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("saved by")
+    )
+    saved_at = models.DateTimeField(_("saved at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import column mapping")
+        verbose_name_plural = _("import column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "shape"], name="one_mapping_per_header_shape"),
+        ]
+
+    def __str__(self) -> str:
+        return ", ".join(self.header)

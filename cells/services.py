@@ -6,10 +6,23 @@ import datetime as dt
 import hashlib
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cells.models import COMMITTEE_ROLES, Cell, Committee, Member, OversightAssignment, Position
+from cells import importing
+from cells.models import (
+    COMMITTEE_ROLES,
+    Cell,
+    Committee,
+    ImportMapping,
+    ImportUpload,
+    Member,
+    MemberImport,
+    OversightAssignment,
+    Position,
+)
 from phuthang import periods
 from phuthang.concurrency import OutOfDate, lock_current
 from phuthang.history import records_who
@@ -138,3 +151,117 @@ def overseer_candidates(committee: Committee) -> list[Member]:
 
 def cell_ids_of(committee: Committee) -> list[int]:
     return list(Cell.objects.active().filter(committee=committee).values_list("pk", flat=True))
+
+
+# --- Importing a member list (cells/importing.py reads and plans; these write)
+
+
+def upload_member_list(
+    *, scope: importing.Scope, file_name: str, content: bytes, by: auth.User
+) -> MemberImport:
+    """Keep an uploaded file for its preview; no member is written. Refuses what cannot be read at all."""
+    table = importing.read_table(content)  # Refused: the view shows why, nothing is kept
+    importing.template_mapping(table.header)  # the template's shape with a column missing or twice: refused
+    upload = MemberImport.objects.create(
+        committee=scope.committee,
+        cell=scope.cell,
+        file_name=file_name[:200],
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        header_shape=importing.shape_of(table.header),
+        uploaded_by=by,
+        rows=len(table.rows),
+    )
+    ImportUpload.objects.create(member_import=upload, content=content)
+    return upload
+
+
+def import_mapping(upload: MemberImport, table: importing.Table) -> dict[str, int] | None:
+    """The columns of the file: the template's, or the ones remembered for its header shape, or None."""
+    mapping = importing.template_mapping(table.header)
+    if mapping is not None:
+        return mapping
+    remembered = ImportMapping.objects.filter(committee=upload.committee, shape=upload.header_shape).first()
+    if remembered is None or remembered.header != table.header:
+        return None
+    return {key: int(index) for key, index in remembered.columns.items()}
+
+
+@records_who
+def save_import_mapping(
+    upload: MemberImport, *, header: list[str], columns: dict[str, int | None], by: auth.User
+) -> ImportMapping:
+    mapping = importing.checked_mapping(header, columns)
+    saved, _created = ImportMapping.objects.update_or_create(
+        committee=upload.committee,
+        shape=upload.header_shape,
+        defaults={"header": header, "columns": mapping, "saved_by": by},
+    )
+    return saved
+
+
+def scope_of(upload: MemberImport) -> importing.Scope:
+    return importing.Scope(committee=upload.committee, cell=upload.cell)
+
+
+def plan_import(upload: MemberImport, *, lock: bool = False) -> tuple[importing.Table, importing.Plan | None]:
+    """The table and, once its columns are known, the plan (None: the office must map the columns)."""
+    table = importing.read_table(bytes(upload.upload.content))
+    mapping = import_mapping(upload, table)
+    if mapping is None:
+        return table, None
+    return table, importing.plan_rows(table, mapping, scope_of(upload), lock=lock)
+
+
+def earlier_import(upload: MemberImport) -> MemberImport | None:
+    """The last import of the very same file into the same committee, if any."""
+    return (
+        MemberImport.objects.filter(
+            committee=upload.committee, sha256=upload.sha256, status=MemberImport.Status.IMPORTED
+        )
+        .exclude(pk=upload.pk)
+        .order_by("-imported_at")
+        .first()
+    )
+
+
+@records_who
+@transaction.atomic
+def import_members(upload: MemberImport, *, by: auth.User) -> MemberImport:
+    """Write every row of a previewed file, all or nothing; refuses (ValidationError) a file with a problem.
+
+    The committee's row is locked, so two imports into one committee run one after the other, and the plan
+    is made again inside the transaction, against the members as they are now.
+    """
+    locked = MemberImport.objects.select_for_update().get(pk=upload.pk)
+    if locked.status != MemberImport.Status.PREVIEWED:
+        return locked  # confirmed twice (a double tap): the first one imported it
+    Committee.objects.select_for_update().filter(pk=locked.committee_id).values_list("pk").first()
+    _table, plan = plan_import(locked, lock=True)
+    if plan is None:
+        raise ValidationError(_("Choose the file's columns first."))
+    if not plan.ok:
+        raise ValidationError(
+            _("Nothing was imported: %(count)d row(s) have problems. Correct the file and upload it again.")
+            % {"count": len(plan.problems)}
+        )
+    new = [
+        Member(cell=row.cell, **importing.applied(row)) for row in plan.rows if row.action == importing.NEW
+    ]
+    Member.objects.bulk_create(new, batch_size=1000)
+    changed: list[Member] = []
+    fields: set[str] = set()
+    for row in plan.rows:
+        if row.action == importing.UPDATE and row.member is not None:
+            for key, value in importing.applied(row).items():
+                setattr(row.member, key, value)
+                fields.add(key)
+            row.member.version += 1
+            changed.append(row.member)
+    if changed:
+        Member.objects.bulk_update(changed, sorted(fields | {"version"}), batch_size=1000)
+    locked.status, locked.imported_at = MemberImport.Status.IMPORTED, timezone.now()
+    locked.rows, locked.created, locked.updated = len(plan.rows), len(new), len(changed)
+    locked.unchanged = plan.count(importing.UNCHANGED)
+    locked.save(update_fields=["status", "imported_at", "rows", "created", "updated", "unchanged"])
+    return locked

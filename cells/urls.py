@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cells import views
+from cells import import_views, views
 
 app_name = "cells"
 urlpatterns = [
@@ -11,4 +11,10 @@ urlpatterns = [
     path("oversight/", views.oversight, name="oversight"),
     path("oversight/<year:year>-<month:month>/edit/", views.oversight_edit, name="oversight_edit"),
     path("oversight/<year:year>-<month:month>/copy/", views.oversight_copy, name="oversight_copy"),
+    # the member list import (issue 14)
+    path("members/import/", import_views.import_new, name="import_new"),
+    path("members/import/template.xlsx", import_views.import_template, name="import_template"),
+    path("members/imports/<id:pk>/", import_views.import_preview, name="import_preview"),
+    path("members/imports/<id:pk>/columns/", import_views.import_columns, name="import_columns"),
+    path("members/imports/<id:pk>/confirm/", import_views.import_confirm, name="import_confirm"),
 ]

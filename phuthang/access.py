@@ -431,3 +431,30 @@ def can_edit_member(user: User, member: Member) -> bool:
     """Contact details and exemption: the member's cell secretary, or office staff."""
     a = for_user(user)
     return a.is_staff or member.cell_id in a.secretary_cell_ids
+
+
+@sees(
+    "Member imports",
+    model="cells.MemberImport",
+    staff="every import",
+    leader=NOTHING,
+    inspector=NOTHING,
+    secretary="the imports made for their cell",
+    overseer=NOTHING,
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def member_imports(user: User) -> Q:
+    a = for_user(user)
+    return Q() if a.is_staff else Q(cell_id__in=a.secretary_cell_ids)
+
+
+@may(
+    "Member imports",
+    "upload a member list and import it",
+    staff="for any committee",
+    secretary="for their own cell only",
+)
+def can_import_members(user: User) -> bool:
+    a = for_user(user)
+    return a.is_staff or a.is_secretary

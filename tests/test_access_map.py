@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
-from cells.models import Cell, Member
+from cells.models import Cell, Member, MemberImport
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
 from reviews.models import Digest, Meeting, Review, Shortcoming
@@ -86,6 +86,9 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
     make_meeting(cell)
     make_shortcoming(cell, subject_member=person)
     make_notification(person)
+    upload = MemberImport.objects.create(
+        committee=cell.committee, cell=cell, file_name="ds.csv", sha256="0" * 64, size=1, uploaded_by=by
+    )
     return {
         "cells.Cell": {cell.pk},
         "cells.Member": set(cell.members.values_list("pk", flat=True)),
@@ -95,6 +98,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
+        "cells.MemberImport": {upload.pk},
     }
 
 
@@ -199,6 +203,7 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{reviews}.can_decide_extension", "grant or refuse a later due date"): (item,),
         (f"{reviews}.sees_board", "open the board"): (),
         ("accounts.permissions.can_enrol", "turn on an authenticator app"): (),
+        (f"{access_}.can_import_members", "upload a member list and import it"): (),
     }
 
 

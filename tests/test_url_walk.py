@@ -22,7 +22,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from cells import importing
 from cells.models import Cell, Committee
+from cells.services import upload_member_list
 from phuthang import periods
 from reviews.models import DueDateExtension, Meeting
 from reviews.services.reviews import start_round
@@ -67,6 +69,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cells:oversight":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
     "cells:oversight_edit": row(302, 403, 403, 403, 403, 200,  403, 404, 200),
     "cells:oversight_copy": row(302, 403, 403, 403, 403, 302,  403, 404, 302),
+    # the member list import (issue 14): office staff for any committee, a secretary for their cell
+    "cells:import_new":    row(302,  200, 200, 403, 403, 403,  403, 403, 200),
+    "cells:import_template": row(302, 200, 200, 403, 403, 403, 403, 403, 200),
+    "cells:import_preview": row(302, 200, 404, 404, 404, 404,  404, 404, 200),  # an import into cell01
+    "cells:import_columns": row(302, 200, 404, 404, 404, 404,  404, 404, 200),
+    "cells:import_confirm": row(302, 302, 404, 404, 404, 404,  404, 404, 302),
     # reviews, shortcomings and remediation (issue 4): every object is in cell01, of an ordinary member
     "reviews:rounds":      row(302,  200, 200, 200, 200, 200,  404, 404, 200),
     "reviews:round_new":   row(302,  403, 403, 403, 403, 200,  404, 404, 403),
@@ -151,6 +159,9 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
     "cells:oversight_edit": lambda c: {"year": c.month.year, "month": c.month.month},
     "cells:oversight_copy": lambda c: {"year": c.month.year, "month": c.month.month},
+    "cells:import_preview": lambda c: {"pk": _member_import(c).pk},
+    "cells:import_columns": lambda c: {"pk": _member_import(c).pk},
+    "cells:import_confirm": lambda c: {"pk": _member_import(c).pk},
     "reviews:meeting_year": lambda c: {"cell_pk": c.cell01.pk},
     "reviews:meeting_start": lambda c: {"cell_pk": c.cell01.pk},
     "reviews:meeting": lambda c: {"pk": _meeting(c).pk},
@@ -182,6 +193,16 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_retry": lambda c: {"pk": _reminder(c).digest_id},
 }
+
+
+def _member_import(c: Context) -> Any:
+    """A previewed member list of one new member of cell01, uploaded by cell01's secretary."""
+    content = "Họ và tên,Giới tính,Chi bộ (mã hoặc tên)\nNguyễn Văn Nhập,Nam,CB01\n".encode()
+    scope = importing.Scope(committee=c.committee, cell=c.cell01)
+    return c.once(
+        "member_import",
+        lambda: upload_member_list(scope=scope, file_name="ds.csv", content=content, by=c.users["secretary"]),
+    )
 
 
 def _reminder(c: Context) -> Any:
@@ -256,6 +277,7 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "accounts:sessions_end": lambda c: {"which": "others"},
     "set_language": lambda c: {"language": "en", "next": "/"},
     "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
+    "cells:import_confirm": lambda c: {},
 }
 
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
