@@ -218,3 +218,31 @@ def _guess(header: list[str], key: str) -> int | None:
         if importing.known_header(title) == key:
             return index
     return None
+
+
+class LifeEventForm(OnceForm):
+    """One step of a member's life: recognition, exemption, transfer, departure; what it needs per kind."""
+
+    kind = forms.ChoiceField(label=_("What happened"))
+    on = forms.DateField(
+        label=_("From the day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    resolution_number = forms.CharField(label=_("Resolution number"), max_length=50, required=False)
+    resolution_date = forms.DateField(
+        label=_("Resolution date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    to_cell = forms.ModelChoiceField(
+        label=_("To the cell"), queryset=Cell.objects.none(), required=False, help_text=_("For a transfer.")
+    )
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], cells: Any, version: int, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+        cast(forms.ModelChoiceField, self.fields["to_cell"]).queryset = cells
+        self.fields["version"].initial = version
+        safe_input.with_range(self.fields["on"], safe_input.EXEMPTION_DATES)
+        safe_input.with_range(self.fields["resolution_date"], safe_input.EXEMPTION_DATES)

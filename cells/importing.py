@@ -528,11 +528,11 @@ def plan_rows(table: Table, mapping: dict[str, int], scope: Scope, *, lock: bool
     for row in rows:
         card = row.values["card_number"]
         if card and cards[card] > 1:
-            others = [str(r.number) for r in rows if r.values["card_number"] == card and r is not row]
+            repeats = [str(r.number) for r in rows if r.values["card_number"] == card and r is not row]
             row.problem(
                 "card_number",
                 _("The card number %(card)s is also on row(s) %(rows)s.")
-                % {"card": card, "rows": ", ".join(others)},
+                % {"card": card, "rows": ", ".join(repeats)},
             )
     _match(rows, scope, lock=lock)
     return Plan(rows)

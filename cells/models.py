@@ -106,8 +106,18 @@ class MemberQuerySet(models.QuerySet["Member"]):
         """Members who belong to their cell on the given day (admitted, not yet left)."""
         on = on or periods.today()
         return self.filter(Q(admitted_on__isnull=True) | Q(admitted_on__lte=on)).filter(
-            Q(left_on__isnull=True) | Q(left_on__gt=on)
+            Q(left_on__isnull=True) | Q(left_on__gt=on), Q(cell_since__isnull=True) | Q(cell_since__lte=on)
         )
+
+    def not_exempt(self, on: dt.date | None = None) -> MemberQuerySet:
+        """Members not exempt from meetings on the day: never exempted, exempted later, or back since."""
+        on = on or periods.today()
+        return self.exclude(exempt_since__lte=on, exempt_until__isnull=True).exclude(
+            exempt_since__lte=on, exempt_until__gt=on
+        )
+
+    def probationary(self) -> MemberQuerySet:
+        return self.filter(official_on__isnull=True, left_on__isnull=True, admitted_on__isnull=False)
 
     def visible_to(self, user: User) -> MemberQuerySet:
         return self.filter(access.members(user))
@@ -138,6 +148,12 @@ class Member(models.Model):
     )
     exempt_since = models.DateField(
         _("exempt from meetings since"), null=True, blank=True, help_text=_("By resolution of the cell.")
+    )
+    exempt_until = models.DateField(
+        _("back at meetings from"), null=True, blank=True, help_text=_("The day the exemption ended.")
+    )
+    cell_since = models.DateField(
+        _("in this cell since"), null=True, blank=True, help_text=_("Set when the member transferred in.")
     )
     left_on = models.DateField(_("left on"), null=True, blank=True)
     left_reason = models.CharField(
@@ -177,6 +193,11 @@ class Member(models.Model):
                 condition=Q(left_on__isnull=True, left_reason="") | Q(left_on__isnull=False),
                 name="member_left_reason_needs_date",
             ),
+            models.CheckConstraint(
+                condition=Q(exempt_until__isnull=True)
+                | Q(exempt_since__isnull=False, exempt_until__gt=models.F("exempt_since")),
+                name="member_exemption_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -190,7 +211,10 @@ class Member(models.Model):
         return self.official_on is not None
 
     def is_exempt(self, on: dt.date | None = None) -> bool:
-        return self.exempt_since is not None and self.exempt_since <= (on or periods.today())
+        on = on or periods.today()
+        if self.exempt_since is None or self.exempt_since > on:
+            return False
+        return self.exempt_until is None or on < self.exempt_until
 
     def status_label(self) -> str:
         if self.left_on is not None:
@@ -431,3 +455,59 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return ", ".join(self.header)
+
+
+class LifeEventQuerySet(models.QuerySet["LifeEvent"]):
+    def visible_to(self, user: User) -> LifeEventQuerySet:
+        return self.filter(access.life_events(user))
+
+
+@tracked()
+class LifeEvent(models.Model):
+    """One step of a member's life in the Party, as recorded: the member page's timeline."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("Recognised as official member")
+        EXEMPT_START = "exempt_start", _("Exempted from meetings")
+        EXEMPT_END = "exempt_end", _("Back at meetings")
+        TRANSFER = "transfer", _("Transferred to another cell")
+        TRANSFER_OUT = "transfer_out", _("Transferred out of the committee")
+        DECEASED = "deceased", _("Deceased")
+        REMOVED = "removed", _("Removed from the Party")
+
+    member = models.ForeignKey(Member, models.PROTECT, related_name="life_events", verbose_name=_("member"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    on = models.DateField(_("date"))
+    resolution_number = models.CharField(_("resolution number"), max_length=50, blank=True)
+    resolution_date = models.DateField(_("resolution date"), null=True, blank=True)
+    from_cell = models.ForeignKey(
+        Cell, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from cell")
+    )
+    to_cell = models.ForeignKey(
+        Cell, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("to cell")
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = LifeEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
+        ordering = ["-on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="transfer") | Q(to_cell__isnull=False, from_cell__isnull=False),
+                name="life_event_transfer_names_cells",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="official") | ~Q(resolution_number="") & Q(resolution_date__isnull=False),
+                name="life_event_official_has_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.get_kind_display()}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,12 +19,14 @@ from cells.models import (
     Committee,
     ImportMapping,
     ImportUpload,
+    LifeEvent,
     Member,
     MemberImport,
     OversightAssignment,
     Position,
 )
 from phuthang import periods
+from phuthang.access import committee_tree
 from phuthang.concurrency import OutOfDate, lock_current
 from phuthang.history import records_who
 
@@ -265,3 +268,140 @@ def import_members(upload: MemberImport, *, by: auth.User) -> MemberImport:
     locked.unchanged = plan.count(importing.UNCHANGED)
     locked.save(update_fields=["status", "imported_at", "rows", "created", "updated", "unchanged"])
     return locked
+
+
+# --- A member's life in the Party (docs/member-import.md)
+
+MEMBERSHIP_KINDS = frozenset(
+    {
+        LifeEvent.Kind.OFFICIAL,
+        LifeEvent.Kind.TRANSFER,
+        LifeEvent.Kind.TRANSFER_OUT,
+        LifeEvent.Kind.DECEASED,
+        LifeEvent.Kind.REMOVED,
+    }
+)
+LEAVING = {
+    LifeEvent.Kind.TRANSFER_OUT: Member.LeftReason.TRANSFERRED,
+    LifeEvent.Kind.DECEASED: Member.LeftReason.DECEASED,
+    LifeEvent.Kind.REMOVED: Member.LeftReason.REMOVED,
+}
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later (the month's last day when it is shorter: 29/02 → 28/02)."""
+    first = periods.add_months(day, months)
+    last = (periods.add_months(first, 1) - dt.timedelta(days=1)).day
+    return first.replace(day=min(day.day, last))
+
+
+def probation_due(member: Member, months: int) -> dt.date | None:
+    """The day a probationary member is due to become official: `months` after admission."""
+    return None if member.admitted_on is None else months_after(member.admitted_on, months)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    return months_after(day, -months)
+
+
+def _end_positions(member: Member, on: dt.date, *, cell_only: bool) -> int:
+    """End the member's open positions the day before `on` (or on their first day, if they began that day)."""
+    positions = Position.objects.filter(member=member).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+    if cell_only:
+        positions = positions.filter(cell__isnull=False)
+    ended = 0
+    for position in positions.select_for_update():
+        position.ended_on = max(position.started_on, on - dt.timedelta(days=1))
+        position.save(update_fields=["ended_on"])
+        ended += 1
+    return ended
+
+
+def _same_tree(member: Member, cell: Cell) -> bool:
+    tree = committee_tree()
+    return tree.root_of(member.cell.committee_id) == tree.root_of(cell.committee_id)
+
+
+@records_who
+@transaction.atomic
+def record_life_event(
+    member: Member,
+    *,
+    kind: str,
+    on: dt.date,
+    by: auth.User,
+    version: int,
+    resolution_number: str = "",
+    resolution_date: dt.date | None = None,
+    to_cell: Cell | None = None,
+    note: str = "",
+) -> LifeEvent:
+    """Record one step of the member's life and apply it to the member; nothing is deleted.
+
+    Refuses (ValidationError, nothing written) a step that does not fit the member as they are; a page that
+    showed another version of the member is refused as out of date.
+    """
+    locked = lock_current(
+        Member.objects,
+        member.pk,
+        version=version,
+        refused=_("Not saved: the member's record changed after you opened the page. Please look again."),
+    )
+    if on > periods.today():
+        raise ValidationError(_("The date cannot be in the future."))
+    if locked.left_on is not None:
+        raise ValidationError(_("The member has left: nothing more can be recorded."))
+    if locked.admitted_on is not None and on < locked.admitted_on:
+        raise ValidationError(_("The date is before the member was admitted."))
+    event = LifeEvent(
+        member=locked,
+        kind=kind,
+        on=on,
+        resolution_number=resolution_number,
+        resolution_date=resolution_date,
+        note=note,
+        recorded_by=by,
+    )
+    fields: list[str] = []
+    if kind == LifeEvent.Kind.OFFICIAL:
+        if locked.official_on is not None:
+            raise ValidationError(_("The member is already an official member."))
+        if not resolution_number or resolution_date is None:
+            raise ValidationError(
+                _("Write the number and the date of the resolution recognising the member.")
+            )
+        locked.official_on, fields = on, ["official_on"]
+    elif kind == LifeEvent.Kind.EXEMPT_START:
+        if locked.is_exempt(on):
+            raise ValidationError(_("The member is already exempt from meetings."))
+        locked.exempt_since, locked.exempt_until, fields = on, None, ["exempt_since", "exempt_until"]
+    elif kind == LifeEvent.Kind.EXEMPT_END:
+        if not locked.is_exempt(on) or locked.exempt_since is None or on <= locked.exempt_since:
+            raise ValidationError(_("The member is not exempt from meetings on that day."))
+        locked.exempt_until, fields = on, ["exempt_until"]
+    elif kind == LifeEvent.Kind.TRANSFER:
+        if to_cell is None or to_cell.pk == locked.cell_id or not to_cell.active:
+            raise ValidationError(_("Choose the open cell the member moves to."))
+        if (
+            not _same_tree(locked, to_cell)
+            and Position.objects.current(on).filter(member=locked, committee__isnull=False).exists()
+        ):
+            raise ValidationError(
+                _(
+                    "The member holds a position in the committee: end it before moving them to a cell of "
+                    "another committee."
+                )
+            )
+        _end_positions(locked, on, cell_only=True)  # while still in the old cell, as the trigger checks
+        event.from_cell, event.to_cell = locked.cell, to_cell
+        locked.cell, locked.cell_since, fields = to_cell, on, ["cell", "cell_since"]
+    elif kind in LEAVING:
+        _end_positions(locked, on, cell_only=False)
+        locked.left_on, locked.left_reason = on, LEAVING[LifeEvent.Kind(kind)]
+        fields = ["left_on", "left_reason"]
+    else:
+        raise ValidationError(_("Choose what to record."))
+    locked.version += 1
+    locked.save(update_fields=[*fields, "version"])
+    event.save()
+    return event

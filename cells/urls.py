@@ -8,6 +8,7 @@ urlpatterns = [
     path("cells/<id:pk>/", views.detail, name="detail"),
     path("members/<id:pk>/", views.member, name="member"),
     path("members/<id:pk>/edit/", views.member_edit, name="member_edit"),
+    path("members/<id:pk>/events/new/", views.member_event, name="member_event"),
     path("oversight/", views.oversight, name="oversight"),
     path("oversight/<year:year>-<month:month>/edit/", views.oversight_edit, name="oversight_edit"),
     path("oversight/<year:year>-<month:month>/copy/", views.oversight_copy, name="oversight_copy"),

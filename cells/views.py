@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells import services
-from cells.forms import MemberContactForm, OversightForm
-from cells.models import Cell, Committee, Member, OversightAssignment, Position
+from cells.forms import LifeEventForm, MemberContactForm, OversightForm
+from cells.models import Cell, Committee, LifeEvent, Member, OversightAssignment, Position
 from phuthang import access, periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
@@ -84,12 +84,19 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
     positions = list(
         Position.objects.filter(member=person).select_related("committee", "cell").order_by("-started_on")
     )
+    timeline = list(
+        LifeEvent.objects.visible_to(request.user)
+        .filter(member=person)
+        .select_related("from_cell", "to_cell")
+    )
     return render(
         request,
         "cells/member.html",
         {
             "person": person,
             "positions": positions,
+            "timeline": timeline,
+            "can_record": bool(_life_event_kinds(request, person)),
             "today": periods.today(),
             "can_edit": access.can_edit_member(request.user, person),
             "is_self": person.user_id is not None and person.user_id == request.user.pk,
@@ -298,3 +305,58 @@ def oversight_copy(request: AuthenticatedHttpRequest, year: int, month: int) -> 
             request, _("Nothing to copy: every cell already has an overseer, or last month had none.")
         )
     return redirect(f"/oversight/{first_day:%Y-%m}/edit/?committee={committee.pk}")
+
+
+def _life_event_kinds(request: HttpRequest, person: Member) -> list[tuple[str, str]]:
+    """The steps the user may record for the member: exemption for their secretary, everything for staff."""
+    kinds = []
+    if access.can_edit_member(request.user, person):
+        kinds += [LifeEvent.Kind.EXEMPT_START, LifeEvent.Kind.EXEMPT_END]
+    if access.can_record_membership(request.user, person):
+        kinds += sorted(services.MEMBERSHIP_KINDS, key=list(LifeEvent.Kind).index)
+    return [(str(kind), str(kind.label)) for kind in kinds]
+
+
+def member_event(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a step of the member's life: recognition, exemption start or end, transfer, departure."""
+    person = get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("cell__committee"), pk=pk
+    )
+    kinds = _life_event_kinds(request, person)
+    if not kinds:
+        raise PermissionDenied
+    cells = Cell.objects.active().exclude(pk=person.cell_id).select_related("committee")
+    form = LifeEventForm(
+        request.POST or None,
+        initial={"kind": request.GET.get("kind", ""), "on": periods.today()},
+        kinds=kinds,
+        cells=cells,
+        version=person.version,
+    )
+    outcome = submits.repeat(request)
+    if outcome is None and form.is_valid():
+        data = form.cleaned_data
+        record = partial(
+            services.record_life_event,
+            person,
+            kind=data["kind"],
+            on=data["on"],
+            by=request.user,
+            version=data["version"],
+            resolution_number=data["resolution_number"],
+            resolution_date=data["resolution_date"],
+            to_cell=data["to_cell"],
+            note=data["note"],
+        )
+        try:
+            outcome = submits.once(request, form, record)
+        except OutOfDate as error:
+            return refuse(
+                request, error, "cells/member_event.html", {"person": error.current, "form": form}, form=form
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+    if outcome is not None:
+        submits.say(request, outcome, _("Recorded."))
+        return redirect(person)
+    return render(request, "cells/member_event.html", {"person": person, "form": form})

@@ -458,3 +458,29 @@ def member_imports(user: User) -> Q:
 def can_import_members(user: User) -> bool:
     a = for_user(user)
     return a.is_staff or a.is_secretary
+
+
+@sees(
+    "Membership events (a member's timeline)",
+    model="cells.LifeEvent",
+    staff="every event",
+    leader="the events of the members of every cell in sight",
+    inspector="the events of the members of every cell in sight",
+    secretary="the events of the members of their cell",
+    overseer="the events of the members of the cells assigned this month",
+    member="their own",
+    stranger=NOTHING,
+)
+def life_events(user: User) -> Q:
+    a = for_user(user)
+    return Q() if a.is_staff else _followed(a, via="member__cell") | Q(member_id=a.member_id)
+
+
+@may(
+    "Members",
+    "record recognition as official, a transfer or a departure",
+    staff="any member",
+)
+def can_record_membership(user: User, member: Member) -> bool:
+    """Decisions of the committee above the cell: the office records them."""
+    return for_user(user).is_staff

@@ -33,6 +33,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((SimpleLazyObject(lambda: _inbox_label(member_id)), reverse("reviews:inbox")))
     if a.is_leader:
         items.append((_("Reminders"), reverse("reviews:reminders")))
+    if a.sees_committee or a.is_secretary:
+        items.append((_("Probation"), reverse("reviews:probation")))
     if access.can_import_members(user):
         items.append((_("Import members"), reverse("cells:import_new")))
     if a.is_staff:

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from reviews.views import meetings
+from reviews.views import meetings, probation
 from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
 from reviews.views import shortcomings as shortcoming_views
 
 app_name = "reviews"
 urlpatterns = [
+    # probationary members due to become official (issue 14)
+    path("probation/", probation.probation, name="probation"),
     # meetings (issue 3)
     path("meetings/", meetings.index, name="meetings"),
     path("meetings/cell/<id:cell_pk>/", meetings.year, name="meeting_year"),

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Q
 from django.utils.module_loading import import_string
 
-from cells.models import Cell, Member, MemberImport
+from cells.models import Cell, LifeEvent, Member, MemberImport
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
 from reviews.models import Digest, Meeting, Review, Shortcoming
@@ -89,6 +89,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
     upload = MemberImport.objects.create(
         committee=cell.committee, cell=cell, file_name="ds.csv", sha256="0" * 64, size=1, uploaded_by=by
     )
+    event = LifeEvent.objects.create(member=person, kind="exempt_start", on=periods.today(), recorded_by=by)
     return {
         "cells.Cell": {cell.pk},
         "cells.Member": set(cell.members.values_list("pk", flat=True)),
@@ -99,6 +100,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
         "cells.MemberImport": {upload.pk},
+        "cells.LifeEvent": {event.pk},
     }
 
 
@@ -204,6 +206,9 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{reviews}.sees_board", "open the board"): (),
         ("accounts.permissions.can_enrol", "turn on an authenticator app"): (),
         (f"{access_}.can_import_members", "upload a member list and import it"): (),
+        (f"{access_}.can_record_membership", "record recognition as official, a transfer or a departure"): (
+            ward.members01[0],
+        ),
     }
 
 

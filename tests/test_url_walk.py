@@ -66,6 +66,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cells:detail":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member_edit":   row(302,  200, 404, 403, 403, 403,  404, 404, 200),
+    "cells:member_event":  row(302,  200, 404, 403, 403, 403,  404, 404, 200),  # issue 14: the secretary exempts
     "cells:oversight":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
     "cells:oversight_edit": row(302, 403, 403, 403, 403, 200,  403, 404, 200),
     "cells:oversight_copy": row(302, 403, 403, 403, 403, 302,  403, 404, 302),
@@ -76,6 +77,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cells:import_columns": row(302, 200, 404, 404, 404, 404,  404, 404, 200),
     "cells:import_confirm": row(302, 302, 404, 404, 404, 404,  404, 404, 302),
     # reviews, shortcomings and remediation (issue 4): every object is in cell01, of an ordinary member
+    "reviews:probation":   row(302,  200, 200, 404, 200, 200,  404, 404, 200),  # issue 14
     "reviews:rounds":      row(302,  200, 200, 200, 200, 200,  404, 404, 200),
     "reviews:round_new":   row(302,  403, 403, 403, 403, 200,  404, 404, 403),
     "reviews:round":       row(302,  200, 200, 200, 200, 200,  200, 404, 200),
@@ -157,6 +159,7 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "cells:detail": lambda c: {"pk": c.cell01.pk},
     "cells:member": lambda c: {"pk": c.ward.members01[0].pk},  # an ordinary member of cell01
     "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
+    "cells:member_event": lambda c: {"pk": c.ward.members01[0].pk},
     "cells:oversight_edit": lambda c: {"year": c.month.year, "month": c.month.month},
     "cells:oversight_copy": lambda c: {"year": c.month.year, "month": c.month.month},
     "cells:import_preview": lambda c: {"pk": _member_import(c).pk},

@@ -166,10 +166,7 @@ class PlanReport:
 def _recipient_ids(today: dt.date, ids: Iterable[int]) -> set[int]:
     """Members who can be reminded today: not departed, not exempt from meetings."""
     return set(
-        Member.objects.current(today)
-        .filter(pk__in=set(ids))
-        .filter(Q(exempt_since__isnull=True) | Q(exempt_since__gt=today))
-        .values_list("pk", flat=True)
+        Member.objects.current(today).filter(pk__in=set(ids)).not_exempt(today).values_list("pk", flat=True)
     )
 
 

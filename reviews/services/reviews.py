@@ -90,12 +90,7 @@ def start_round(
     )
     on = periods.today()
     cells = list(Cell.objects.active().filter(committee=committee).values_list("pk", flat=True))
-    members = (
-        Member.objects.current(on)
-        .filter(cell_id__in=cells)
-        .filter(Q(exempt_since__isnull=True) | Q(exempt_since__gt=on))
-        .values_list("pk", "cell_id")
-    )
+    members = Member.objects.current(on).filter(cell_id__in=cells).not_exempt(on).values_list("pk", "cell_id")
     common = {
         "round": review_round,
         "period_kind": period_kind,
