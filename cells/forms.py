@@ -4,6 +4,7 @@ from collections import Counter
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -246,3 +247,42 @@ class LifeEventForm(OnceForm):
         self.fields["version"].initial = version
         safe_input.with_range(self.fields["on"], safe_input.EXEMPTION_DATES)
         safe_input.with_range(self.fields["resolution_date"], safe_input.EXEMPTION_DATES)
+
+
+class MemberFilterForm(safe_input.Form):
+    """The member list's filters; the export applies the same."""
+
+    STATUSES = [
+        ("", _("Current members")),
+        ("official", _("Official")),
+        ("probationary", _("Probationary")),
+        ("exempt", _("Exempt from meetings")),
+        ("left", _("Left")),
+    ]
+
+    q = forms.CharField(label=_("Name or card number"), required=False, max_length=100)
+    cell = forms.ModelChoiceField(label=_("Cell"), queryset=Cell.objects.none(), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
+
+    def __init__(self, *args: Any, cells: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["cell"]).queryset = cells
+
+    def apply(self, members: Any) -> Any:
+        if not self.is_valid():
+            return members.current()
+        data = self.cleaned_data
+        if data["q"]:
+            members = members.filter(Q(full_name__icontains=data["q"]) | Q(card_number__startswith=data["q"]))
+        if data["cell"] is not None:
+            members = members.filter(cell=data["cell"])
+        match data["status"]:
+            case "official":
+                return members.current().filter(official_on__isnull=False)
+            case "probationary":
+                return members.current().filter(official_on__isnull=True)
+            case "exempt":
+                return members.current().exclude(pk__in=Member.objects.not_exempt().values("pk"))
+            case "left":
+                return members.filter(left_on__isnull=False)
+        return members.current()

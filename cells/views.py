@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cells import services
-from cells.forms import LifeEventForm, MemberContactForm, OversightForm
+from cells import importing, services
+from cells.forms import LifeEventForm, MemberContactForm, MemberFilterForm, OversightForm
 from cells.models import Cell, Committee, LifeEvent, Member, OversightAssignment, Position
-from phuthang import access, periods, safe_input, submits
+from phuthang import access, periods, safe_input, submits, xlsx
 from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
 
@@ -360,3 +360,41 @@ def member_event(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         submits.say(request, outcome, _("Recorded."))
         return redirect(person)
     return render(request, "cells/member_event.html", {"person": person, "form": form})
+
+
+MEMBERS_PER_PAGE = 50
+
+
+def _member_list(request: HttpRequest) -> tuple[MemberFilterForm, Any]:
+    a = access.for_user(request.user)
+    if not (a.sees_committee or a.is_secretary):
+        raise Http404
+    cells = Cell.objects.visible_to(request.user).order_by("code")
+    form = MemberFilterForm(request.GET or None, cells=cells)
+    members = form.apply(Member.objects.visible_to(request.user)).select_related("cell")
+    return form, members.order_by("cell__code", "full_name", "pk")
+
+
+def members(request: HttpRequest) -> HttpResponse:
+    """The members in sight, filtered, 50 a page; the same list exports to XLSX."""
+    form, found = _member_list(request)
+    # queries: the number of members, this page of them with their cell, the cells of the filter
+    page = Paginator(found, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "cells/members.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def members_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered list in the import template's columns: it imports back unchanged."""
+    form, found = _member_list(request)
+    content = importing.members_xlsx(found.iterator(chunk_size=2000), filters=xlsx.filters_applied(form))
+    return xlsx.xlsx_response(content, filename=f"dang-vien-{periods.today():%Y-%m-%d}.xlsx")
+
+
+def cell_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cell's current members as a page to print."""
+    cell = get_object_or_404(Cell.objects.visible_to(request.user).select_related("committee"), pk=pk)
+    today = periods.today()
+    people = list(cell.members.current(today).order_by("full_name", "pk"))
+    return render(request, "cells/cell_print.html", {"cell": cell, "people": people, "today": today})

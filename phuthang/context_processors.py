@@ -34,6 +34,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if a.is_leader:
         items.append((_("Reminders"), reverse("reviews:reminders")))
     if a.sees_committee or a.is_secretary:
+        items.append((_("Members"), reverse("cells:members")))
         items.append((_("Probation"), reverse("reviews:probation")))
     if access.can_import_members(user):
         items.append((_("Import members"), reverse("cells:import_new")))

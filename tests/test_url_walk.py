@@ -66,6 +66,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cells:detail":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member":        row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member_edit":   row(302,  200, 404, 403, 403, 403,  404, 404, 200),
+    "cells:members":       row(302,  200, 200, 404, 200, 200,  404, 404, 200),  # issue 14: the list and export
+    "cells:members_xlsx":  row(302,  200, 200, 404, 200, 200,  404, 404, 200),
+    "cells:cell_print":    row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "cells:member_event":  row(302,  200, 404, 403, 403, 403,  404, 404, 200),  # issue 14: the secretary exempts
     "cells:oversight":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
     "cells:oversight_edit": row(302, 403, 403, 403, 403, 200,  403, 404, 200),
@@ -160,6 +163,7 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "cells:member": lambda c: {"pk": c.ward.members01[0].pk},  # an ordinary member of cell01
     "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
     "cells:member_event": lambda c: {"pk": c.ward.members01[0].pk},
+    "cells:cell_print": lambda c: {"pk": c.cell01.pk},
     "cells:oversight_edit": lambda c: {"year": c.month.year, "month": c.month.month},
     "cells:oversight_copy": lambda c: {"year": c.month.year, "month": c.month.month},
     "cells:import_preview": lambda c: {"pk": _member_import(c).pk},
