@@ -66,7 +66,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user).select_related("started_by"), pk=pk)
     has_file = not job.is_live and JobFile.objects.filter(job=job).exists()
     context = {"job": job, "has_file": has_file}
-    if request.htmx:
+    if getattr(request, "htmx", False):  # django_htmx's middleware: the page asking for its status part
         return render(request, "phuthang/_job_status.html", context)
     return render(request, "phuthang/job_detail.html", context)
 
@@ -75,7 +75,7 @@ def job_file(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk, state=Job.State.DONE)
     stored = get_object_or_404(JobFile.objects.filter(job=job))
     response = HttpResponse(bytes(stored.data), content_type=stored.content_type)
-    response["Content-Disposition"] = content_disposition_header(True, stored.name)
+    response["Content-Disposition"] = content_disposition_header(True, stored.name) or "attachment"
     return response
 
 
