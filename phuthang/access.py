@@ -415,6 +415,24 @@ def digests(user: User) -> Q:
     return Q() if a.is_staff else Q(recipient__cell__committee_id__in=a.leader_committee_ids)
 
 
+@sees(
+    "Background jobs (a round started, an export, an import)",
+    model="phuthang.Job",
+    staff="every job",
+    leader="the jobs they started and those of their committees",
+    inspector="the jobs they started",
+    secretary="the jobs they started",
+    overseer="the jobs they started",
+    member="the jobs they started",
+    stranger="the jobs they started",
+)
+def jobs(user: User) -> Q:
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    return Q(started_by_id=user.pk) | Q(committee_id__in=a.leader_committee_ids)
+
+
 # --- Permissions on the organisation: predicates on objects already in sight.
 
 

@@ -33,11 +33,15 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def tracked() -> Callable[[M], M]:
+def tracked(*, exclude: tuple[str, ...] = ()) -> Callable[[M], M]:
     """`@pghistory.track` with every kind of change: insert, update and delete (the delete event keeps the
     row as it was). Every model that holds part of the record uses it, so no row leaves without a trace.
+
+    `exclude` names fields that are not part of the record (a job's progress counter): they are left out
+    of the events, and an update that changes only them records none.
     """
-    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    events = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    return pghistory.track(*events, exclude=list(exclude)) if exclude else pghistory.track(*events)
 
 
 SQL = """

@@ -222,6 +222,13 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
     # A Redis that accepts the connection but does not answer (stopped, swapping, a half-open link) fails
     # a publish within seconds instead of holding the caller forever.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
+    # Background jobs (phuthang.jobs) are acknowledged when they end: the message of a worker that died
+    # half-way is handed to another worker once it has been unacknowledged this long (seconds). It must be
+    # longer than the longest job; the integration tests shorten it, and how often it is checked.
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(env("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    if _restore := env("CELERY_UNACKED_RESTORE_SECONDS"):
+        CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = int(_restore)
+        CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 # A request that enqueues never waits on a missing broker: one try, then the caller logs and moves on.
 CELERY_TASK_PUBLISH_RETRY = False
 # Integration tests give their workers a queue of their own on a shared Redis.

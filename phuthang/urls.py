@@ -14,6 +14,9 @@ register_converter(safe_input.MonthConverter, "month")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("jobs/", views.job_index, name="jobs"),
+    path("jobs/<id:pk>/", views.job_detail, name="job"),
+    path("jobs/<id:pk>/file/", views.job_file, name="job_file"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("accounts.urls")),

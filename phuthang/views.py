@@ -3,13 +3,16 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.http import content_disposition_header
 
 from accounts.forms import LoginForm
 from phuthang import access
+from phuthang.models import Job, JobFile
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -50,3 +53,39 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     """The 403 page; a refusal raised with a message (translated, for the user) says why and who may."""
     why = str(exception) if isinstance(exception, PermissionDenied) and exception.args else ""
     return render(request, "403.html", {"why": why}, status=403)
+
+
+# --- Background jobs (phuthang.jobs): the job's page, its file and the staff's list.
+
+JOBS_PER_PAGE = 50
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The job's state and progress; while it is live the page asks again every two seconds (htmx swaps
+    in the status part only). Outside sight: 404."""
+    job = get_object_or_404(Job.objects.visible_to(request.user).select_related("started_by"), pk=pk)
+    has_file = not job.is_live and JobFile.objects.filter(job=job).exists()
+    context = {"job": job, "has_file": has_file}
+    if getattr(request, "htmx", False):  # django_htmx's middleware: the page asking for its status part
+        return render(request, "phuthang/_job_status.html", context)
+    return render(request, "phuthang/job_detail.html", context)
+
+
+def job_file(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk, state=Job.State.DONE)
+    stored = get_object_or_404(JobFile.objects.filter(job=job))
+    response = HttpResponse(bytes(stored.data), content_type=stored.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, stored.name) or "attachment"
+    return response
+
+
+def job_index(request: HttpRequest) -> HttpResponse:
+    """Every job, newest first (office staff only): what ran, for whom, and how it ended."""
+    if not access.for_user(request.user).is_staff:
+        raise Http404
+    # queries: the page of jobs with who started them, their count (the paginator)
+    page = Paginator(
+        Job.objects.select_related("started_by").defer("params", "result").order_by("-created_at", "-pk"),
+        JOBS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "phuthang/job_index.html", {"page": page})

@@ -228,3 +228,16 @@ def make_notification(recipient: Member, **overrides: Any) -> Any:
     }
     fields.update(overrides)
     return Notification.objects.create(**fields)
+
+
+def make_job(by: Any, **overrides: Any) -> Any:
+    """A background job of the test kind (tests/job_kinds.py), queued unless told otherwise."""
+    from phuthang.models import Job
+
+    fields: dict[str, Any] = {"kind": "test_tokens", "key": f"k{next(_sequence)}", "params": {"n": 1}}
+    fields.update(overrides)
+    if fields.get("state") == Job.State.FAILED:
+        fields.setdefault("error", "Không làm được.")
+    if fields.get("state") == Job.State.DONE:
+        fields.setdefault("result", {"message": "Xong.", "url": "", "link_label": ""})
+    return Job.objects.create(started_by=by, **fields)

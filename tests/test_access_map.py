@@ -21,10 +21,12 @@ from tests.factories import (
     make_assignment,
     make_cell,
     make_committee,
+    make_job,
     make_meeting,
     make_member,
     make_notification,
     make_shortcoming,
+    make_user,
 )
 
 SIGHT = [rule for rule in declared() if not rule.action]
@@ -111,6 +113,10 @@ def records(ward, secretary, overseer, inspector, leader, member, stranger, staf
     elsewhere = make_cell(make_committee(), code="ELSEWHERE")
     make_assignment(make_member(elsewhere), elsewhere)
     there = _records(elsewhere, make_member(elsewhere), by=staff)
+    # jobs: each of the cast started one for the ward; someone of the other ward one for theirs
+    cast = (secretary, overseer, inspector, leader, member, stranger, staff)
+    here["phuthang.Job"] = {make_job(user, committee=ward.committee).pk for user in cast}
+    there["phuthang.Job"] = {make_job(make_user("elsewhere"), committee=elsewhere.committee).pk}
     return here, there
 
 

@@ -26,9 +26,10 @@ from cells import importing
 from cells.models import Cell, Committee
 from cells.services import upload_member_list
 from phuthang import periods
+from phuthang.models import JobFile
 from reviews.models import DueDateExtension, Meeting
 from reviews.services.reviews import start_round
-from tests.factories import make_meeting, make_notification, make_review, make_shortcoming
+from tests.factories import make_job, make_meeting, make_notification, make_review, make_shortcoming
 
 ROLES = (
     "anonymous",
@@ -125,6 +126,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:reminders_preview": row(302, 404, 404, 404, 404, 200, 404, 404, 200),
     "reviews:reminders_run": row(302, 404, 404, 404, 404, 403,  404, 404, 302),
     "reviews:reminder_retry": row(302, 404, 404, 404, 404, 403, 404, 404, 302),
+    # background jobs (issue 11): a finished round-start of the ward committee, started by its leader
+    "jobs":                row(302,  404, 404, 404, 404, 404,  404, 404, 200),
+    "job":                 row(302,  404, 404, 404, 404, 200,  404, 404, 200),
+    "job_file":            row(302,  404, 404, 404, 404, 200,  404, 404, 200),
 }
 # fmt: on
 
@@ -199,6 +204,8 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:reminder": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_retry": lambda c: {"pk": _reminder(c).digest_id},
+    "job": lambda c: {"pk": _job(c).pk},
+    "job_file": lambda c: {"pk": _job(c).pk},
 }
 
 
@@ -210,6 +217,17 @@ def _member_import(c: Context) -> Any:
         "member_import",
         lambda: upload_member_list(scope=scope, file_name="ds.csv", content=content, by=c.users["secretary"]),
     )
+
+
+def _job(c: Context) -> Any:
+    """A finished job of the ward committee, started by its leader, with the file it made."""
+
+    def build() -> Any:
+        job = make_job(c.users["leader"], committee=c.committee, state="done")
+        JobFile.objects.create(job=job, name="x.txt", content_type="text/plain", data=b"x", size=1)
+        return job
+
+    return c.once("job", build)
 
 
 def _reminder(c: Context) -> Any:

@@ -143,11 +143,16 @@ class Machinery:
     logs: dict[int, list[str]] = field(default_factory=dict)
     readers: dict[int, threading.Thread] = field(default_factory=dict)
 
-    def start_worker(self, *, beat: bool = False, broker_url: str | None = None) -> subprocess.Popen:
-        """A `celery worker` process (solo pool: one process, so SIGKILL stops its sending at once)."""
+    def start_worker(
+        self, *, beat: bool = False, broker_url: str | None = None, include: tuple[str, ...] = ()
+    ) -> subprocess.Popen:
+        """A `celery worker` process (solo pool: one process, so SIGKILL stops its sending at once);
+        `include` names more modules it imports (`tests.job_kinds`: the test job kinds)."""
         name = f"w{len(self.processes)}-{uuid.uuid4().hex[:6]}@%h"
         command = [str(CELERY), "-A", "phuthang", "worker", "-P", "solo", "-n", name, "-l", "INFO"]
         command += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
+        for module in include:
+            command += ["-I", module]
         if beat:
             command += ["-B"]
         env = {**self.env, "CELERY_BROKER_URL": broker_url or self.broker_url}
