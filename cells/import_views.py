@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from cells import importing, services
 from cells.forms import ImportColumnsForm, MemberListForm
 from cells.models import Cell, Committee, MemberImport
-from phuthang import access, submits, xlsx
+from phuthang import access, jobs, submits, xlsx
 from phuthang.http import AuthenticatedHttpRequest
 
 PREVIEW_ROWS = 300  # rows listed with what they will do; every problem is listed whatever the count
@@ -142,6 +143,15 @@ def import_columns(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     upload = _import_or_404(request, pk)
     was_imported = upload.status == MemberImport.Status.IMPORTED
+    if not was_imported and upload.rows > settings.MEMBER_IMPORT_BACKGROUND_ROWS:
+        job = jobs.start(
+            "registry_import",
+            key=f"{upload.committee_id}:{upload.pk}",
+            by=request.user,
+            params={"import_id": upload.pk},
+            committee_id=upload.committee_id,
+        )
+        return redirect(job.get_absolute_url())
     try:
         done = services.import_members(upload, by=request.user)
     except importing.Refused as refused:

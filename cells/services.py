@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -159,6 +160,9 @@ def cell_ids_of(committee: Committee) -> list[int]:
 # --- Importing a member list (cells/importing.py reads and plans; these write)
 
 
+IMPORT_BATCH = 500
+
+
 def upload_member_list(
     *, scope: importing.Scope, file_name: str, content: bytes, by: auth.User
 ) -> MemberImport:
@@ -230,7 +234,9 @@ def earlier_import(upload: MemberImport) -> MemberImport | None:
 
 @records_who
 @transaction.atomic
-def import_members(upload: MemberImport, *, by: auth.User) -> MemberImport:
+def import_members(
+    upload: MemberImport, *, by: auth.User, progress: Callable[[int, int], None] | None = None
+) -> MemberImport:
     """Write every row of a previewed file, all or nothing; refuses (ValidationError) a file with a problem.
 
     The committee's row is locked, so two imports into one committee run one after the other, and the plan
@@ -248,10 +254,16 @@ def import_members(upload: MemberImport, *, by: auth.User) -> MemberImport:
             _("Nothing was imported: %(count)d row(s) have problems. Correct the file and upload it again.")
             % {"count": len(plan.problems)}
         )
+    total = len(plan.rows)
+    if progress is not None:
+        progress(0, total)
     new = [
         Member(cell=row.cell, **importing.applied(row)) for row in plan.rows if row.action == importing.NEW
     ]
-    Member.objects.bulk_create(new, batch_size=1000)
+    for start in range(0, len(new), IMPORT_BATCH):
+        Member.objects.bulk_create(new[start : start + IMPORT_BATCH])
+        if progress is not None:
+            progress(min(start + IMPORT_BATCH, len(new)), total)
     changed: list[Member] = []
     fields: set[str] = set()
     for row in plan.rows:
@@ -262,7 +274,9 @@ def import_members(upload: MemberImport, *, by: auth.User) -> MemberImport:
             row.member.version += 1
             changed.append(row.member)
     if changed:
-        Member.objects.bulk_update(changed, sorted(fields | {"version"}), batch_size=1000)
+        Member.objects.bulk_update(changed, sorted(fields | {"version"}), batch_size=IMPORT_BATCH)
+    if progress is not None:
+        progress(total, total)
     locked.status, locked.imported_at = MemberImport.Status.IMPORTED, timezone.now()
     locked.rows, locked.created, locked.updated = len(plan.rows), len(new), len(changed)
     locked.unchanged = plan.count(importing.UNCHANGED)

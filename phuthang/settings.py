@@ -243,6 +243,9 @@ REMINDERS_MAX_ATTEMPTS = int(env("REMINDERS_MAX_ATTEMPTS", "8"))
 # Member lists uploaded by the office (docs/member-import.md): larger files or more rows are refused.
 MEMBER_IMPORT_MAX_BYTES = int(env("MEMBER_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
 MEMBER_IMPORT_MAX_ROWS = int(env("MEMBER_IMPORT_MAX_ROWS", "20000"))
+MEMBER_IMPORT_BACKGROUND_ROWS = int(
+    env("MEMBER_IMPORT_BACKGROUND_ROWS", "500")
+)  # more: imported by the worker
 
 # --- Logging in (docs/security.md): lockout, the proxies whose X-Forwarded-For is believed, sessions, TOTP.
 LOGIN_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))  # one username from one address

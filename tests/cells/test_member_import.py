@@ -507,3 +507,39 @@ def test_the_preview_runs_the_same_queries_however_many_rows(
     with django_assert_num_queries(9):
         page = client.get(response["Location"])
     assert page.status_code == 200
+
+
+# --- a large file: imported by the worker as a background job (phuthang.jobs)
+
+
+def test_a_large_file_is_imported_by_a_background_job_with_its_progress(client, staff, ward, settings):
+    from phuthang import jobs
+    from phuthang.models import Job
+
+    settings.MEMBER_IMPORT_BACKGROUND_ROWS = 2
+    rows = [row_with(full_name=f"Người Nền {i}", card_number=f"50.{i:06d}") for i in range(5)]
+    preview(client, staff, ward.committee, csv_bytes(rows))
+    response = client.post(f"/members/imports/{last_import().pk}/confirm/")
+    job = Job.objects.get(kind="registry_import")
+    assert response["Location"] == job.get_absolute_url()
+    assert not Member.objects.filter(full_name__startswith="Người Nền").exists()  # not in the request
+    assert jobs.run(job.pk) == "done"
+    job.refresh_from_db()
+    assert Member.objects.filter(full_name__startswith="Người Nền").count() == 5
+    assert job.result["created"] == 5 and job.result["url"] == last_import().get_absolute_url()
+    assert last_import().status == "imported"
+
+
+def test_a_background_import_whose_file_went_bad_fails_with_the_reason_and_writes_nothing(
+    staff, ward, settings
+):
+    from phuthang import jobs
+
+    scope = importing.Scope(committee=ward.committee)
+    upload = services.upload_member_list(scope=scope, file_name="a.csv", content=csv_bytes([GOOD]), by=staff)
+    job = jobs.start("registry_import", key="x", by=staff, params={"import_id": upload.pk})
+    make_member(ward.cell02, card_number="31.000001")
+    assert jobs.run(job.pk) == "failed"
+    job.refresh_from_db()
+    assert "Chưa nhập gì" in job.error
+    assert Member.objects.filter(card_number="31.000001").count() == 1
