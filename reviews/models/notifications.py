@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     MINUTES_LATE = "minutes_late", _("Minutes not finalised")
     REMEDIATION = "remediation", _("Remediation due or overdue")
     OVERDUE_DIGEST = "overdue_digest", _("Weekly overdue digest")
+    PROBATION_DUE = "probation_due", _("Probationary member due to become official")
 
 
 class DigestQuerySet(models.QuerySet["Digest"]):

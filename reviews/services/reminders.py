@@ -48,9 +48,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cells.models import CELL_ROLES, INSPECTION_ROLES, Cell, Member, OversightAssignment, Position, Role
+from cells.services import months_after
 from phuthang import access, periods
 from reviews.models.meetings import Meeting
 from reviews.models.notifications import Digest, Kind, Notification
+from reviews.models.rules import rule as single_rule
 from reviews.models.rules import rules
 from reviews.models.shortcomings import Shortcoming
 
@@ -69,6 +71,8 @@ DEFAULT_RULES: dict[str, Any] = {
     "remediation.effective_from": None,
     "overdue_digest.weekday": 1,
     "overdue_digest.effective_from": None,
+    "probation_due.days_before": 30,
+    "probation_due.effective_from": None,
 }
 
 MONTHLY_KINDS = (Kind.OVERSIGHT, Kind.MINUTES_LATE)
@@ -403,6 +407,41 @@ def plan_overdue_digest(today: dt.date, rule: ReminderRules) -> list[Plan]:
     return [plan]
 
 
+def plan_probation_due(today: dt.date, rule: ReminderRules) -> list[Plan]:
+    """Kind 5 (issue 14): a probationary member due to become official within N days → the cell's
+    secretary, once a month while it lasts; the item is withdrawn once the recognition is recorded."""
+    if not rule.allows("probation_due", today, today):
+        return []
+    plan = Plan(Kind.PROBATION_DUE, month_period(today))
+    months = int(single_rule("membership.probation_months", 12))
+    horizon = today + dt.timedelta(days=rule.int("probation_due.days_before"))
+    # due = admitted + months: due in [today, horizon] ⇔ admitted in [today - months, horizon - months]
+    candidates = (
+        Member.objects.current(today)
+        .probationary()
+        .filter(
+            admitted_on__gte=months_after(today, -months) - dt.timedelta(days=3),
+            admitted_on__lte=months_after(horizon, -months) + dt.timedelta(days=3),
+            cell__active=True,
+        )
+        .select_related("cell")
+        .order_by("admitted_on", "pk")
+    )
+    due = [(m, months_after(m.admitted_on, months)) for m in candidates if m.admitted_on is not None]
+    due = [(m, day) for m, day in due if today <= day <= horizon]
+    secretaries = _secretaries(today, {m.cell_id for m, _day in due})
+    reachable = _recipient_ids(today, secretaries.values())
+    for member, day in due:
+        secretary = secretaries.get(member.cell_id)
+        if secretary in reachable:
+            payload = {"member": member.full_name, "cell": member.cell.name, "due_on": day.isoformat()}
+            link = reverse("cells:member", args=[member.pk])
+            plan.items.append(
+                Item(secretary, Kind.PROBATION_DUE, plan.period, f"member:{member.pk}", payload, link)
+            )
+    return [plan]
+
+
 def wanted(today: dt.date | None = None, *, period: str | None = None) -> list[Plan]:
     """Every (kind, period) due today with the items it should hold. Reads only.
 
@@ -420,6 +459,7 @@ def wanted(today: dt.date | None = None, *, period: str | None = None) -> list[P
         + plan_minutes_late(today, rule)
         + plan_remediation(today, rule)
         + plan_overdue_digest(today, rule)
+        + plan_probation_due(today, rule)
     )
 
 
@@ -533,6 +573,11 @@ def render_digest(digest: Digest, items: list[Notification], recipient: Member) 
             Kind.OVERDUE_DIGEST: ngettext(
                 "Overdue remediation, %(period)s: %(count)d item",
                 "Overdue remediation, %(period)s: %(count)d items",
+                count,
+            ),
+            Kind.PROBATION_DUE: ngettext(
+                "Probationary member due to become official, %(period)s: %(count)d member",
+                "Probationary members due to become official, %(period)s: %(count)d members",
                 count,
             ),
         }
