@@ -129,11 +129,12 @@ def test_the_filled_template_previews_and_imports(client, staff, ward):
 
 def test_the_preview_says_what_each_row_will_do_and_writes_no_member(client, staff, ward):
     kept = ward.members01[0]
-    same = [kept.full_name, "Nam", f"{kept.birth_date:%d/%m/%Y}", kept.card_number, "CB01", "", "", "", ""]
+    gender = str(kept.get_gender_display())  # Nam or Nữ, as the factory made them
+    same = [kept.full_name, gender, f"{kept.birth_date:%d/%m/%Y}", kept.card_number, "CB01", "", "", "", ""]
     other = ward.members02[0]
     changed = [
         other.full_name,
-        "Nữ",
+        str(other.get_gender_display()),
         f"{other.birth_date:%d/%m/%Y}",
         other.card_number,
         "CB02",
