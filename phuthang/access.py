@@ -485,6 +485,22 @@ def sees_sender(user: User, item: object) -> bool:
     )
 
 
+@sees(
+    "Citizen reception sessions and dialogues",
+    model="reviews.ReceptionSession",
+    staff="every session",
+    leader="the sessions of their committees",
+    inspector="the sessions of their committee",
+    secretary=NOTHING,
+    overseer=NOTHING,
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def reception_sessions(user: User) -> Q:
+    a = for_user(user)
+    return Q() if a.is_staff else Q(committee_id__in=a.committee_wide_ids)
+
+
 def sender_shown(user: User) -> Q:
     """`sees_sender` as a filter: the items whose sender this user may read (a search by sender's name
     looks only among them, so that it never tells who denounced)."""

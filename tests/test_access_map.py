@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from cells.models import Cell, Member
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
-from reviews.models import Digest, FeedbackItem, Meeting, Review, Shortcoming
+from reviews.models import Digest, FeedbackItem, Meeting, ReceptionSession, Review, Shortcoming
 from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
@@ -103,6 +103,11 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
+        "reviews.ReceptionSession": {
+            ReceptionSession.objects.create(
+                committee=cell.committee, held_on=periods.today(), received_by="Bí thư"
+            ).pk
+        },
         "reviews.FeedbackItem": set(
             FeedbackItem.objects.filter(concerned_member__cell=cell).values_list("pk", flat=True)
         ),

@@ -15,10 +15,11 @@ from phuthang.submits import OnceForm
 from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
 from reviews.forms.shortcomings import MemberChoiceField
-from reviews.models import FeedbackItem
+from reviews.models import FeedbackItem, ReceptionSession
 
 DATE = DateInWords()
 Item = FeedbackItem
+RECENT_SESSIONS_DAYS = 60  # an item is recorded within two months of the session it came from
 
 
 class FeedbackForm(OnceForm):
@@ -44,10 +45,20 @@ class FeedbackForm(OnceForm):
         queryset=Cell.objects.none(), label=_("Cell concerned"), required=False, empty_label="—"
     )
     concerned_other = forms.CharField(label=_("Person or body concerned"), max_length=300, required=False)
+    reception = forms.ModelChoiceField(
+        queryset=ReceptionSession.objects.none(),
+        label=_("Recorded at the session"),
+        required=False,
+        empty_label="—",
+    )
 
     def __init__(self, *args: Any, committees: list[Committee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ids = [c.pk for c in committees]
+        since = periods.today() - dt.timedelta(days=RECENT_SESSIONS_DAYS)
+        self.fields["reception"].queryset = ReceptionSession.objects.filter(
+            committee_id__in=ids, held_on__gte=since
+        ).order_by("-held_on")
         self.fields["committee"].queryset = Committee.objects.filter(pk__in=ids).order_by("code")
         if len(committees) == 1:
             self.fields["committee"].initial = committees[0].pk
@@ -174,3 +185,19 @@ class RegisterFilterForm(safe_input.Form):
         if data["overdue"]:
             qs = qs.overdue()
         return services.search(qs, user, data["q"])
+
+
+class ReceptionForm(OnceForm):
+    committee = forms.ModelChoiceField(queryset=Committee.objects.none(), label=_("Committee"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=ReceptionSession.Kind.choices)
+    held_on = forms.DateField(label=_("Date"), widget=DATE)
+    received_by = forms.CharField(label=_("Received by"), max_length=300)
+    attendance = forms.IntegerField(label=_("How many came"), min_value=0, max_value=100000)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, committees: list[Committee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = Committee.objects.filter(pk__in=[c.pk for c in committees])
+        if len(committees) == 1:
+            self.fields["committee"].initial = committees[0].pk
+        self.fields["held_on"].initial = periods.today()

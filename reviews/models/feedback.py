@@ -386,6 +386,11 @@ class FeedbackView(models.Model):
         return f"#{self.item_id} {self.user_id} {self.how}"
 
 
+class ReceptionQuerySet(models.QuerySet["ReceptionSession"]):
+    def visible_to(self, user: User) -> ReceptionQuerySet:
+        return self.filter(access.reception_sessions(user))
+
+
 @tracked()
 class ReceptionSession(models.Model):
     """A day the head received citizens, or a dialogue between the heads and the people."""
@@ -411,6 +416,8 @@ class ReceptionSession(models.Model):
         verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ReceptionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("reception session")

@@ -26,7 +26,14 @@ from phuthang import access, periods
 from phuthang.concurrency import lock_current
 from phuthang.history import records_who
 from phuthang.working_days import add_working_days
-from reviews.models import FeedbackAttachment, FeedbackItem, FeedbackStep, FeedbackView, Shortcoming
+from reviews.models import (
+    FeedbackAttachment,
+    FeedbackItem,
+    FeedbackStep,
+    FeedbackView,
+    ReceptionSession,
+    Shortcoming,
+)
 from reviews.models.rules import rules
 from reviews.services import shortcomings as shortcoming_services
 
@@ -151,7 +158,10 @@ def receipt_problems(committee: Committee, data: Received) -> dict[str, str]:
 def record_item(
     committee: Committee, *, by: auth.User, data: Received, reception: Any = None
 ) -> FeedbackItem:
-    if errors := receipt_problems(committee, data):
+    errors = receipt_problems(committee, data)
+    if reception is not None and reception.committee_id != committee.pk:
+        errors["reception"] = _("This session is not one of %(committee)s.") % {"committee": committee.name}
+    if errors:
         raise ValidationError(errors)
     limits = petition_rules()
     denunciation = data.kind == Item.Kind.DENUNCIATION
@@ -511,3 +521,68 @@ def search(queryset: Any, user: User, text: str) -> Any:
         | Q(concerned_other__icontains=text)
         | (open_sender & (Q(sender_name__icontains=text) | Q(sender_address__icontains=text)))
     )
+
+
+# --- Citizen reception sessions and dialogues
+
+
+@records_who
+@transaction.atomic
+def record_reception(
+    committee: Committee,
+    *,
+    by: auth.User,
+    kind: str,
+    held_on: dt.date,
+    received_by: str,
+    attendance: int,
+    notes: str = "",
+) -> ReceptionSession:
+    errors: dict[str, str] = {}
+    _not_future(errors, "held_on", held_on, _("The day of the session"))
+    if not received_by.strip():
+        errors["received_by"] = _("Write who received the citizens.")
+    if errors:
+        raise ValidationError(errors)
+    return ReceptionSession.objects.create(
+        committee=committee,
+        kind=kind,
+        held_on=held_on,
+        received_by=received_by.strip(),
+        attendance=attendance,
+        notes=notes.strip(),
+        created_by=by,
+    )
+
+
+@dataclass(frozen=True)
+class MonthBelow:
+    month: dt.date
+    days: int
+
+
+def months_below_rule(sessions: Any, *, months: int = 12, today: dt.date | None = None) -> list[MonthBelow]:
+    """The last `months` months (this one excluded until it ends) in which the head received citizens on
+    fewer days than the rule `petitions.head_receives_citizens_days_per_month` (one query each: the rule and
+    the days)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    today = today or periods.today()
+    least = int(rules("petitions").get("head_receives_citizens_days_per_month", 2))
+    this_month = periods.month_start(today)
+    first = periods.add_months(this_month, -months)
+    counted = dict(
+        sessions.filter(kind=ReceptionSession.Kind.RECEPTION, held_on__gte=first, held_on__lt=this_month)
+        .annotate(month=TruncMonth("held_on"))
+        .values_list("month")
+        .annotate(days=Count("held_on", distinct=True))
+        .values_list("month", "days")
+    )
+    below = []
+    for back in range(months, 0, -1):
+        month = periods.add_months(this_month, -back)
+        days = counted.get(month, 0)
+        if days < least:
+            below.append(MonthBelow(month, days))
+    return below

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -26,10 +26,11 @@ from reviews.forms.feedback import (
     ConcludeForm,
     FeedbackForm,
     FeedbackShortcomingForm,
+    ReceptionForm,
     RegisterFilterForm,
     StepForm,
 )
-from reviews.models import FeedbackAttachment, FeedbackItem, FeedbackView
+from reviews.models import FeedbackAttachment, FeedbackItem, FeedbackView, ReceptionSession
 from reviews.permissions import feedback as permissions
 from reviews.services import feedback as services
 from reviews.services.feedback_docx import reply_docx
@@ -82,6 +83,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "today": periods.today(),
             "query": query.urlencode(),
             "can_record": permissions.can_record(request.user),
+            "sees_register": permissions.sees_register(request.user),
         },
     )
 
@@ -143,12 +145,12 @@ def new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if outcome is None and form.is_valid():
         data = dict(form.cleaned_data)
         committee = data.pop("committee")
+        reception = data.pop("reception")
         data.pop("submit_token")
         received = services.Received(**data)
+        record = partial(services.record_item, committee, by=request.user, data=received, reception=reception)
         try:
-            outcome = submits.once(
-                request, form, partial(services.record_item, committee, by=request.user, data=received)
-            )
+            outcome = submits.once(request, form, record)
         except ValidationError as error:
             _form_errors(form, error)
     if outcome is not None:
@@ -399,3 +401,49 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
         f'attachment; filename="tra-loi-{item.pk}-{periods.today():%Y-%m-%d}.docx"'
     )
     return response
+
+
+def receptions(request: HttpRequest) -> HttpResponse:
+    """The head's reception days and the dialogues, with the months below the rule."""
+    if not permissions.sees_register(request.user):
+        raise Http404
+    sessions = ReceptionSession.objects.visible_to(request.user)
+    listed = list(
+        sessions.select_related("committee")
+        .annotate(items_recorded=Count("items"))
+        .order_by("-held_on", "-pk")[:100]
+    )
+    return render(
+        request,
+        "reviews/feedback/receptions.html",
+        {
+            "sessions": listed,
+            "below": services.months_below_rule(sessions),
+            "least": services.petition_rules().get("head_receives_citizens_days_per_month", 2),
+            "can_record": permissions.can_record(request.user),
+        },
+    )
+
+
+def reception_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    committees = permissions.recording_committees(request.user)
+    if not permissions.can_record(request.user) or not committees:
+        if not permissions.sees_register(request.user):
+            raise Http404
+        raise PermissionDenied
+    form = ReceptionForm(request.POST or None, committees=committees)
+    outcome = submits.repeat(request)
+    if outcome is None and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("submit_token")
+        committee = data.pop("committee")
+        try:
+            outcome = submits.once(
+                request, form, partial(services.record_reception, committee, by=request.user, **data)
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+    if outcome is not None:
+        submits.say(request, outcome, _("Session recorded."))
+        return redirect("reviews:feedback_receptions")
+    return render(request, "reviews/feedback/reception_form.html", {"form": form})
