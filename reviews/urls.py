@@ -59,6 +59,8 @@ urlpatterns = [
     path("feedback/<id:pk>/attach/", feedback_views.attach, name="feedback_attach"),
     path("feedback/<id:pk>/reply.docx", feedback_views.reply, name="feedback_reply"),
     path("feedback/scans/<id:pk>/", feedback_views.attachment, name="feedback_attachment"),
+    path("feedback/report/", feedback_views.report, name="feedback_report"),
+    path("feedback/report.xlsx", feedback_views.report_export, name="feedback_report_export"),
     path("feedback/receptions/", feedback_views.receptions, name="feedback_receptions"),
     path("feedback/receptions/new/", feedback_views.reception_new, name="feedback_reception_new"),
     # reminders and inbox (issue 5)

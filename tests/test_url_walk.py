@@ -117,6 +117,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:feedback_attach": row(302, 404, 404, 404, 302, 403, 404, 404, 302),
     "reviews:feedback_reply": row(302, 403, 404, 404, 200, 403, 404, 404, 403),
     "reviews:feedback_attachment": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_report": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_report_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:feedback_receptions": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:feedback_reception_new": row(302, 404, 404, 404, 200, 403, 404, 404, 200),
     # reminders and inbox (issue 5): the inbox item is the secretary's; the email is to a member of cell01

@@ -201,3 +201,34 @@ class ReceptionForm(OnceForm):
         if len(committees) == 1:
             self.fields["committee"].initial = committees[0].pk
         self.fields["held_on"].initial = periods.today()
+
+
+class ReportForm(safe_input.Form):
+    """The report's period, from the query string: an unknown value falls back to this month."""
+
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        choices=[
+            ("month", _("Month")),
+            ("quarter", _("Quarter")),
+            ("six", _("Six months")),
+            ("nine", _("Nine months")),
+            ("year", _("Year")),
+        ],
+    )
+    year = forms.IntegerField(label=_("Year"), required=False)
+    number = forms.IntegerField(label=_("Month or quarter"), required=False, min_value=1, max_value=12)
+
+    def chosen(self) -> tuple[str, int, int]:
+        today = periods.today()
+        data = self.cleaned_data if self.is_valid() else {}
+        kind = data.get("period") or "month"
+        year = data.get("year") or today.year
+        if not periods.plausible_year(year):
+            year = today.year
+        default = today.month if kind == "month" else (today.month + 2) // 3
+        number = data.get("number") or default
+        if kind == "quarter":
+            number = min(number, 4)
+        return kind, year, number

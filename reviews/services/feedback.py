@@ -586,3 +586,73 @@ def months_below_rule(sessions: Any, *, months: int = 12, today: dt.date | None 
         if days < least:
             below.append(MonthBelow(month, days))
     return below
+
+
+# --- Periodic reports to the province: counts per kind, channel, jurisdiction and state
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # month, quarter, six, nine, year
+    start: dt.date
+    end: dt.date  # the last day
+
+    @property
+    def label(self) -> str:
+        if self.kind == "month":
+            return _("Month %(month)s/%(year)s") % {"month": f"{self.start:%m}", "year": self.start.year}
+        if self.kind == "quarter":
+            return _("Quarter %(quarter)d/%(year)s") % {
+                "quarter": (self.start.month + 2) // 3,
+                "year": self.start.year,
+            }
+        if self.kind == "six":
+            return _("Six months of %(year)s") % {"year": self.start.year}
+        if self.kind == "nine":
+            return _("Nine months of %(year)s") % {"year": self.start.year}
+        return _("Year %(year)s") % {"year": self.start.year}
+
+
+def report_period(kind: str, year: int, number: int = 1) -> Period:
+    """A month or quarter (`number`), or the first six, nine or twelve months of the year."""
+    if kind == "month":
+        start, months = dt.date(year, number, 1), 1
+    elif kind == "quarter":
+        start, months = dt.date(year, 3 * number - 2, 1), 3
+    else:
+        start, months = dt.date(year, 1, 1), {"six": 6, "nine": 9}.get(kind, 12)
+    return Period(kind, start, periods.add_months(start, months) - dt.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    dimension: str
+    label: str
+    count: int
+
+
+def report_counts(items: Any, period: Period, today: dt.date | None = None) -> list[ReportRow]:
+    """The items received in the period, counted per kind, channel, jurisdiction and state (one query)."""
+    from django.db.models import Count, Q
+
+    today = today or periods.today()
+    received = items.filter(received_on__gte=period.start, received_on__lte=period.end)
+    dimensions = [
+        ("kind", _("Kind"), Item.Kind.choices),
+        ("channel", _("Channel"), Item.Channel.choices),
+        ("jurisdiction", _("Jurisdiction"), [("", _("Not classified yet")), *Item.Jurisdiction.choices]),
+        ("status", _("Status"), Item.Status.choices),
+    ]
+    counts = {
+        f"{field}:{value}": Count("pk", filter=Q(**{field: value}))
+        for field, _label, choices in dimensions
+        for value, _name in choices
+    }
+    untold = Q(acknowledged_on__isnull=True, acknowledge_due_on__lt=today)
+    unsettled = Q(settle_due_on__lt=today) & ~Q(status__in=Item.CLOSED)
+    found = received.aggregate(total=Count("pk"), overdue=Count("pk", filter=untold | unsettled), **counts)
+    rows = [ReportRow(str(_("Total")), str(_("Items received")), found["total"])]
+    for field, label, choices in dimensions:
+        rows += [ReportRow(str(label), str(name), found[f"{field}:{value}"]) for value, name in choices]
+    rows.append(ReportRow(str(_("Status")), str(_("Overdue")), found["overdue"]))
+    return rows

@@ -28,6 +28,7 @@ from reviews.forms.feedback import (
     FeedbackShortcomingForm,
     ReceptionForm,
     RegisterFilterForm,
+    ReportForm,
     StepForm,
 )
 from reviews.models import FeedbackAttachment, FeedbackItem, FeedbackView, ReceptionSession
@@ -447,3 +448,40 @@ def reception_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         submits.say(request, outcome, _("Session recorded."))
         return redirect("reviews:feedback_receptions")
     return render(request, "reviews/feedback/reception_form.html", {"form": form})
+
+
+def _report(request: HttpRequest) -> tuple[ReportForm, services.Period, list[services.ReportRow]]:
+    if not permissions.sees_register(request.user):
+        raise Http404
+    form = ReportForm(request.GET or None)
+    period = services.report_period(*form.chosen())
+    return form, period, services.report_counts(FeedbackItem.objects.visible_to(request.user), period)
+
+
+def report(request: HttpRequest) -> HttpResponse:
+    """Counts per kind, channel, jurisdiction and state for a month, quarter, six or nine months, a year."""
+    form, period, rows = _report(request)
+    return render(
+        request,
+        "reviews/feedback/report.html",
+        {"form": form, "period": period, "rows": rows, "query": request.GET.urlencode()},
+    )
+
+
+REPORT_COLUMNS = [
+    xlsx.Column(_("Counted by"), max_width=20),
+    xlsx.Column(_("Group"), max_width=45),
+    xlsx.Column(_("Items"), xlsx.NUMBER),
+]
+
+
+def report_export(request: HttpRequest) -> HttpResponse:
+    _form, period, rows = _report(request)
+    content = xlsx.write_xlsx(
+        sheet_name=_("Report"),
+        title=_("REPORT ON CITIZENS' FEEDBACK: %(period)s") % {"period": period.label},
+        filters=f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}",
+        columns=REPORT_COLUMNS,
+        rows=[[row.dimension, row.label, row.count] for row in rows],
+    )
+    return xlsx.xlsx_response(content, filename=f"feedback-report-{period.start:%Y-%m}-{period.kind}.xlsx")
