@@ -5,19 +5,32 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
 
 
-ATTACHMENT_RULE = (
-    "petitions.attachment_max_bytes",
-    10485760,
-    "Largest scan (bytes) that can be attached to a citizen's feedback item.",
-)
+RULES = {
+    "petitions.attachment_max_bytes": (
+        10485760,
+        "Largest scan (bytes) that can be attached to a citizen's feedback item.",
+    ),
+    "reminders.feedback_due.weekday": (1, "Weekday of the feedback handlers' reminder (1 = Monday … 7 = Sunday)."),
+    "reminders.feedback_due.due_within_days": (7, "Remind a handler of a feedback deadline within this many days."),
+    "reminders.feedback_digest.weekday": (1, "Weekday of the UBKT chair's feedback digest (1 = Monday … 7 = Sunday)."),
+}
 
 
-def load_attachment_rule(apps, schema_editor):
-    """Deployments that loaded rules.yaml before this key existed get it here (the other petitions.* were there)."""
-    key, value, note = ATTACHMENT_RULE
-    apps.get_model("reviews", "Rule").objects.get_or_create(key=key, defaults={"value": value, "note": note})
+def load_rules(apps, schema_editor):
+    """Deployments that loaded rules.yaml before these keys existed get them here (the other petitions.* were
+    there); the feedback reminders take effect from the day this migration runs, never mailing the past."""
+    Rule = apps.get_model("reviews", "Rule")
+    for key, (value, note) in RULES.items():
+        Rule.objects.get_or_create(key=key, defaults={"value": value, "note": note})
+    today = timezone.localdate().isoformat()
+    for kind in ("feedback_due", "feedback_digest"):
+        Rule.objects.get_or_create(
+            key=f"reminders.{kind}.effective_from",
+            defaults={"value": today, "note": "Occasions before this date (YYYY-MM-DD) are never reminded."},
+        )
 
 
 class Migration(migrations.Migration):
@@ -1282,5 +1295,5 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        migrations.RunPython(load_attachment_rule, migrations.RunPython.noop),
+        migrations.RunPython(load_rules, migrations.RunPython.noop),
     ]

@@ -29,6 +29,8 @@ class Kind(models.TextChoices):
     MINUTES_LATE = "minutes_late", _("Minutes not finalised")
     REMEDIATION = "remediation", _("Remediation due or overdue")
     OVERDUE_DIGEST = "overdue_digest", _("Weekly overdue digest")
+    FEEDBACK_DUE = "feedback_due", _("Citizens' feedback: deadlines")
+    FEEDBACK_DIGEST = "feedback_digest", _("Citizens' feedback: weekly overdue digest")
 
 
 class DigestQuerySet(models.QuerySet["Digest"]):
