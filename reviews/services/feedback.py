@@ -637,7 +637,7 @@ def report_counts(items: Any, period: Period, today: dt.date | None = None) -> l
 
     today = today or periods.today()
     received = items.filter(received_on__gte=period.start, received_on__lte=period.end)
-    dimensions = [
+    dimensions: list[tuple[str, str, list[tuple[str, Any]]]] = [
         ("kind", _("Kind"), Item.Kind.choices),
         ("channel", _("Channel"), Item.Channel.choices),
         ("jurisdiction", _("Jurisdiction"), [("", _("Not classified yet")), *Item.Jurisdiction.choices]),
