@@ -61,6 +61,7 @@ urlpatterns = [
     path("feedback/scans/<id:pk>/", feedback_views.attachment, name="feedback_attachment"),
     path("feedback/report/", feedback_views.report, name="feedback_report"),
     path("feedback/report.xlsx", feedback_views.report_export, name="feedback_report_export"),
+    path("feedback/report.docx", feedback_views.report_document, name="feedback_report_docx"),
     path("feedback/receptions/", feedback_views.receptions, name="feedback_receptions"),
     path("feedback/receptions/new/", feedback_views.reception_new, name="feedback_reception_new"),
     # reminders and inbox (issue 5)

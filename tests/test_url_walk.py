@@ -119,6 +119,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:feedback_attachment": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:feedback_report": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:feedback_report_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_report_docx": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:feedback_receptions": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:feedback_reception_new": row(302, 404, 404, 404, 200, 403, 404, 404, 200),
     # reminders and inbox (issue 5): the inbox item is the secretary's; the email is to a member of cell01

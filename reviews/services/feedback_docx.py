@@ -8,6 +8,7 @@ classification or the conclusion), and the signature block "T/M ĐẢNG ỦY" fo
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.utils.translation import pgettext
 from docx import Document
@@ -103,6 +104,56 @@ def reply_docx(item: FeedbackItem) -> bytes:
     ).italic = True
     signatures.rows[1].cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def report_docx(committee_name: str, period: Any, rows: list[Any]) -> bytes:
+    """The periodic report as a DOCX in the same layout: header, title naming the period, the count table."""
+    document = Document()
+    for section in document.sections:
+        section.page_width, section.page_height = Cm(21), Cm(29.7)
+        section.top_margin = section.bottom_margin = Cm(2)
+        section.left_margin, section.right_margin = Cm(3), Cm(1.5)
+    style = document.styles["Normal"]
+    style.font.name = "Times New Roman"
+    style.font.size = Pt(13)
+    header = document.add_table(rows=1, cols=2)
+    header.alignment = WD_TABLE_ALIGNMENT.CENTER
+    left, right = header.rows[0].cells
+    left.paragraphs[0].add_run(xml_safe(committee_name.upper())).bold = True
+    left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(left, "*", center=True)
+    right.paragraphs[0].add_run(pgettext("minutes document", "COMMUNIST PARTY OF VIETNAM")).bold = True
+    right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraph(document)
+    _paragraph(
+        document,
+        pgettext("report document", "REPORT ON RECEIVING AND SETTLING CITIZENS' FEEDBACK"),
+        bold=True,
+        center=True,
+        size=14,
+    )
+    _paragraph(
+        document,
+        f"{period.label} ({period.start:%d/%m/%Y} – {period.end:%d/%m/%Y})",
+        italic=True,
+        center=True,
+    )
+    table = document.add_table(rows=1, cols=3)
+    table.style = "Table Grid"
+    heading = table.rows[0].cells
+    heading[0].text = pgettext("report document", "Counted by")
+    heading[1].text = pgettext("report document", "Group")
+    heading[2].text = pgettext("report document", "Items")
+    for row in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = (
+            xml_safe(row.dimension),
+            xml_safe(row.label),
+            str(row.count),
+        )
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

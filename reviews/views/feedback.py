@@ -31,10 +31,10 @@ from reviews.forms.feedback import (
     ReportForm,
     StepForm,
 )
-from reviews.models import FeedbackAttachment, FeedbackItem, FeedbackView, ReceptionSession
+from reviews.models import FeedbackAttachment, FeedbackItem, FeedbackView, ReceptionSession, Shortcoming
 from reviews.permissions import feedback as permissions
 from reviews.services import feedback as services
-from reviews.services.feedback_docx import reply_docx
+from reviews.services.feedback_docx import reply_docx, report_docx
 from reviews.views.reviews import _form_errors
 
 PAGE_SIZE = 50
@@ -210,8 +210,7 @@ def _detail_page(request: HttpRequest, item: FeedbackItem) -> dict[str, Any]:
         "can_raise": permissions.can_raise_shortcoming(user, item)
         and services.shortcoming_problem(item) is None,
         "sees_shortcoming": item.shortcoming_id is not None
-        and item.shortcoming is not None
-        and item.shortcoming.__class__.objects.visible_to(user).filter(pk=item.shortcoming_id).exists(),
+        and Shortcoming.objects.visible_to(user).filter(pk=item.shortcoming_id).exists(),
         "views": _named(list(item.views.select_related("user__member")[:50]), "user") if can_views else None,
         "attach_form": AttachForm() if can_handle else None,
         "step_form": StepForm(initial={"version": item.version, "on": periods.today()}),
@@ -485,3 +484,22 @@ def report_export(request: HttpRequest) -> HttpResponse:
         rows=[[row.dimension, row.label, row.count] for row in rows],
     )
     return xlsx.xlsx_response(content, filename=f"feedback-report-{period.start:%Y-%m}-{period.kind}.xlsx")
+
+
+def report_document(request: HttpRequest) -> HttpResponse:
+    _form, period, rows = _report(request)
+    # the header names the committee when the user's register is one committee's (two rows: is it one?)
+    names = list(
+        FeedbackItem.objects.visible_to(request.user)
+        .order_by()
+        .values_list("committee__name", flat=True)
+        .distinct()[:2]
+    )
+    content = report_docx(names[0] if len(names) == 1 else "", period, rows)
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="feedback-report-{period.start:%Y-%m}-{period.kind}.docx"'
+    )
+    return response

@@ -64,3 +64,15 @@ def test_the_report_page_and_its_sheet_show_the_same_counts(client, ward, leader
     sheet = load_workbook(io.BytesIO(client.get("/feedback/report.xlsx", query).content)).active
     rows = {(r[1], r[2]): r[3] for r in sheet.iter_rows(min_row=4, values_only=True)}
     assert rows[("Tổng số", "Số đơn, ý kiến tiếp nhận")] == 1 and rows[("Loại", "Tố cáo")] == 1
+
+
+def test_the_report_document_holds_the_same_counts(client, ward, leader):
+    from docx import Document
+
+    make_feedback(ward.committee, concerned_member=ward.members01[0], received_on=dt.date(2026, 3, 10))
+    client.force_login(leader)
+    response = client.get("/feedback/report.docx", {"period": "year", "year": 2026})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment;")
+    table = Document(io.BytesIO(response.content)).tables[1]
+    rows = {(r.cells[0].text, r.cells[1].text): r.cells[2].text for r in table.rows[1:]}
+    assert rows[("Tổng số", "Số đơn, ý kiến tiếp nhận")] == "1"
