@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from phuthang import access, periods, submits, xlsx
 from phuthang.concurrency import OutOfDate
@@ -173,6 +173,7 @@ def _handlers(item: FeedbackItem) -> Any:
     )
 
 
+@require_safe  # its forms post to the steps' own URLs; a POST here must not log a view
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item_or_404(request, pk)
     services.log_views([item], user=request.user, how=View.PAGE)
