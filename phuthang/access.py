@@ -111,6 +111,8 @@ class Access:
     secretary_cell_ids: frozenset[int] = frozenset()  # cells where the user is (deputy) secretary
     overseer_cell_ids: frozenset[int] = frozenset()  # cells assigned to the user this month
     tree_committee_ids: frozenset[int] = frozenset()  # every committee of the user's own tree
+    head_committee_ids: frozenset[int] = frozenset()  # committees whose Bí thư the user is, with descendants
+    inspection_chair_committee_ids: frozenset[int] = frozenset()  # chair of these committees' UBKT, and below
     role_labels: tuple[str, ...] = field(default=())
 
     @property
@@ -159,7 +161,15 @@ def forget(user: User) -> None:
 
 
 def _compute(user: AbstractBaseUser) -> Access:
-    from cells.models import CELL_ROLES, INSPECTION_ROLES, LEADER_ROLES, Member, OversightAssignment, Position
+    from cells.models import (
+        CELL_ROLES,
+        INSPECTION_ROLES,
+        LEADER_ROLES,
+        Member,
+        OversightAssignment,
+        Position,
+        Role,
+    )
 
     is_staff = bool(getattr(user, "is_staff", False))
     member = Member.objects.filter(user_id=user.pk, left_on__isnull=True).select_related("cell").first()
@@ -196,6 +206,16 @@ def _compute(user: AbstractBaseUser) -> Access:
         ),
         overseer_cell_ids=overseen,
         tree_committee_ids=tree.with_descendants({root}),
+        head_committee_ids=tree.with_descendants(
+            {p.committee_id for p in positions if p.role == Role.SECRETARY and p.committee_id is not None}
+        ),
+        inspection_chair_committee_ids=tree.with_descendants(
+            {
+                p.committee_id
+                for p in positions
+                if p.role == Role.INSPECTION_CHAIR and p.committee_id is not None
+            }
+        ),
         role_labels=tuple(labels),
     )
 
@@ -431,6 +451,84 @@ def jobs(user: User) -> Q:
     if a.is_staff:
         return Q()
     return Q(started_by_id=user.pk) | Q(committee_id__in=a.leader_committee_ids)
+
+
+@sees(
+    "Citizens' feedback (phản ánh, kiến nghị, khiếu nại, tố cáo)",
+    model="reviews.FeedbackItem",
+    staff="every item; who denounced only on the items they are the handler of",
+    leader="the items of their committees; who denounced only as Bí thư or as the handler",
+    inspector="the items of their committee; who denounced only as UBKT chair or as the handler",
+    secretary="the items about their cell or its members once concluded, or given to the cell to handle; "
+    "never who denounced unless they are the handler",
+    overseer=NOTHING + " (but an item they are the handler of)",
+    member=NOTHING + " (but an item they are the handler of; and, whatever their role, never an item about "
+    "themself before its conclusion)",
+    stranger=NOTHING,
+)
+def feedback(user: User) -> Q:
+    """The register; an item about the user is out of sight until it is concluded, for every role."""
+    a = for_user(user)
+    if a.is_staff:
+        sight = Q()
+    else:
+        cells = a.secretary_cell_ids
+        about_cell = Q(concerned_cell_id__in=cells) | Q(concerned_member__cell_id__in=cells)
+        sight = Q(committee_id__in=a.committee_wide_ids) | (
+            about_cell & (Q(status="concluded") | Q(jurisdiction="cell"))
+        )
+        if (pk := getattr(user, "pk", None)) is not None:
+            sight |= Q(handler_id=pk)
+    if a.member_id is not None:
+        sight &= ~Q(concerned_member_id=a.member_id) | Q(status="concluded")
+    return sight
+
+
+@may(
+    "Citizens' feedback (phản ánh, kiến nghị, khiếu nại, tố cáo)",
+    "see who denounced (name, address, contact): the committee's head, its UBKT chair, the handler",
+    leader="as Bí thư of the item's committee (a UBKT chair, too, of their committee's items)",
+    member="as the item's handler (whatever their role; office staff too)",
+)
+def sees_sender(user: User, item: object) -> bool:
+    """Who denounced: the handler, the UBKT chair and the committee's head. Other kinds: whoever sees it."""
+    if getattr(item, "kind", None) != "denunciation":
+        return True
+    a = for_user(user)
+    committee_id = getattr(item, "committee_id", None)
+    return (
+        getattr(item, "handler_id", None) == getattr(user, "pk", -1)
+        or committee_id in a.head_committee_ids
+        or committee_id in a.inspection_chair_committee_ids
+    )
+
+
+@sees(
+    "Citizen reception sessions and dialogues",
+    model="reviews.ReceptionSession",
+    staff="every session",
+    leader="the sessions of their committees",
+    inspector="the sessions of their committee",
+    secretary=NOTHING,
+    overseer=NOTHING,
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def reception_sessions(user: User) -> Q:
+    a = for_user(user)
+    return Q() if a.is_staff else Q(committee_id__in=a.committee_wide_ids)
+
+
+def sender_shown(user: User) -> Q:
+    """`sees_sender` as a filter: the items whose sender this user may read (a search by sender's name
+    looks only among them, so that it never tells who denounced)."""
+    a = for_user(user)
+    shown = ~Q(kind="denunciation") | Q(
+        committee_id__in=a.head_committee_ids | a.inspection_chair_committee_ids
+    )
+    if (pk := getattr(user, "pk", None)) is not None:
+        shown |= Q(handler_id=pk)
+    return shown
 
 
 # --- Permissions on the organisation: predicates on objects already in sight.

@@ -25,6 +25,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if a.sees_committee:
         items.append((_("Shortcomings"), reverse("reviews:board")))
         items.append((_("Review rounds"), reverse("reviews:rounds")))
+    if a.sees_committee or a.is_secretary:
+        items.append((_("Citizens' feedback"), reverse("reviews:feedback_index")))
     if a.member_id is not None:
         items.append((_("My page"), reverse("cells:member", args=[a.member_id])))
     if a.member_id is not None or a.is_staff:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from cells.demo import Ward
+from reviews.demo_feedback import build_feedback
 from reviews.demo_meetings import build_meetings
 from reviews.demo_reviews import build_reviews
 from reviews.models import Rule
@@ -20,6 +21,7 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     """
     build_meetings(ward, rng=rng)
     build_reviews(ward, rng=rng)
+    build_feedback(ward, rng=rng)
     build_reminders(ward)
 
 

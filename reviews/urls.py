@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reviews.views import feedback as feedback_views
 from reviews.views import meetings, probation
 from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
@@ -48,6 +49,23 @@ urlpatterns = [
     ),
     path("shortcomings/<id:pk>/history/", shortcoming_views.shortcoming_history, name="shortcoming_history"),
     path("extensions/<id:pk>/decide/", shortcoming_views.extension_decide, name="extension_decide"),
+    # citizens' feedback (issue 15)
+    path("feedback/", feedback_views.index, name="feedback_index"),
+    path("feedback/export.xlsx", feedback_views.export, name="feedback_export"),
+    path("feedback/new/", feedback_views.new, name="feedback_new"),
+    path("feedback/<id:pk>/", feedback_views.detail, name="feedback"),
+    path("feedback/<id:pk>/classify/", feedback_views.classify, name="feedback_classify"),
+    path("feedback/<id:pk>/step/", feedback_views.step, name="feedback_step"),
+    path("feedback/<id:pk>/conclude/", feedback_views.conclude, name="feedback_conclude"),
+    path("feedback/<id:pk>/shortcoming/", feedback_views.shortcoming, name="feedback_shortcoming"),
+    path("feedback/<id:pk>/attach/", feedback_views.attach, name="feedback_attach"),
+    path("feedback/<id:pk>/reply.docx", feedback_views.reply, name="feedback_reply"),
+    path("feedback/scans/<id:pk>/", feedback_views.attachment, name="feedback_attachment"),
+    path("feedback/report/", feedback_views.report, name="feedback_report"),
+    path("feedback/report.xlsx", feedback_views.report_export, name="feedback_report_export"),
+    path("feedback/report.docx", feedback_views.report_document, name="feedback_report_docx"),
+    path("feedback/receptions/", feedback_views.receptions, name="feedback_receptions"),
+    path("feedback/receptions/new/", feedback_views.reception_new, name="feedback_reception_new"),
     # reminders and inbox (issue 5)
     path("inbox/", reminder_views.inbox, name="inbox"),
     path("inbox/<id:pk>/", reminder_views.inbox_item, name="inbox_item"),

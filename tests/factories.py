@@ -241,3 +241,34 @@ def make_job(by: Any, **overrides: Any) -> Any:
     if fields.get("state") == Job.State.DONE:
         fields.setdefault("result", {"message": "Xong.", "url": "", "link_label": ""})
     return Job.objects.create(started_by=by, **fields)
+
+
+# --- Citizens' feedback (issue 15)
+
+
+def make_feedback(committee: Committee, **overrides: Any) -> Any:
+    """A denunciation by letter about `concerned_member` (a new member of a new cell of the committee unless
+    given), received today and recorded through the service; keyword overrides win, `status=` etc. after."""
+    from reviews.models import FeedbackItem
+    from reviews.services import feedback as services
+
+    after = {k: overrides.pop(k) for k in list(overrides) if k not in services.Received.__dataclass_fields__}
+    by = after.pop("by", None)
+    fields: dict[str, Any] = {
+        "received_on": periods.today(),
+        "channel": FeedbackItem.Channel.LETTER,
+        "kind": FeedbackItem.Kind.DENUNCIATION,
+        "content": "Đồng chí có biểu hiện sử dụng xe công vào việc riêng.",
+        "concerns": FeedbackItem.Concerns.MEMBER,
+        "sender_name": "Trần Văn Tố",
+        "sender_address": "Số 5 ngõ 12, tổ dân phố 1",
+        "sender_contact": "0912000111",
+    }
+    fields.update(overrides)
+    if fields["concerns"] == FeedbackItem.Concerns.MEMBER and fields.get("concerned_member") is None:
+        fields["concerned_member"] = make_member(make_cell(committee))
+    item = services.record_item(committee, by=by, data=services.Received(**fields))
+    if after:
+        FeedbackItem.objects.filter(pk=item.pk).update(**after)
+        item.refresh_from_db()
+    return item

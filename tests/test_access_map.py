@@ -14,13 +14,14 @@ from django.utils.module_loading import import_string
 from cells.models import Cell, LifeEvent, Member, MemberImport
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
-from reviews.models import Digest, Meeting, Review, Shortcoming
+from reviews.models import Digest, FeedbackItem, Meeting, ReceptionSession, Review, Shortcoming
 from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
     make_assignment,
     make_cell,
     make_committee,
+    make_feedback,
     make_job,
     make_meeting,
     make_member,
@@ -92,6 +93,13 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         committee=cell.committee, cell=cell, file_name="ds.csv", sha256="0" * 64, size=1, uploaded_by=by
     )
     event = LifeEvent.objects.create(member=person, kind="exempt_start", on=periods.today(), recorded_by=by)
+    make_feedback(  # a concluded denunciation about the person: the cell's secretary sees it now
+        cell.committee,
+        concerned_member=person,
+        status="concluded",
+        conclusion="Không đúng",
+        concluded_on=periods.today(),
+    )
     return {
         "cells.Cell": {cell.pk},
         "cells.Member": set(cell.members.values_list("pk", flat=True)),
@@ -103,6 +111,14 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
         "cells.MemberImport": {upload.pk},
         "cells.LifeEvent": {event.pk},
+        "reviews.ReceptionSession": {
+            ReceptionSession.objects.create(
+                committee=cell.committee, held_on=periods.today(), received_by="Bí thư"
+            ).pk
+        },
+        "reviews.FeedbackItem": set(
+            FeedbackItem.objects.filter(concerned_member__cell=cell).values_list("pk", flat=True)
+        ),
     }
 
 
@@ -215,6 +231,43 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{access_}.can_record_membership", "record recognition as official, a transfer or a departure"): (
             ward.members01[0],
         ),
+        **_feedback_cases(ward, member),
+    }
+
+
+def _feedback_cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """A denunciation about a member of cell01, the `member` fixture its handler."""
+
+    def item(status: str) -> FeedbackItem:
+        return FeedbackItem(
+            committee=ward.committee,
+            kind="denunciation",
+            concerned_member=ward.members01[0],
+            status=status,
+            handler=member,
+        )
+
+    feedback = "reviews.permissions.feedback"
+    return {
+        (
+            "phuthang.access.sees_sender",
+            "see who denounced (name, address, contact): the committee's head, its UBKT chair, the handler",
+        ): (item("accepted"),),
+        (f"{feedback}.can_record", "record an item, a reception session"): (),
+        (f"{feedback}.can_classify", "classify and assign the handler"): (item("received"),),
+        (
+            f"{feedback}.can_handle",
+            "record steps: tell the sender, notes, scans, the extension, the written reply",
+        ): (item("accepted"),),
+        (f"{feedback}.can_conclude", "conclude"): (item("accepted"),),
+        (f"{feedback}.can_raise_shortcoming", "raise a shortcoming from a conclusion that finds fault"): (
+            item("concluded"),
+        ),
+        (f"{feedback}.sees_register", "see the register, its reports and reception sessions"): (),
+        (
+            f"{feedback}.can_read_views",
+            "read who opened an item (the UBKT chair too, of their committee's items)",
+        ): (item("accepted"),),
     }
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -28,8 +29,16 @@ from cells.services import upload_member_list
 from phuthang import periods
 from phuthang.models import JobFile
 from reviews.models import DueDateExtension, Meeting
+from reviews.services.feedback import attach_scan
 from reviews.services.reviews import start_round
-from tests.factories import make_job, make_meeting, make_notification, make_review, make_shortcoming
+from tests.factories import (
+    make_feedback,
+    make_job,
+    make_meeting,
+    make_notification,
+    make_review,
+    make_shortcoming,
+)
 
 ROLES = (
     "anonymous",
@@ -116,6 +125,24 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:meeting_docx": row(302, 200, 404, 200, 200, 200,  404, 404, 200),
     "reviews:meeting_assess": row(302, 403, 404, 200, 403, 403, 404, 404, 403),
     "reviews:my_attendance": row(302, 200, 200, 200, 200, 200, 200, 404, 404),
+    # citizens' feedback (issue 15): a denunciation about a member of cell01 given to UBKT; conclude, the
+    # shortcoming and the reply take a concluded one that finds fault, with the UBKT member as its handler
+    "reviews:feedback_index": row(302, 200, 200, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_new": row(302, 404, 404, 404, 200, 403,  404, 404, 200),
+    "reviews:feedback":    row(302,  404, 404, 404, 200, 200,  404, 404, 200),
+    "reviews:feedback_classify": row(302, 404, 404, 404, 200, 403, 404, 404, 200),
+    "reviews:feedback_step": row(302, 404, 404, 404, 302, 403, 404, 404, 302),
+    "reviews:feedback_conclude": row(302, 404, 404, 404, 200, 403, 404, 404, 403),
+    "reviews:feedback_shortcoming": row(302, 403, 404, 404, 200, 403, 404, 404, 403),
+    "reviews:feedback_attach": row(302, 404, 404, 404, 302, 403, 404, 404, 302),
+    "reviews:feedback_reply": row(302, 403, 404, 404, 200, 403, 404, 404, 403),
+    "reviews:feedback_attachment": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_report": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_report_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_report_docx": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_receptions": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:feedback_reception_new": row(302, 404, 404, 404, 200, 403, 404, 404, 200),
     # reminders and inbox (issue 5): the inbox item is the secretary's; the email is to a member of cell01
     "reviews:inbox":       row(302,  200, 200, 200, 200, 200,  200, 404, 404),
     "reviews:inbox_item":  row(302,  302, 404, 404, 404, 404,  404, 404, 404),
@@ -200,6 +227,14 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:shortcoming_extension": lambda c: {"pk": _shortcoming(c, "open").pk},
     "reviews:shortcoming_history": lambda c: {"pk": _shortcoming(c, "open").pk},
     "reviews:extension_decide": lambda c: {"pk": _extension(c).pk},
+    "reviews:feedback": lambda c: {"pk": _feedback(c).pk},
+    "reviews:feedback_classify": lambda c: {"pk": _feedback(c).pk},
+    "reviews:feedback_step": lambda c: {"pk": _feedback(c).pk},
+    "reviews:feedback_conclude": lambda c: {"pk": _feedback(c).pk},
+    "reviews:feedback_shortcoming": lambda c: {"pk": _concluded_feedback(c).pk},
+    "reviews:feedback_attach": lambda c: {"pk": _feedback(c).pk},
+    "reviews:feedback_reply": lambda c: {"pk": _concluded_feedback(c).pk},
+    "reviews:feedback_attachment": lambda c: {"pk": _scan(c).pk},
     "reviews:inbox_item": lambda c: {"pk": _reminder(c).pk},
     "reviews:reminder": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
@@ -268,6 +303,41 @@ def _extension(c: Context) -> Any:
     )
 
 
+def _feedback(c: Context) -> Any:
+    """A denunciation about an ordinary member of cell01, accepted for UBKT, no handler yet."""
+    return c.once(
+        "feedback",
+        lambda: make_feedback(
+            c.committee, concerned_member=c.ward.members01[0], status="accepted", jurisdiction="ubkt"
+        ),
+    )
+
+
+def _concluded_feedback(c: Context) -> Any:
+    """A denunciation about a member of cell01 concluded with fault found, handled by the UBKT member."""
+    return c.once(
+        "concluded_feedback",
+        lambda: make_feedback(
+            c.committee,
+            concerned_member=c.ward.members01[0],
+            status="concluded",
+            jurisdiction="ubkt",
+            conclusion="Có vi phạm",
+            concluded_on=periods.today(),
+            finds_fault=True,
+            handler=c.users["inspector"],
+        ),
+    )
+
+
+def _scan(c: Context) -> Any:
+    """A PDF scan of the accepted denunciation."""
+    return c.once(
+        "scan",
+        lambda: attach_scan(_feedback(c), by=None, upload=SimpleUploadedFile("don.pdf", b"%PDF-1.4 don thu")),
+    )
+
+
 def _meeting(c: Context) -> Any:
     """This month's draft regular meeting of cell01 (the overseer fixture oversees cell01 this month)."""
     return c.once("meeting", lambda: make_meeting(c.cell01))
@@ -298,6 +368,8 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:review_withdraw": lambda c: {"version": 1, "reason": "Chuyển sinh hoạt"},
     "reviews:shortcoming_status": lambda c: {"action": "verify", "version": 1, "note": "", "confirmed": "1"},
     "reviews:extension_decide": lambda c: {"decision": "approve", "note": ""},
+    "reviews:feedback_step": lambda c: {"action": "note", "version": 1, "text": "Đã gọi điện"},
+    "reviews:feedback_attach": lambda c: {"file": SimpleUploadedFile("don.png", b"\x89PNG\r\n\x1a\n0000")},
     "logout": lambda c: {},
     "accounts:sessions_end": lambda c: {"which": "others"},
     "set_language": lambda c: {"language": "en", "next": "/"},

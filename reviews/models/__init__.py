@@ -17,3 +17,12 @@ __all__ += [
     "Shortcoming",
 ]
 __all__ += ["Digest", "Kind", "Notification"]
+from reviews.models.feedback import (  # noqa: E402 (issue 15: after the models it links to)
+    FeedbackAttachment,
+    FeedbackItem,
+    FeedbackStep,
+    FeedbackView,
+    ReceptionSession,
+)
+
+__all__ += ["FeedbackAttachment", "FeedbackItem", "FeedbackStep", "FeedbackView", "ReceptionSession"]

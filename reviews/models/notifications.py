@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
     REMEDIATION = "remediation", _("Remediation due or overdue")
     OVERDUE_DIGEST = "overdue_digest", _("Weekly overdue digest")
     PROBATION_DUE = "probation_due", _("Probationary member due to become official")
+    FEEDBACK_DUE = "feedback_due", _("Citizens' feedback: deadlines")
+    FEEDBACK_DIGEST = "feedback_digest", _("Citizens' feedback: weekly overdue digest")
 
 
 class DigestQuerySet(models.QuerySet["Digest"]):

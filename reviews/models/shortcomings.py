@@ -67,6 +67,7 @@ class Shortcoming(models.Model):
         REVIEW = "review", _("Review")
         MEETING = "meeting", _("Meeting")
         INSPECTION = "inspection", _("Inspection")
+        FEEDBACK = "feedback", _("Citizens' feedback")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

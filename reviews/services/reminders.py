@@ -73,10 +73,16 @@ DEFAULT_RULES: dict[str, Any] = {
     "overdue_digest.effective_from": None,
     "probation_due.days_before": 30,
     "probation_due.effective_from": None,
+    # citizens' feedback (issue 15): reviews/services/feedback_reminders.py
+    "feedback_due.weekday": 1,
+    "feedback_due.due_within_days": 7,
+    "feedback_due.effective_from": None,
+    "feedback_digest.weekday": 1,
+    "feedback_digest.effective_from": None,
 }
 
 MONTHLY_KINDS = (Kind.OVERSIGHT, Kind.MINUTES_LATE)
-WEEKLY_KINDS = (Kind.REMEDIATION, Kind.OVERDUE_DIGEST)
+WEEKLY_KINDS = (Kind.REMEDIATION, Kind.OVERDUE_DIGEST, Kind.FEEDBACK_DUE, Kind.FEEDBACK_DIGEST)
 
 
 # --- Periods -------------------------------------------------------------------------------------------
@@ -454,12 +460,15 @@ def wanted(today: dt.date | None = None, *, period: str | None = None) -> list[P
         month = periods.parse_month(period)
         assert month is not None, period
         return plan_oversight(today, rule, month) + plan_minutes_late(today, rule, month)
+    from reviews.services import feedback_reminders  # it builds on this module's Plan and Item
+
     return (
         plan_oversight(today, rule)
         + plan_minutes_late(today, rule)
         + plan_remediation(today, rule)
         + plan_overdue_digest(today, rule)
         + plan_probation_due(today, rule)
+        + feedback_reminders.wanted(today, rule)
     )
 
 
@@ -578,6 +587,16 @@ def render_digest(digest: Digest, items: list[Notification], recipient: Member) 
             Kind.PROBATION_DUE: ngettext(
                 "Probationary member due to become official, %(period)s: %(count)d member",
                 "Probationary members due to become official, %(period)s: %(count)d members",
+                count,
+            ),
+            Kind.FEEDBACK_DUE: ngettext(
+                "Citizens' feedback due or overdue, %(period)s: %(count)d deadline",
+                "Citizens' feedback due or overdue, %(period)s: %(count)d deadlines",
+                count,
+            ),
+            Kind.FEEDBACK_DIGEST: ngettext(
+                "Citizens' feedback overdue, %(period)s: %(count)d deadline",
+                "Citizens' feedback overdue, %(period)s: %(count)d deadlines",
                 count,
             ),
         }

@@ -28,7 +28,7 @@ from reviews.forms.shortcomings import (
     ShortcomingForm,
     StatusForm,
 )
-from reviews.models import DueDateExtension, Meeting, RemediationUpdate, Review, Shortcoming
+from reviews.models import DueDateExtension, FeedbackItem, Meeting, RemediationUpdate, Review, Shortcoming
 from reviews.models.shortcomings import inspection_notes
 from reviews.permissions import duties
 from reviews.permissions import reviews as permissions
@@ -208,6 +208,10 @@ def _detail_page(request: HttpRequest, item: Shortcoming) -> dict[str, Any]:
         "sees_meeting": item.meeting_id is not None
         and Meeting.objects.visible_to(user).filter(pk=item.meeting_id).exists(),
         "progress_form": ProgressForm(initial={"version": item.version}),
+        # raised from a citizen's feedback (issue 15): the item, when the user may see it
+        "feedback_item": FeedbackItem.objects.visible_to(user).filter(shortcoming=item).first()
+        if item.source == Shortcoming.Source.FEEDBACK
+        else None,
     }
 
 
