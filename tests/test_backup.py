@@ -133,7 +133,8 @@ def test_the_demo_ward_restores_with_every_row_and_its_history(
     with capsys.disabled():  # the figures for the closing note
         print("\nrestored:", {t: before[t][0] for t in MAIN_TABLES}, "history:", history)
     assert all(before[t][0] > 0 for t in MAIN_TABLES)
-    assert before["pghistory_context"][0] == 1 and before["reviews_shortcomingevent"][0] > 0
+    # the edit's context, and those of the demo's own recorded steps (feedback, imports)
+    assert before["pghistory_context"][0] >= 1 and before["reviews_shortcomingevent"][0] > 0
 
     # A second restore into the now full database is refused, and changes nothing.
     with pytest.raises(AssertionError, match="already holds"):
