@@ -232,7 +232,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         return self.select_related("cell", "member", "round")
 
 
-@tracked()
+@tracked(bulk_inserts=True)  # a round starts with a review per member: one history statement
 class Review(models.Model):
     """A review of a member, or of a cell as a collective (member empty), for one period."""
 

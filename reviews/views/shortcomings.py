@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell
-from phuthang import periods, safe_input, submits
+from phuthang import jobs, periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from phuthang.security import safe_next
 from reviews import exports
@@ -58,10 +58,16 @@ def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
 
 
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
-    visible = Shortcoming.objects.visible_to(request.user)
+    return board_filter(request.user, request.GET)
+
+
+def board_filter(user: User, query: QueryDict) -> tuple[BoardFilterForm, Any]:
+    """The board's filter form on `query` and the shortcomings in the user's sight that it lets through
+    (the page, its export, and the export's job, which has no request)."""
+    visible = Shortcoming.objects.visible_to(user)
     years = sorted({d.year for d in visible.dates("period_start", "year")}, reverse=True)
-    cells = Cell.objects.visible_to(request.user).order_by("code")
-    form = BoardFilterForm(request.GET or None, cells=cells, years=years)
+    cells = Cell.objects.visible_to(user).order_by("code")
+    form = BoardFilterForm(query or None, cells=cells, years=years)
     return form, form.apply(visible, periods.today())
 
 
@@ -97,9 +103,17 @@ def board_export(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_board(request.user):
         raise Http404
     form, shortcomings = _filtered(request)
-    return exports.shortcomings_xlsx(
-        shortcomings.for_list().order_by("cell__code", "due_on", "pk"), form=form
-    )
+    if shortcomings.count() > jobs.IN_REQUEST_ROWS:  # a province's board: the worker writes the file
+        query = request.GET.copy()
+        query.pop("page", None)
+        job = jobs.start(
+            "board_export",
+            key=f"{request.user.pk}:{query.urlencode()}",
+            by=request.user,
+            params={"query": query.urlencode()},
+        )
+        return redirect(job)
+    return exports.shortcomings_xlsx(exports.board_rows(shortcomings), form=form)
 
 
 MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years

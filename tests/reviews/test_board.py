@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from phuthang import periods
+from phuthang import jobs, periods
+from phuthang.models import Job
 from reviews.models import Manifestation, Shortcoming
 from tests.conftest import vi
 from tests.factories import make_cell, make_member, make_shortcoming
@@ -128,6 +129,30 @@ def test_the_export_holds_the_filtered_list(client, ward, inspector):
     assert len(rows) == 1 and rows[0][3] == "Trong chi bộ 1"
 
 
+def test_an_export_too_long_for_a_request_is_written_by_a_job_and_downloaded_from_its_page(
+    client, ward, inspector, monkeypatch
+):
+    make_shortcoming(ward.cell01, description="Trong chi bộ 1")
+    make_shortcoming(ward.cell02, description="Trong chi bộ 2")
+    make_shortcoming(ward.cell02, description="Cũng chi bộ 2")
+    monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 1)  # a province's 32,000 shortcomings
+    client.force_login(inspector)
+
+    response = client.get(f"/shortcomings/export.xlsx?cell={ward.cell02.pk}")
+    job = Job.objects.get(kind="board_export")
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert jobs.run(job.pk) == "done"
+
+    page = client.get(f"/jobs/{job.pk}/").text
+    assert vi("The sheet of %(count)d shortcomings is ready.", count=2) in page
+    download = client.get(f"/jobs/{job.pk}/file/")
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert sorted(row[3] for row in rows) == ["Cũng chi bộ 2", "Trong chi bộ 2"]  # the filter kept
+    assert f"{vi('Cell')}: {ward.cell02.name}" in sheet.cell(row=2, column=1).value
+
+
 def test_the_export_is_a_sheet_to_print_as_it_is(client, ward, inspector):
     today = periods.today()
     for day in (3, 2, 1):
@@ -203,13 +228,14 @@ def test_the_board_runs_the_same_queries_at_5000_shortcomings(
 
 
 def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
-    client, ward, inspector, django_assert_num_queries
+    client, ward, inspector, django_assert_num_queries, monkeypatch
 ):
     _bulk(ward, 5000)
+    monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 10_000)  # in the request, as below the job's threshold
     client.force_login(inspector)
     # session, user, access (member, positions, assignments, committee tree), years, the cells of the cell
-    # filter (a list, or a search when there are many), the rows in one query
-    with django_assert_num_queries(9):
+    # filter (a list, or a search when there are many), the count (in the request or a job?), the rows
+    with django_assert_num_queries(10):
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 3 + 5000  # title, filters, header, rows
