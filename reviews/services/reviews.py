@@ -24,7 +24,7 @@ from phuthang.bulk import insert_select
 from phuthang.concurrency import OutOfDate, lock_current
 from phuthang.history import records_who
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
-from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount
+from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount, RoundRatingCount
 from reviews.models.rules import rule
 from reviews.permissions import duties
 
@@ -98,7 +98,7 @@ def start_round(
     year: int,
     quarter: int | None,
     by: auth.User | None,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: Callable[..., None] | None = None,  # phuthang.jobs.Progress: (done, total=None)
 ) -> ReviewRound:
     """One review per non-exempt current member and one per cell of the committee, set-based: an
     `INSERT … SELECT` per chunk of cells, nothing fetched but the cells' ids (docs/rules.md, history)."""
@@ -257,18 +257,20 @@ class TopShare:
 
 
 def top_shares(round_id: int | None, levels: RatingLevels) -> dict[bool, TopShare]:
-    """{collective: TopShare} for members (False) and cells (True): one aggregate query and the rule."""
+    """{collective: TopShare} for members (False) and cells (True): the round's rating counts (a few rows
+    kept by the database, reviews/counts.py, never the round's reviews) and the rule."""
     good = levels.levels[1].code if len(levels.levels) > 1 else ""
-    counts = Review.objects.filter(round_id=round_id, status=S.DECIDED).aggregate(
-        **{
-            f"{rating}_{collective}": Count("pk", filter=Q(decided_rating=code, member__isnull=collective))
-            for rating, code in (("top", levels.top), ("good", good))
-            for collective in (False, True)
-        }
-    )
+    counts = {
+        (collective, rating): n
+        for collective, rating, n in RoundRatingCount.objects.filter(
+            round_id=round_id, rating__in=[levels.top, good]
+        ).values_list("collective", "rating", "reviews")
+    }
     cap = top_cap()
     return {
-        collective: TopShare(top=counts[f"top_{collective}"], good=counts[f"good_{collective}"], cap=cap)
+        collective: TopShare(
+            top=counts.get((collective, levels.top), 0), good=counts.get((collective, good), 0), cap=cap
+        )
         for collective in (False, True)
     }
 

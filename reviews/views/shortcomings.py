@@ -57,6 +57,18 @@ def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
     return redirect(safe_next(request, request.POST.get("next"), item))
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (the board's denormalised total) instead of counting the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known_count
+
+
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
     return board_filter(request.user, request.GET)
 
@@ -65,7 +77,7 @@ def board_filter(user: User, query: QueryDict) -> tuple[BoardFilterForm, Any]:
     """The board's filter form on `query` and the shortcomings in the user's sight that it lets through
     (the page, its export, and the export's job, which has no request)."""
     visible = Shortcoming.objects.visible_to(user)
-    years = sorted({d.year for d in visible.dates("period_start", "year")}, reverse=True)
+    years = services.board_years(user, visible)
     cells = Cell.objects.visible_to(user).order_by("code")
     form = BoardFilterForm(query or None, cells=cells, years=years)
     return form, form.apply(visible, periods.today())
@@ -76,8 +88,11 @@ def board(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_board(request.user):
         raise Http404
     form, shortcomings = _filtered(request)
-    counts = services.status_counts(shortcomings)
-    page = Paginator(shortcomings.for_list().board_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = services.board_counts(request.user, form, shortcomings)
+    # the paginator's count is the counts' total: no count of the rows (a province's tens of thousands)
+    page = CountedPaginator(shortcomings.for_list().board_order(), PAGE_SIZE, count=counts["total"]).get_page(
+        request.GET.get("page")
+    )
     today = periods.today()
     for item in page:
         item.can_verify = permissions.is_inspector_of(request.user, item)

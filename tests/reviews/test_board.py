@@ -219,8 +219,10 @@ def test_the_board_runs_the_same_queries_at_5000_shortcomings(
     _bulk(ward, n)
     client.force_login(inspector)
     # session, user, access (member, positions, this month's assignments, committee tree), years for the period
-    # filter, status counts, paginator count, the page's rows with cell/member/owner/manifestation, the cells
-    # the user may record for ("Record" button), the cells of the cell filter, the menu's member and inbox count
+    # filter (the counts' years, the user's own elsewhere), status counts of the rows (an overdue filter: not
+    # from the counts table), the page's rows with cell/member/owner/manifestation (the paginator is told the
+    # total), the cells the user may record for ("Record" button), the cells of the cell filter, the menu's
+    # member and inbox count
     with django_assert_num_queries(13):
         response = client.get("/shortcomings/?timeliness=overdue")
     assert response.status_code == 200
@@ -233,9 +235,10 @@ def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
     _bulk(ward, 5000)
     monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 10_000)  # in the request, as below the job's threshold
     client.force_login(inspector)
-    # session, user, access (member, positions, assignments, committee tree), years, the cells of the cell
-    # filter (a list, or a search when there are many), the count (in the request or a job?), the rows
-    with django_assert_num_queries(10):
+    # session, user, access (member, positions, assignments, committee tree), years (the counts', the user's
+    # own elsewhere), the cells of the cell filter (a list, or a search when there are many), the count (in
+    # the request or a job?), the rows
+    with django_assert_num_queries(11):
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 3 + 5000  # title, filters, header, rows
@@ -330,3 +333,20 @@ def test_a_reopen_note_stays_on_the_item_and_in_the_export_after_a_verification_
     cell = rows[3][13]  # below the title, the filters and the header; STT first
     assert "Đã kiểm tra lần 1" in cell and "Phát hiện tái phạm" in cell
     assert cell.index("Đã kiểm tra lần 1") < cell.index("Phát hiện tái phạm")
+
+
+@pytest.mark.parametrize("n", [10, 5000])
+def test_the_unfiltered_board_reads_its_counts_and_years_from_the_counts_table(
+    client, ward, inspector, n, django_assert_num_queries
+):
+    _bulk(ward, n)
+    client.force_login(inspector)
+    # session, user, access (member, positions, this month's assignments, committee tree), years (the counts',
+    # the user's own elsewhere), the counts per status and the extended sum (the counts table), overdue (active
+    # rows due before today, an index), the user's own shortcomings outside the cells they follow (exists?),
+    # the page's rows, the cells of the cell filter, the cells the user may record for, the menu's inbox count
+    with django_assert_num_queries(16):
+        response = client.get("/shortcomings/")
+    counts = response.context["counts"]
+    assert counts["total"] == Shortcoming.objects.count() == response.context["page"].paginator.count
+    assert counts["open"] == Shortcoming.objects.filter(status="open").count()
