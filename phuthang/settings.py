@@ -64,6 +64,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "phuthang.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed (gzip) for phones on mobile data: below whitenoise, which serves static files
+    # precompressed (gzip and brotli, made by collectstatic), above everything that writes the body.
+    # BREACH: Django masks the CSRF token afresh in every response and pads the gzip header at random
+    # (docs/security.md, "Compression").
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "phuthang.middleware.LanguageMiddleware",
     "phuthang.middleware.QueryStringMiddleware",
