@@ -149,7 +149,7 @@ DATABASE_WORKER_STATEMENT_TIMEOUT = int(env("DATABASE_WORKER_STATEMENT_TIMEOUT",
 DATABASE_OPTIONS_GIVEN = str(DATABASES["default"]["OPTIONS"].get("options", ""))  # from DATABASE_URL, if any
 
 
-def statement_timeout_options(database: dict[str, Any], seconds: int) -> None:
+def statement_timeout_options(database: Any, seconds: int) -> None:  # a DATABASES entry
     """Set the connection's statement_timeout (0: none), after any `options` DATABASE_URL gave."""
     database["OPTIONS"]["options"] = f"{DATABASE_OPTIONS_GIVEN} -c statement_timeout={seconds * 1000}".strip()
 
