@@ -313,7 +313,7 @@ class OversightAssignmentQuerySet(models.QuerySet["OversightAssignment"]):
 
 
 # Assignments are plans a leader may replace or clear; the delete event keeps what was planned.
-@tracked()
+@tracked(bulk_inserts=True)  # a month is copied in one statement: its history too
 class OversightAssignment(models.Model):
     """A committee member (đảng ủy viên phụ trách) overseeing one cell for one month."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from cells.models import (
 )
 from phuthang import periods
 from phuthang.access import committee_tree
+from phuthang.bulk import insert_select
 from phuthang.concurrency import OutOfDate, lock_current
 from phuthang.history import records_who
 
@@ -120,25 +121,36 @@ def assign_oversight(
 
 @records_who
 @transaction.atomic
-def copy_oversight(committee: Committee, *, month: dt.date, by: auth.User) -> int:
-    """Copy last month's assignments into a month, for the cells that have none yet. Returns copies."""
+def copy_oversight(committee: Committee, *, month: dt.date, by: auth.User | None) -> int:
+    """Copy last month's assignments into a month, for the cells that have none yet. Returns copies.
+
+    One `INSERT … SELECT` (ON CONFLICT DO NOTHING): a province's 5,000 cells are copied by the database,
+    and a copy run twice (a job delivered again) adds nothing the second time."""
     month = periods.month_start(month)
     _lock_oversight(committee)
-    previous = OversightAssignment.objects.filter(
+    return insert_select(
+        OversightAssignment,
+        _to_copy(committee, month),
+        {
+            "cell": F("cell_id"),
+            "overseer": F("overseer_id"),
+            "month": month,
+            "assigned_by": getattr(by, "pk", None),
+        },
+        conflict="ON CONFLICT DO NOTHING",
+    )
+
+
+def oversight_to_copy(committee: Committee, *, month: dt.date) -> int:
+    """How many assignments a copy into `month` would make (the page decides: at once, or as a job)."""
+    return _to_copy(committee, periods.month_start(month)).count()
+
+
+def _to_copy(committee: Committee, month: dt.date) -> QuerySet[OversightAssignment]:
+    taken = OversightAssignment.objects.filter(month=month, cell__committee=committee).values("cell_id")
+    return OversightAssignment.objects.filter(
         month=periods.add_months(month, -1), cell__committee=committee, cell__active=True
-    )
-    taken = set(
-        OversightAssignment.objects.filter(month=month, cell__committee=committee).values_list(
-            "cell_id", flat=True
-        )
-    )
-    copies = [
-        OversightAssignment(cell_id=a.cell_id, overseer_id=a.overseer_id, month=month, assigned_by=by)
-        for a in previous
-        if a.cell_id not in taken
-    ]
-    OversightAssignment.objects.bulk_create(copies, ignore_conflicts=True)
-    return len(copies)
+    ).exclude(cell_id__in=taken)
 
 
 def overseer_candidates(committee: Committee) -> list[Member]:

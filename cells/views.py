@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from cells import importing, services
 from cells.forms import LifeEventForm, MemberContactForm, MemberFilterForm, OversightForm
 from cells.models import Cell, Committee, LifeEvent, Member, OversightAssignment, Position
-from phuthang import access, periods, safe_input, submits, xlsx
+from phuthang import access, jobs, periods, safe_input, submits, xlsx
 from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
 
@@ -297,6 +297,15 @@ def oversight_copy(request: AuthenticatedHttpRequest, year: int, month: int) -> 
     committee = _committee_for_edit(request)
     if not access.can_assign_oversight(request.user, committee):
         raise PermissionDenied
+    if services.oversight_to_copy(committee, month=first_day) > jobs.IN_REQUEST_ROWS:
+        job = jobs.start(
+            "oversight_copy",
+            key=f"{committee.pk}:{first_day:%Y-%m}",
+            by=request.user,
+            params={"committee": committee.pk, "month": first_day.isoformat()},
+            committee_id=committee.pk,
+        )
+        return redirect(job)
     copied = services.copy_oversight(committee, month=first_day, by=request.user)
     if copied:
         messages.success(request, _("%(count)d assignments copied from last month.") % {"count": copied})

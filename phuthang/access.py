@@ -401,6 +401,23 @@ def round_cell_counts(user: User) -> Q:
 
 
 @sees(
+    "Shortcoming counts (per cell, year and status)",
+    model="reviews.ShortcomingCount",
+    staff="every cell's counts",
+    leader="the counts of every cell of their committees",
+    inspector="the counts of every cell of their committee",
+    secretary="their cell's counts",
+    overseer="the counts of the cells assigned this month",
+    member=NOTHING + " (their own shortcomings are counted from the rows)",
+    stranger=NOTHING,
+)
+def shortcoming_counts(user: User) -> Q:
+    """The counts of the cells whose shortcomings the user sees in full (the board's counts)."""
+    a = for_user(user)
+    return Q() if a.is_staff else _followed(a)
+
+
+@sees(
     "Shortcomings and remediation",
     model="reviews.Shortcoming",
     staff="every shortcoming",

@@ -33,14 +33,20 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def tracked(*, exclude: tuple[str, ...] = ()) -> Callable[[M], M]:
+def tracked(*, exclude: tuple[str, ...] = (), bulk_inserts: bool = False) -> Callable[[M], M]:
     """`@pghistory.track` with every kind of change: insert, update and delete (the delete event keeps the
     row as it was). Every model that holds part of the record uses it, so no row leaves without a trace.
 
     `exclude` names fields that are not part of the record (a job's progress counter): they are left out
     of the events, and an update that changes only them records none.
+
+    `bulk_inserts`: the insert event is recorded by a statement-level trigger (one `INSERT … SELECT` from
+    the statement's transition table) instead of one trigger call per row: the same event rows, with one
+    context for the statement. For models written in bulk (a round's 100,000 reviews), where the per-row
+    trigger was most of the time (docs/scaling.md).
     """
-    events = (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    level = pghistory.Statement if bulk_inserts else None
+    events = (pghistory.InsertEvent(level=level), pghistory.UpdateEvent(), pghistory.DeleteEvent())
     return pghistory.track(*events, exclude=list(exclude)) if exclude else pghistory.track(*events)
 
 

@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 
 # The first key of the advisory lock that keeps one job from running twice at once (the second is its id).
 LOCK_SPACE = zlib.crc32(b"phuthang.jobs") & 0x7FFFFFFF
+# Work of at most this many rows is done in the request (a ward's copy, a small export); more is a job.
+IN_REQUEST_ROWS = 2000
 # Progress is written at most this often (seconds), and always at the end of a run.
 PROGRESS_EVERY = 0.5
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +65,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "phuthang.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed (gzip) for phones on mobile data: below whitenoise, which serves static files
+    # precompressed (gzip and brotli, made by collectstatic), above everything that writes the body.
+    # BREACH: Django masks the CSRF token afresh in every response and pads the gzip header at random
+    # (docs/security.md, "Compression").
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "phuthang.middleware.LanguageMiddleware",
     "phuthang.middleware.QueryStringMiddleware",
@@ -132,6 +138,23 @@ else:
     }
 for _database in (DATABASES["default"], DATABASE_OWNER):
     _database["OPTIONS"] = {"connect_timeout": 5, **_database.get("OPTIONS", {})}
+# A statement that runs longer than this is cancelled (PostgreSQL's statement_timeout, in seconds): a web
+# request stuck on a lock or a runaway query answers an error before gunicorn's timeout kills its worker.
+# The Celery worker's connections get the longer DATABASE_WORKER_STATEMENT_TIMEOUT (phuthang/celery.py):
+# a job may insert a province's reviews in one statement. The owner's connection (migrate) has none.
+DATABASE_STATEMENT_TIMEOUT = int(env("DATABASE_STATEMENT_TIMEOUT", "20"))
+DATABASE_WORKER_STATEMENT_TIMEOUT = int(env("DATABASE_WORKER_STATEMENT_TIMEOUT", "600"))
+
+
+DATABASE_OPTIONS_GIVEN = str(DATABASES["default"]["OPTIONS"].get("options", ""))  # from DATABASE_URL, if any
+
+
+def statement_timeout_options(database: Any, seconds: int) -> None:  # a DATABASES entry
+    """Set the connection's statement_timeout (0: none), after any `options` DATABASE_URL gave."""
+    database["OPTIONS"]["options"] = f"{DATABASE_OPTIONS_GIVEN} -c statement_timeout={seconds * 1000}".strip()
+
+
+statement_timeout_options(DATABASES["default"], DATABASE_STATEMENT_TIMEOUT)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("phuthang runs on PostgreSQL only; DATABASE_URL must be postgres://…")
 # The application's own connection, as configured: `migrate` points DATABASES at the owner while it runs.

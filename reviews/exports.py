@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
@@ -47,39 +48,58 @@ def _inspection_notes(item: Any) -> str:
     return "\n".join(lines) or item.verification_note
 
 
+def board_rows(shortcomings: Any) -> Any:
+    """The board's shortcomings as the export lists them: by cell, then due date."""
+    return shortcomings.for_list().order_by("cell__code", "due_on", "pk")
+
+
 def shortcomings_xlsx(shortcomings: Any, *, form: forms.Form) -> HttpResponse:
     """The shortcomings as a printable sheet, its title row naming the board filters of `form`."""
+    content, filename = shortcomings_xlsx_file(shortcomings, form=form)
+    return xlsx.xlsx_response(content, filename=filename)
+
+
+def shortcomings_xlsx_file(
+    shortcomings: Any, *, form: forms.Form, progress: Callable[[int], None] | None = None
+) -> tuple[bytes, str]:
+    """The sheet's bytes and file name; `progress(rows written)` every 1,000 rows (the export's job)."""
     today = periods.today()
     collective = _("(the cell as a collective)")
+    yes = _("yes")
+    # the labels once, not a translation lookup per row (15% of a 32,000-row export's time)
+    status_labels = {value: str(label) for value, label in Shortcoming.Status.choices}
     notes = (
         RemediationUpdate.objects.filter(inspection_notes(), shortcoming=OuterRef("pk"))
         .order_by("at", "pk")
         .values(json=JSONObject(at="at", to_status="to_status", text="text"))
     )
     shortcomings = shortcomings.annotate(inspection_note_list=ArraySubquery(notes))  # still one query
-    rows = (
-        [
-            item.cell.name,
-            item.subject_member.full_name if item.subject_member_id else collective,
-            item.description,
-            item.manifestation.label if item.manifestation_id else "",
-            item.plan,
-            item.owner.full_name,
-            item.raised_on,
-            item.original_due_on,
-            item.due_on,
-            item.get_status_display(),
-            _("yes") if item.is_overdue(today) else "",
-            _("yes") if item.is_repeat else "",
-            _inspection_notes(item),
-        ]
-        for item in shortcomings.iterator(chunk_size=2000)
-    )
+
+    def rows() -> Iterator[list[Any]]:
+        for n, item in enumerate(shortcomings.iterator(chunk_size=2000), start=1):
+            if progress is not None and n % 1000 == 0:
+                progress(n)
+            yield [
+                item.cell.name,
+                item.subject_member.full_name if item.subject_member_id else collective,
+                item.description,
+                item.manifestation.label if item.manifestation_id else "",
+                item.plan,
+                item.owner.full_name,
+                item.raised_on,
+                item.original_due_on,
+                item.due_on,
+                status_labels[item.status],
+                yes if item.is_overdue(today) else "",
+                yes if item.is_repeat else "",
+                _inspection_notes(item),
+            ]
+
     content = xlsx.write_xlsx(
         sheet_name=_("Shortcomings"),
         title=_("LIST OF SHORTCOMINGS AND THEIR REMEDIATION"),
         filters=xlsx.filters_applied(form),
         columns=SHORTCOMING_COLUMNS,
-        rows=rows,
+        rows=rows(),
     )
-    return xlsx.xlsx_response(content, filename=f"shortcomings-{today:%Y-%m-%d}.xlsx")
+    return content, f"shortcomings-{today:%Y-%m-%d}.xlsx"

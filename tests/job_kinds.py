@@ -40,3 +40,13 @@ def crash(job: Job, progress: jobs.Progress) -> dict[str, Any]:
 def make_file(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     jobs.store_file(job, "bao-cao.txt", "text/plain; charset=utf-8", "Báo cáo".encode())
     return {"message": "File made."}
+
+
+@jobs.job_kind("test_timeout", title="Test: statement timeout")
+def statement_timeout(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """What the connection doing the work is allowed per statement."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        return {"message": cursor.fetchone()[0]}

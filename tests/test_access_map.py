@@ -14,7 +14,15 @@ from django.utils.module_loading import import_string
 from cells.models import Cell, LifeEvent, Member, MemberImport
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
-from reviews.models import Digest, FeedbackItem, Meeting, ReceptionSession, Review, Shortcoming
+from reviews.models import (
+    Digest,
+    FeedbackItem,
+    Meeting,
+    ReceptionSession,
+    Review,
+    Shortcoming,
+    ShortcomingCount,
+)
 from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
@@ -108,6 +116,9 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Review": set(Review.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.ShortcomingCount": set(
+            ShortcomingCount.objects.filter(cell=cell).values_list("pk", flat=True)
+        ),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
         "cells.MemberImport": {upload.pk},
         "cells.LifeEvent": {event.pk},

@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 
 @pytest.mark.django_db
@@ -12,3 +13,17 @@ def test_bench_pages_opens_every_main_page_of_the_demo_ward_without_an_error() -
     rows = out.getvalue().splitlines()[1:]
     assert len(rows) >= 12
     assert all(row.split()[1] == "200" for row in rows), out.getvalue()
+
+
+def test_seed_demo_leaves_the_planner_statistics_of_what_it_loaded(transactional_db) -> None:
+    from phuthang.management.commands.seed_demo import analyze
+    from tests.factories import make_cells
+
+    make_cells(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cells_cell'")
+        assert cursor.fetchone()[0] <= 0  # never analyzed: the planner would guess
+    analyze()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cells_cell'")
+        assert cursor.fetchone()[0] == 3

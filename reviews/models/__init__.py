@@ -2,9 +2,9 @@
 
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.notifications import Digest, Kind, Notification
-from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound
+from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound, RoundRatingCount
 from reviews.models.rules import Rule
-from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming
+from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming, ShortcomingCount
 
 __all__ = ["Attendance", "Meeting", "MeetingAssessment", "MeetingTask", "Rule"]
 __all__ += [
@@ -14,7 +14,9 @@ __all__ += [
     "Review",
     "ReviewFinding",
     "ReviewRound",
+    "RoundRatingCount",
     "Shortcoming",
+    "ShortcomingCount",
 ]
 __all__ += ["Digest", "Kind", "Notification"]
 from reviews.models.feedback import (  # noqa: E402 (issue 15: after the models it links to)

@@ -224,6 +224,34 @@ class RoundCellCount(models.Model):
         return self.draft + self.self_assessed + self.proposed + self.decided + self.withdrawn
 
 
+class RoundRatingCount(models.Model):
+    """How many decided reviews of one round carry each rating, for members and for cells (collective):
+    what the round page's top-rating shares and the cap on the top rating read.
+
+    Kept in step by statement-level triggers on the reviews table (reviews/counts.py), in the transaction
+    of the decision or re-opening; `tests/reviews/test_review_counts.py` proves it against a recount.
+    """
+
+    round = models.ForeignKey(
+        ReviewRound, models.PROTECT, related_name="rating_counts", verbose_name=_("review round")
+    )
+    collective = models.BooleanField(_("cell (collective)"))
+    rating = models.CharField(_("decided rating"), max_length=20)
+    reviews = models.IntegerField(_("reviews"), default=0)
+
+    class Meta:
+        verbose_name = _("rating counts of a round")
+        verbose_name_plural = _("rating counts of rounds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "collective", "rating"], name="one_count_per_round_rating"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.collective}/{self.rating}"
+
+
 class ReviewQuerySet(models.QuerySet["Review"]):
     def visible_to(self, user: User) -> ReviewQuerySet:
         return self.filter(access.reviews(user))
@@ -232,7 +260,7 @@ class ReviewQuerySet(models.QuerySet["Review"]):
         return self.select_related("cell", "member", "round")
 
 
-@tracked()
+@tracked(bulk_inserts=True)  # a round starts with a review per member: one history statement
 class Review(models.Model):
     """A review of a member, or of a cell as a collective (member empty), for one period."""
 

@@ -306,3 +306,39 @@ class DueDateExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shortcoming_id}: {self.previous_due_on} → {self.new_due_on}"
+
+
+class ShortcomingCountQuerySet(models.QuerySet["ShortcomingCount"]):
+    def visible_to(self, user: User) -> ShortcomingCountQuerySet:
+        return self.filter(access.shortcoming_counts(user))
+
+
+class ShortcomingCount(models.Model):
+    """How many shortcomings of one cell and year (of `period_start`) stand at each status, and how many
+    of those had their due date moved: what the UBKT board's counts, year list and page count read.
+
+    Kept in step by statement-level triggers on the shortcomings table (reviews/counts.py), in the
+    transaction of whatever writes them (a service, the demo, a bulk update), so the board never counts a
+    province's tens of thousands of rows; `tests/reviews/test_shortcoming_counts.py` proves it against a
+    recount.
+    """
+
+    cell = models.ForeignKey(Cell, models.PROTECT, related_name="+", verbose_name=_("cell"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=20, choices=Shortcoming.Status.choices)
+    items = models.IntegerField(_("shortcomings"), default=0)
+    extended = models.IntegerField(_("with the due date moved"), default=0)
+
+    objects = ShortcomingCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shortcoming counts of a cell")
+        verbose_name_plural = _("shortcoming counts of cells")
+        constraints = [
+            # no CHECK (items >= 0): PostgreSQL checks the proposed row of an upsert, a negative delta,
+            # before it finds the conflict; the recount test proves the counts instead
+            models.UniqueConstraint(fields=["cell", "year", "status"], name="one_count_per_cell_year_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cell_id}/{self.year}/{self.status}"

@@ -7,6 +7,7 @@ a step posted twice or from a stale page is refused with a message instead of ov
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,11 @@ from django.utils.translation import ngettext
 
 from cells.models import Cell, Committee, Member
 from phuthang import periods
+from phuthang.bulk import insert_select
 from phuthang.concurrency import OutOfDate, lock_current
 from phuthang.history import records_who
 from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
-from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount
+from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount, RoundRatingCount
 from reviews.models.rules import rule
 from reviews.permissions import duties
 
@@ -65,6 +67,27 @@ def _save(review: Review, fields: list[str], *, was: str) -> Review:
 # --- Rounds
 
 
+def round_problem(
+    committee: Committee, *, period_kind: str, year: int, quarter: int | None
+) -> ValidationError | None:
+    """Why a round cannot be started (the quarter missing, the period's round already there), or None.
+
+    Asked by the page before it starts the job, for an answer at once, and again by `start_round`."""
+    if period_kind == PeriodKind.QUARTER and not quarter:
+        return ValidationError({"quarter": _("Choose the quarter.")})
+    quarter = quarter if period_kind == PeriodKind.QUARTER else None
+    duplicate = ReviewRound.objects.filter(
+        committee=committee, period_kind=period_kind, year=year, quarter=quarter
+    ).exclude(period_kind=PeriodKind.AD_HOC)
+    if duplicate.exists():
+        return ValidationError(_("A review round for this period already exists in this committee."))
+    return None
+
+
+# Cells per INSERT … SELECT when a round starts: the progress moves between statements.
+ROUND_CHUNK_CELLS = 250
+
+
 @records_who
 @transaction.atomic
 def start_round(
@@ -74,35 +97,38 @@ def start_round(
     period_kind: str,
     year: int,
     quarter: int | None,
-    by: auth.User,
+    by: auth.User | None,
+    progress: Callable[..., None] | None = None,  # phuthang.jobs.Progress: (done, total=None)
 ) -> ReviewRound:
-    """One review per non-exempt current member and one per cell of the committee, in two inserts."""
+    """One review per non-exempt current member and one per cell of the committee, set-based: an
+    `INSERT … SELECT` per chunk of cells, nothing fetched but the cells' ids (docs/rules.md, history)."""
     quarter = quarter if period_kind == PeriodKind.QUARTER else None
-    if period_kind == PeriodKind.QUARTER and not quarter:
-        raise ValidationError({"quarter": _("Choose the quarter.")})
-    duplicate = ReviewRound.objects.filter(
-        committee=committee, period_kind=period_kind, year=year, quarter=quarter
-    ).exclude(period_kind=PeriodKind.AD_HOC)
-    if duplicate.exists():
-        raise ValidationError(_("A review round for this period already exists in this committee."))
+    if (problem := round_problem(committee, period_kind=period_kind, year=year, quarter=quarter)) is not None:
+        raise problem
     review_round = ReviewRound.objects.create(
         committee=committee, title=title, period_kind=period_kind, year=year, quarter=quarter, started_by=by
     )
     on = periods.today()
-    cells = list(Cell.objects.active().filter(committee=committee).values_list("pk", flat=True))
-    members = Member.objects.current(on).filter(cell_id__in=cells).not_exempt(on).values_list("pk", "cell_id")
-    common = {
-        "round": review_round,
+    cells = list(
+        Cell.objects.active().filter(committee=committee).order_by("pk").values_list("pk", flat=True)
+    )
+    common: dict[str, Any] = {
+        "round": review_round.pk,
         "period_kind": period_kind,
         "year": year,
-        "quarter": quarter,
         "title": title,
     }
-    Review.objects.bulk_create(
-        [Review(cell_id=cell_id, member_id=member_id, **common) for member_id, cell_id in members]
-        + [Review(cell_id=cell_id, member=None, **common) for cell_id in cells],
-        batch_size=1000,
-    )
+    if quarter is not None:
+        common["quarter"] = quarter
+    if progress is not None:
+        progress(0, len(cells))
+    for start in range(0, len(cells), ROUND_CHUNK_CELLS):
+        chunk = cells[start : start + ROUND_CHUNK_CELLS]
+        members = Member.objects.current(on).filter(cell_id__in=chunk).not_exempt(on)
+        insert_select(Review, members, {**common, "cell": F("cell_id"), "member": F("pk")})
+        insert_select(Review, Cell.objects.filter(pk__in=chunk), {**common, "cell": F("pk")})
+        if progress is not None:
+            progress(start + len(chunk))
     recount_round(review_round)
     return review_round
 
@@ -227,18 +253,20 @@ class TopShare:
 
 
 def top_shares(round_id: int | None, levels: RatingLevels) -> dict[bool, TopShare]:
-    """{collective: TopShare} for members (False) and cells (True): one aggregate query and the rule."""
+    """{collective: TopShare} for members (False) and cells (True): the round's rating counts (a few rows
+    kept by the database, reviews/counts.py, never the round's reviews) and the rule."""
     good = levels.levels[1].code if len(levels.levels) > 1 else ""
-    counts = Review.objects.filter(round_id=round_id, status=S.DECIDED).aggregate(
-        **{
-            f"{rating}_{collective}": Count("pk", filter=Q(decided_rating=code, member__isnull=collective))
-            for rating, code in (("top", levels.top), ("good", good))
-            for collective in (False, True)
-        }
-    )
+    counts = {
+        (collective, rating): n
+        for collective, rating, n in RoundRatingCount.objects.filter(
+            round_id=round_id, rating__in=[levels.top, good]
+        ).values_list("collective", "rating", "reviews")
+    }
     cap = top_cap()
     return {
-        collective: TopShare(top=counts[f"top_{collective}"], good=counts[f"good_{collective}"], cap=cap)
+        collective: TopShare(
+            top=counts.get((collective, levels.top), 0), good=counts.get((collective, good), 0), cap=cap
+        )
         for collective in (False, True)
     }
 

@@ -12,21 +12,30 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cells.models import Cell, Member
-from phuthang import periods
+from phuthang import access, periods
 from phuthang.concurrency import lock_current
 from phuthang.history import records_who
-from reviews.models import DueDateExtension, Manifestation, RemediationUpdate, Review, Shortcoming
+from reviews.models import (
+    DueDateExtension,
+    Manifestation,
+    RemediationUpdate,
+    Review,
+    Shortcoming,
+    ShortcomingCount,
+)
 from reviews.permissions import duties
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
+
+    from phuthang.access import User
 
 St = Shortcoming.Status
 
@@ -351,3 +360,50 @@ def status_counts(shortcomings: Any, today: dt.date | None = None) -> dict[str, 
         **{status: Count("pk", filter=Q(status=status)) for status in St.values},
     )
     return counts
+
+
+# Board filters the counts table answers by itself; any other filter counts the rows it lets through.
+COUNTED_FILTERS = {"status", "cell", "year"}
+
+
+def board_counts(user: User, form: Any, shortcomings: Any, today: dt.date | None = None) -> dict[str, int]:
+    """The board's counts per status, total, overdue and extended, for the filters of `form`.
+
+    Without filters, or filtered by status, cell or year only, they are read from `ShortcomingCount`
+    (kept by the database, reviews/counts.py): a province's board never counts its tens of thousands of
+    rows. Overdue depends on today: counted from the active rows due before today (an index). The user's
+    own shortcomings outside the cells they follow (a member who owns one elsewhere) are counted from
+    their rows, a handful. Any other filter: the rows it lets through, counted."""
+    today = today or periods.today()
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    if {name for name, value in data.items() if value} - COUNTED_FILTERS:
+        return status_counts(shortcomings, today)
+    rows = ShortcomingCount.objects.visible_to(user)
+    if data.get("status"):
+        rows = rows.filter(status=data["status"])
+    if data.get("cell"):
+        rows = rows.filter(cell=data["cell"])
+    if data.get("year"):
+        rows = rows.filter(year=data["year"])
+    by_status = dict(rows.order_by().values_list("status").annotate(n=Sum("items")))
+    extended = rows.aggregate(n=Sum("extended"))["n"] or 0
+    counts = {status: by_status.get(status, 0) for status in St.values}
+    counts["total"] = sum(by_status.values())
+    counts["extended"] = extended
+    counts["overdue"] = shortcomings.filter(status__in=Shortcoming.ACTIVE, due_on__lt=today).count()
+    outside = shortcomings.exclude(access.shortcoming_counts(user))
+    if not access.for_user(user).is_staff and outside.exists():
+        extra = status_counts(outside, today)
+        for key in [*St.values, "total", "extended"]:
+            counts[key] += extra[key]
+    return counts
+
+
+def board_years(user: User, visible: Any) -> list[int]:
+    """The years (of `period_start`) the board's year filter offers, newest first: from the counts of the
+    cells the user follows, and the years of their own shortcomings elsewhere (a handful of rows)."""
+    years = set(ShortcomingCount.objects.visible_to(user).filter(items__gt=0).values_list("year", flat=True))
+    if not access.for_user(user).is_staff:
+        outside = visible.exclude(access.shortcoming_counts(user))
+        years |= {d.year for d in outside.dates("period_start", "year")}
+    return sorted(years, reverse=True)

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -39,26 +41,38 @@ def _meeting_or_404(request: HttpRequest, pk: int) -> Meeting:
     )
 
 
+CELLS_PER_PAGE = 50
+
+
 def index(request: HttpRequest) -> HttpResponse:
-    """The cells whose meetings the user may see, with this month's meeting; one cell goes straight to it."""
+    """The cells whose meetings the user may see, 50 a page (findable by name or code), with this month's
+    meeting; one cell goes straight to it."""
     a = access.for_user(request.user)
     if a.member_id is None and not a.is_staff:
         raise Http404
     month = periods.month_start()
-    # queries: the cells in sight, this month's meetings of those cells
-    cells = list(_visible_cells(request).active().order_by("code"))
-    if not cells:
+    cells = _visible_cells(request).active().order_by("code", "pk")
+    # queries: at most two cells (none, one or more?), the paginator's count, the page of cells, this
+    # month's meetings of the page's cells
+    first = list(cells[:2])
+    if not first:
         return redirect("reviews:my_attendance")
-    if len(cells) == 1:
-        return redirect("reviews:meeting_year", cell_pk=cells[0].pk)
+    if len(first) == 1:
+        return redirect("reviews:meeting_year", cell_pk=first[0].pk)
+    query = request.GET.get("q", "").strip()
+    if query:
+        cells = cells.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    page = Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     this_month = {
         m.cell_id: m
         for m in Meeting.objects.visible_to(request.user)
         .standing()
-        .filter(cell__in=cells, month=month, kind=Meeting.Kind.REGULAR)
+        .filter(cell__in=[cell.pk for cell in page], month=month, kind=Meeting.Kind.REGULAR)
     }
-    rows = [(cell, this_month.get(cell.pk)) for cell in cells]
-    return render(request, "reviews/meeting_index.html", {"rows": rows, "month": month})
+    rows = [(cell, this_month.get(cell.pk)) for cell in page]
+    return render(
+        request, "reviews/meeting_index.html", {"rows": rows, "month": month, "page": page, "query": query}
+    )
 
 
 def year(request: HttpRequest, cell_pk: int) -> HttpResponse:

@@ -159,10 +159,29 @@ def reminders_preview(request: HttpRequest) -> HttpResponse:
     a = access.for_user(request.user)
     if not a.is_staff:
         digests = [d for d in digests if d.recipient.cell.committee_id in a.leader_committee_ids]
+    query = request.GET.get("q", "").strip()
+    if query:  # a recipient's name or their cell's name or code
+        needle = query.casefold()
+        digests = [
+            d
+            for d in digests
+            if needle in d.recipient.full_name.casefold()
+            or needle in d.recipient.cell.name.casefold()
+            or needle in d.recipient.cell.code.casefold()
+        ]
+    # a province's dry run has thousands of emails: the page shows 50 of them
+    page = Paginator(digests, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/notifications_preview.html",
-        {"digests": digests, "period": period, "today": periods.today(), "kinds": dict(Kind.choices)},
+        {
+            "digests": page,
+            "page": page,
+            "query": query,
+            "period": period,
+            "today": periods.today(),
+            "kinds": dict(Kind.choices),
+        },
     )
 
 

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell, Member
-from phuthang import access, periods, submits
+from phuthang import access, jobs, periods, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from phuthang.security import safe_next
+from reviews import jobs as round_jobs
 from reviews.forms.reviews import (
     DecisionForm,
     ProposalForm,
@@ -71,29 +72,29 @@ def round_new(request: HttpRequest) -> HttpResponse:
             raise Http404
         raise PermissionDenied
     form = RoundForm(request.POST or None, committees=committees)
-    outcome = submits.repeat(request)  # sent again: straight to the round the first POST started
+    outcome = submits.repeat(request)  # sent again: straight to the job the first POST started
     if outcome is None and form.is_valid():
         data = form.cleaned_data
-        start = partial(
-            services.start_round,
-            data["committee"],
-            title=data["title"],
-            period_kind=data["period_kind"],
-            year=data["year"],
-            quarter=data["quarter"],
-            by=request.user,
-        )
+        quarter = data["quarter"] if data["period_kind"] == "quarter" else None
+        period = {"period_kind": data["period_kind"], "year": data["year"], "quarter": quarter}
         try:
+            if (problem := services.round_problem(data["committee"], **period)) is not None:
+                raise problem
+            start = partial(
+                jobs.start,
+                "round_start",
+                key=round_jobs.round_key(data["committee"].pk, title=data["title"], **period),
+                by=request.user,
+                params={"committee": data["committee"].pk, "title": data["title"], **period},
+                committee_id=data["committee"].pk,
+            )
             outcome = submits.once(request, form, start)
         except ValidationError as error:
             _form_errors(form, error)
     if outcome is not None:
-        review_round = outcome.record
-        count = review_round.reviews.count()  # type: ignore[attr-defined]
-        submits.say(
-            request, outcome, _("Review round started: %(count)d reviews created.") % {"count": count}
-        )
-        return redirect(review_round)
+        # the round is started by the worker: its page shows the progress, then links to the round
+        submits.say(request, outcome, _("The review round is being started."))
+        return redirect(outcome.record)
     return render(request, "reviews/review_round_new.html", {"form": form})
 
 

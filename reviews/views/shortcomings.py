@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cells.models import Cell
-from phuthang import periods, safe_input, submits
+from phuthang import jobs, periods, safe_input, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from phuthang.security import safe_next
 from reviews import exports
@@ -57,11 +57,29 @@ def _back(request: HttpRequest, item: Shortcoming) -> HttpResponse:
     return redirect(safe_next(request, request.POST.get("next"), item))
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (the board's denormalised total) instead of counting the rows."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        return self._known_count
+
+
 def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
-    visible = Shortcoming.objects.visible_to(request.user)
-    years = sorted({d.year for d in visible.dates("period_start", "year")}, reverse=True)
-    cells = Cell.objects.visible_to(request.user).order_by("code")
-    form = BoardFilterForm(request.GET or None, cells=cells, years=years)
+    return board_filter(request.user, request.GET)
+
+
+def board_filter(user: User, query: QueryDict) -> tuple[BoardFilterForm, Any]:
+    """The board's filter form on `query` and the shortcomings in the user's sight that it lets through
+    (the page, its export, and the export's job, which has no request)."""
+    visible = Shortcoming.objects.visible_to(user)
+    years = services.board_years(user, visible)
+    cells = Cell.objects.visible_to(user).order_by("code")
+    form = BoardFilterForm(query or None, cells=cells, years=years)
     return form, form.apply(visible, periods.today())
 
 
@@ -70,8 +88,11 @@ def board(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_board(request.user):
         raise Http404
     form, shortcomings = _filtered(request)
-    counts = services.status_counts(shortcomings)
-    page = Paginator(shortcomings.for_list().board_order(), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = services.board_counts(request.user, form, shortcomings)
+    # the paginator's count is the counts' total: no count of the rows (a province's tens of thousands)
+    page = CountedPaginator(shortcomings.for_list().board_order(), PAGE_SIZE, count=counts["total"]).get_page(
+        request.GET.get("page")
+    )
     today = periods.today()
     for item in page:
         item.can_verify = permissions.is_inspector_of(request.user, item)
@@ -97,9 +118,17 @@ def board_export(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_board(request.user):
         raise Http404
     form, shortcomings = _filtered(request)
-    return exports.shortcomings_xlsx(
-        shortcomings.for_list().order_by("cell__code", "due_on", "pk"), form=form
-    )
+    if shortcomings.count() > jobs.IN_REQUEST_ROWS:  # a province's board: the worker writes the file
+        query = request.GET.copy()
+        query.pop("page", None)
+        job = jobs.start(
+            "board_export",
+            key=f"{request.user.pk}:{query.urlencode()}",
+            by=request.user,
+            params={"query": query.urlencode()},
+        )
+        return redirect(job)
+    return exports.shortcomings_xlsx(exports.board_rows(shortcomings), form=form)
 
 
 MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years

@@ -7,8 +7,9 @@ from django.utils.html import escape
 
 from cells import forms, services
 from cells.models import OversightAssignment, Role
-from phuthang import periods
+from phuthang import jobs, periods
 from phuthang.concurrency import OutOfDate
+from phuthang.models import Job
 from tests.conftest import vi
 from tests.factories import make_assignment, make_cell, make_committee, make_member, make_person
 
@@ -206,6 +207,29 @@ def test_leader_copies_last_months_assignments_in_one_action(
     assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
     page = client.get(response["Location"]).text
     assert escape(vi("%(count)d assignments copied from last month.", count=2)) in page
+
+
+def test_a_copy_too_large_for_a_request_is_done_by_a_job_that_links_back(
+    client, leader, overseer, inspector, ward, month, last_month, monkeypatch
+):
+    OversightAssignment.objects.all().delete()
+    make_assignment(overseer.member, ward.cell01, last_month)
+    make_assignment(inspector.member, ward.cell02, last_month)
+    monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 1)  # a province: thousands of cells
+    client.force_login(leader)
+
+    response = client.post(copy_url(month), {"committee": ward.committee.pk})
+    job = Job.objects.get(kind="oversight_copy")
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert overseers_of(month) == {}  # not yet: the worker copies
+    again = client.post(copy_url(month), {"committee": ward.committee.pk})
+    assert again["Location"] == f"/jobs/{job.pk}/"  # pressed twice: the same job
+
+    jobs.run(job.pk)
+    assert overseers_of(month) == {"CB01": "Bùi Quốc Phụ", "CB02": "Vũ Thị Kiểm"}
+    page = client.get(f"/jobs/{job.pk}/").text
+    assert escape(vi("%(count)d assignments copied from last month.", count=2)) in page
+    assert escape(f"{edit_url(month)}?committee={ward.committee.pk}") in page
 
 
 def test_copying_keeps_the_assignments_already_made_this_month(

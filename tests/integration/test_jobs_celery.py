@@ -112,3 +112,12 @@ def test_two_people_pressing_the_same_button_at_once_start_one_job_that_runs_onc
     time.sleep(1)  # a second delivery, if any, would have run by now
     assert tokens(job) == 3
     assert state(job).attempts == 1
+
+
+def test_the_worker_allows_jobs_longer_statements_than_web_requests(workers):
+    workers.env.update(DATABASE_STATEMENT_TIMEOUT="7", DATABASE_WORKER_STATEMENT_TIMEOUT="345")
+    workers.start_worker(include=KINDS)
+    job = jobs.start("test_timeout", key="timeout", by=make_user("bithu"))
+
+    wait_until(lambda: state(job).state == Job.State.DONE, timeout=30)
+    assert state(job).result["message"] == "345s"  # the web's would be 7s

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
 
-from phuthang import periods
+from phuthang import jobs, periods
+from phuthang.models import Job
 from reviews.models import Manifestation, Shortcoming
 from tests.conftest import vi
 from tests.factories import make_cell, make_member, make_shortcoming
@@ -128,6 +129,30 @@ def test_the_export_holds_the_filtered_list(client, ward, inspector):
     assert len(rows) == 1 and rows[0][3] == "Trong chi bộ 1"
 
 
+def test_an_export_too_long_for_a_request_is_written_by_a_job_and_downloaded_from_its_page(
+    client, ward, inspector, monkeypatch
+):
+    make_shortcoming(ward.cell01, description="Trong chi bộ 1")
+    make_shortcoming(ward.cell02, description="Trong chi bộ 2")
+    make_shortcoming(ward.cell02, description="Cũng chi bộ 2")
+    monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 1)  # a province's 32,000 shortcomings
+    client.force_login(inspector)
+
+    response = client.get(f"/shortcomings/export.xlsx?cell={ward.cell02.pk}")
+    job = Job.objects.get(kind="board_export")
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    assert jobs.run(job.pk) == "done"
+
+    page = client.get(f"/jobs/{job.pk}/").text
+    assert vi("The sheet of %(count)d shortcomings is ready.", count=2) in page
+    download = client.get(f"/jobs/{job.pk}/file/")
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    rows = list(sheet.iter_rows(min_row=4, values_only=True))
+    assert sorted(row[3] for row in rows) == ["Cũng chi bộ 2", "Trong chi bộ 2"]  # the filter kept
+    assert f"{vi('Cell')}: {ward.cell02.name}" in sheet.cell(row=2, column=1).value
+
+
 def test_the_export_is_a_sheet_to_print_as_it_is(client, ward, inspector):
     today = periods.today()
     for day in (3, 2, 1):
@@ -194,8 +219,10 @@ def test_the_board_runs_the_same_queries_at_5000_shortcomings(
     _bulk(ward, n)
     client.force_login(inspector)
     # session, user, access (member, positions, this month's assignments, committee tree), years for the period
-    # filter, status counts, paginator count, the page's rows with cell/member/owner/manifestation, the cells
-    # the user may record for ("Record" button), the cells of the cell filter, the menu's member and inbox count
+    # filter (the counts' years, the user's own elsewhere), status counts of the rows (an overdue filter: not
+    # from the counts table), the page's rows with cell/member/owner/manifestation (the paginator is told the
+    # total), the cells the user may record for ("Record" button), the cells of the cell filter, the menu's
+    # member and inbox count
     with django_assert_num_queries(13):
         response = client.get("/shortcomings/?timeliness=overdue")
     assert response.status_code == 200
@@ -203,13 +230,15 @@ def test_the_board_runs_the_same_queries_at_5000_shortcomings(
 
 
 def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
-    client, ward, inspector, django_assert_num_queries
+    client, ward, inspector, django_assert_num_queries, monkeypatch
 ):
     _bulk(ward, 5000)
+    monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 10_000)  # in the request, as below the job's threshold
     client.force_login(inspector)
-    # session, user, access (member, positions, assignments, committee tree), years, the cells of the cell
-    # filter (a list, or a search when there are many), the rows in one query
-    with django_assert_num_queries(9):
+    # session, user, access (member, positions, assignments, committee tree), years (the counts', the user's
+    # own elsewhere), the cells of the cell filter (a list, or a search when there are many), the count (in
+    # the request or a job?), the rows
+    with django_assert_num_queries(11):
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 3 + 5000  # title, filters, header, rows
@@ -304,3 +333,20 @@ def test_a_reopen_note_stays_on_the_item_and_in_the_export_after_a_verification_
     cell = rows[3][13]  # below the title, the filters and the header; STT first
     assert "Đã kiểm tra lần 1" in cell and "Phát hiện tái phạm" in cell
     assert cell.index("Đã kiểm tra lần 1") < cell.index("Phát hiện tái phạm")
+
+
+@pytest.mark.parametrize("n", [10, 5000])
+def test_the_unfiltered_board_reads_its_counts_and_years_from_the_counts_table(
+    client, ward, inspector, n, django_assert_num_queries
+):
+    _bulk(ward, n)
+    client.force_login(inspector)
+    # session, user, access (member, positions, this month's assignments, committee tree), years (the counts',
+    # the user's own elsewhere), the counts per status and the extended sum (the counts table), overdue (active
+    # rows due before today, an index), the user's own shortcomings outside the cells they follow (exists?),
+    # the page's rows, the cells of the cell filter, the cells the user may record for, the menu's inbox count
+    with django_assert_num_queries(16):
+        response = client.get("/shortcomings/")
+    counts = response.context["counts"]
+    assert counts["total"] == Shortcoming.objects.count() == response.context["page"].paginator.count
+    assert counts["open"] == Shortcoming.objects.filter(status="open").count()

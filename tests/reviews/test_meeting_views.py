@@ -16,7 +16,7 @@ from cells.models import Role
 from phuthang import periods
 from reviews.models import Attendance, Meeting, MeetingTask
 from tests.conftest import once, vi
-from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_person
+from tests.factories import make_assignment, make_cell, make_cells, make_meeting, make_member, make_person
 
 # attendance and votes wait for the meeting: every test here runs after the day-5 meeting
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_this_months_meeting")]
@@ -672,3 +672,24 @@ def test_a_refused_save_lists_each_error_at_the_top_with_a_link_to_its_field(
     summary = page.split('data-testid="error-summary"')[1].split("</div>")[0]
     assert f'href="#id_reason_{chinh.pk}"' in summary and escape(chinh.full_name) in summary
     assert page.index('data-testid="error-summary"') < page.index('data-testid="totals"')
+
+
+@pytest.mark.parametrize("n", [3, 120])
+def test_the_meetings_list_shows_fifty_cells_a_page_with_the_same_queries(
+    client, leader, ward, n, django_assert_num_queries
+):
+    make_cells(n, ward.committee)
+    client.force_login(leader)
+    # session, user, access (member, positions, assignments, committee tree), two cells (none, one or
+    # more?), the paginator's count, the page of cells, this month's meetings of the page, the menu's
+    # member with the unread count
+    with django_assert_num_queries(11):
+        response = client.get("/meetings/")
+    assert response.content.decode().count('href="/meetings/cell/') == min(50, n + 2)
+
+
+def test_the_meetings_list_finds_a_cell_by_its_name(client, leader, ward):
+    make_cells(60, ward.committee)
+    client.force_login(leader)
+    page = client.get("/meetings/?q=tiểu học").content.decode()
+    assert page.count('href="/meetings/cell/') == 1 and ward.cell02.name in page

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from reviews.models import Digest, Notification, Rule
 from reviews.services import reminders
-from tests.factories import make_assignment, make_member, make_notification
+from tests.factories import make_assignment, make_cells, make_member, make_notification
 
 
 @pytest.fixture(autouse=True)
@@ -156,6 +156,23 @@ def test_the_preview_shows_who_would_be_reminded_and_writes_nothing(client, staf
 
     assert "Bùi Quốc Phụ" in page and "You oversee Chi bộ Tổ dân phố 1 this month" in page
     assert Notification.objects.count() == 0
+
+
+def test_the_preview_shows_fifty_emails_a_page_and_finds_a_recipient(client, staff, ward):
+    Rule.objects.update_or_create(key="reminders.oversight.effective_from", defaults={"value": "2020-01-01"})
+    cells = make_cells(60, ward.committee)
+    for n, cell in enumerate(cells):
+        make_assignment(make_member(ward.cell02, full_name=f"Ủy viên số {n:02d}"), cell)
+    client.force_login(staff)
+
+    first = client.get("/reminders/preview/").content.decode()
+    second = client.get("/reminders/preview/?page=2").content.decode()
+    found = client.get("/reminders/preview/?q=số 07").content.decode()
+
+    assert first.count('data-testid="preview-digest"') == 50
+    assert second.count('data-testid="preview-digest"') == 10
+    assert "page=2" in first
+    assert found.count('data-testid="preview-digest"') == 1 and "Ủy viên số 07" in found
 
 
 def test_a_leader_sees_the_emails_of_their_committee_but_may_not_send(client, leader, secretary):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 
 from phuthang.concurrency import OutOfDate
@@ -174,3 +175,18 @@ def test_reopening_a_decided_review_needs_a_reason_and_keeps_history(ward, leade
     assert review.status == "proposed" and review.decided_rating == ""
     ratings = [e.decided_rating for e in review.events.order_by("pgh_id")]
     assert "good" in ratings and ratings[-1] == ""
+
+
+def test_starting_a_round_records_one_insert_event_per_review_naming_who_started_it(ward, leader):
+    """The statement-level history trigger (tracked(bulk_inserts=True)) records what the per-row one did."""
+    review_round = services.start_round(
+        ward.committee, title="2026", period_kind="year", year=2026, quarter=None, by=leader
+    )
+    ReviewEvent = apps.get_model("reviews", "ReviewEvent")
+    events = ReviewEvent.objects.filter(round_id=review_round.pk).select_related("pgh_context")
+    reviews = dict(Review.objects.filter(round=review_round).values_list("pk", "member_id"))
+
+    assert len(reviews) == ward.committee.cells.count() + 5  # 5 non-exempt members, the leader among them
+    assert {e.pgh_obj_id: e.member_id for e in events} == reviews
+    assert {e.pgh_label for e in events} == {"insert"}
+    assert {e.pgh_context.metadata["user"] for e in events} == {leader.pk}

@@ -6,6 +6,8 @@ import pytest
 from django.utils.html import escape
 from django.utils.text import capfirst
 
+from phuthang import jobs
+from phuthang.models import Job
 from reviews.models import Manifestation, Review, ReviewRound
 from reviews.models.reviews import RatingLevels
 from reviews.services import reviews as services
@@ -26,11 +28,40 @@ def test_a_leader_starts_a_round_for_the_committee_in_one_action(client, ward, l
             {"committee": ward.committee.pk, "title": "Kiểm điểm 2026", "period_kind": "year", "year": 2026}
         ),
     )
+    job = Job.objects.get(kind="round_start")
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert not ReviewRound.objects.exists()  # the worker starts it
+    jobs.run(job.pk)
     review_round = ReviewRound.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/review-rounds/{review_round.pk}/"
+    job_page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert (
+        vi("Review round started: %(count)d reviews created.", count=review_round.reviews.count()) in job_page
+    )
+    assert f'href="/review-rounds/{review_round.pk}/"' in job_page
     page = client.get(f"/review-rounds/{review_round.pk}/").content.decode()
     assert "Nguyễn Văn Chính" in page  # not yet self-assessed, listed under the cell
     assert "Lê Văn Miễn" not in page  # exempt: not rated, no review
+
+
+def test_a_round_already_started_for_the_period_is_refused_on_the_form_at_once(client, ward, leader):
+    services.start_round(ward.committee, title="2026", period_kind="year", year=2026, quarter=None, by=leader)
+    client.force_login(leader)
+    response = client.post(
+        "/review-rounds/new/",
+        once({"committee": ward.committee.pk, "title": "Lần hai", "period_kind": "year", "year": 2026}),
+    )
+    assert response.status_code == 200
+    assert escape(vi("A review round for this period already exists in this committee.")) in response.text
+    assert not Job.objects.exists()
+
+
+def test_two_leaders_starting_the_same_round_get_the_same_job(client, ward, leader):
+    data = {"committee": ward.committee.pk, "title": "Kiểm điểm 2026", "period_kind": "year", "year": 2026}
+    client.force_login(leader)
+    first = client.post("/review-rounds/new/", once(data))
+    second = client.post("/review-rounds/new/", once(data))  # another page, another token: same job
+    assert first["Location"] == second["Location"]
+    assert Job.objects.filter(kind="round_start").count() == 1
 
 
 def test_a_secretary_cannot_start_a_round(client, ward, secretary):

@@ -48,6 +48,11 @@ def _pages() -> list[tuple[str, str]]:
         ("dangvien", f"/members/{member_pk}/"),
         ("dangvien", "/inbox/"),
         ("vanphong", "/reminders/"),
+        # issue 11: the pages that grew with the province, now paged or reading kept counts
+        ("bithu", "/meetings/"),
+        ("bithu", "/meetings/?page=2"),
+        ("bithu", "/reminders/preview/"),
+        ("vanphong", "/jobs/"),
     ]
     if meeting is not None:
         pages.append(("chibo01", f"/meetings/{meeting.pk}/"))
@@ -73,7 +78,7 @@ class Command(BaseCommand):
                 username__in=["bithu", "ubkt", "chibo01", "dangvien", "vanphong"]
             )
         }
-        self.stdout.write(f"{'user':<10} {'status':>6} {'queries':>7} {'median ms':>9}  path")
+        self.stdout.write(f"{'user':<10} {'status':>6} {'queries':>7} {'median ms':>9} {'KB':>7}  path")
         with override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # whitenoise's "no directory at STATIC_ROOT" before collectstatic
             for username, path in _pages():
@@ -86,6 +91,9 @@ class Command(BaseCommand):
                         start = time.perf_counter()
                         response = client.get(path)
                         timings.append((time.perf_counter() - start) * 1000)
-                    queries, status = len(captured), response.status_code
+                    queries, status, size = len(captured), response.status_code, len(response.content)
                 median = statistics.median(timings)
-                self.stdout.write(f"{username:<10} {status:>6} {queries:>7} {median:>9.1f}  {path}")
+                kb = size / 1024  # before compression
+                self.stdout.write(
+                    f"{username:<10} {status:>6} {queries:>7} {median:>9.1f} {kb:>7.1f}  {path}"
+                )

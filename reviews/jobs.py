@@ -1,0 +1,65 @@
+"""The accountability cycle's background jobs (phuthang.jobs): starting a review round, and the UBKT
+board's export when it is too long for a request. Each calls a plain service in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cells.models import Committee
+from phuthang import jobs, xlsx
+from phuthang.models import Job
+from reviews import exports
+from reviews.services import reviews as services
+
+
+def round_key(committee_id: int, *, title: str, period_kind: str, year: int, quarter: int | None) -> str:
+    """One job per round: the same committee and period (an ad hoc round: the same title too)."""
+    key = f"{committee_id}:{period_kind}:{year}:{quarter or ''}"
+    return f"{key}:{title}" if period_kind == "ad_hoc" else key
+
+
+@jobs.job_kind("round_start", title=gettext_lazy("Start a review round"))
+def round_start(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    p = job.params
+    review_round = services.start_round(
+        Committee.objects.get(pk=p["committee"]),
+        title=p["title"],
+        period_kind=p["period_kind"],
+        year=p["year"],
+        quarter=p["quarter"],
+        by=job.started_by,
+        progress=progress,
+    )
+    count = review_round.reviews.count()  # type: ignore[attr-defined]
+    return {
+        "message": _("Review round started: %(count)d reviews created.") % {"count": count},
+        "url": review_round.get_absolute_url(),
+        "link_label": _("Open the round"),
+        "round": review_round.pk,
+        "reviews": count,
+    }
+
+
+@jobs.job_kind("board_export", title=gettext_lazy("Export the shortcomings to Excel"))
+def board_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """The UBKT board's export as its starter sees it now, with the filters they had chosen."""
+    # imported here: the views import this module (to start the jobs)
+    from reviews.views.shortcomings import board_filter
+
+    form, shortcomings = board_filter(job.started_by, QueryDict(job.params["query"]))
+    total = shortcomings.count()
+    progress(0, total)
+    content, filename = exports.shortcomings_xlsx_file(
+        exports.board_rows(shortcomings), form=form, progress=progress
+    )
+    progress(total)
+    jobs.store_file(job, filename, xlsx.CONTENT_TYPE, content)
+    return {
+        "message": _("The sheet of %(count)d shortcomings is ready.") % {"count": total},
+        "rows": total,
+        "bytes": len(content),
+    }
