@@ -381,6 +381,25 @@ def round_cell_counts(user: User) -> Q:
 
 
 @sees(
+    "Monthly counts of cells (dashboards)",
+    model="reviews.CellMonth",
+    staff="every cell's counts",
+    leader="the counts of every cell of their committees",
+    inspector="the counts of every cell of their committee",
+    secretary="their cell's counts",
+    overseer="the counts of a cell in the months they were assigned to it",
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def cell_months(user: User) -> Q:
+    """The same cells and months as the meetings the counts are made of."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    return _followed(a, this_month=False) | _overseen(a, "cell_id", month="month")
+
+
+@sees(
     "Shortcomings and remediation",
     model="reviews.Shortcoming",
     staff="every shortcoming",

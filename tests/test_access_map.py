@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from cells.models import Cell, Member
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
-from reviews.models import Digest, Meeting, Review, Shortcoming
+from reviews.models import CellMonth, Digest, Meeting, Review, Shortcoming
 from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
@@ -93,6 +93,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Meeting": set(Meeting.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Review": set(Review.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.CellMonth": set(CellMonth.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
     }

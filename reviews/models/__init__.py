@@ -1,5 +1,6 @@
 """The accountability cycle's models, one module per feature; import them from here."""
 
+from reviews.models.dashboard import CellMonth
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.notifications import Digest, Kind, Notification
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound
@@ -17,3 +18,5 @@ __all__ += [
     "Shortcoming",
 ]
 __all__ += ["Digest", "Kind", "Notification"]
+
+__all__ += ["CellMonth"]
