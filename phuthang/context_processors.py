@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": [], "nav_roles": (), "nav_name": ""}
     a = access.for_user(user)
     items: list[tuple[str | SimpleLazyObject, str]] = []  # (label, url)
+    if a.sees_committee:
+        items.append((_("Dashboard"), reverse("reviews:dashboard")))
     if a.sees_committee or a.is_overseer:
         items.append((_("Cells"), reverse("cells:index")))
     for cell_id in sorted(a.secretary_cell_ids):

@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their own start page."""
     a = access.for_user(request.user)
     if a.sees_committee:
-        return redirect("cells:index")
+        return redirect("reviews:dashboard")
     if a.secretary_cell_ids:
         return redirect("cells:detail", pk=min(a.secretary_cell_ids))
     if a.overseer_cell_ids:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reviews.views import dashboard as dashboard_views
 from reviews.views import meetings
 from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
@@ -56,4 +57,6 @@ urlpatterns = [
     path("reminders/<id:pk>/", reminder_views.reminder, name="reminder"),
     path("reminders/<id:pk>/as-sent/", reminder_views.reminder_body, name="reminder_body"),
     path("reminders/<id:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
+    # dashboards (issue 13)
+    path("dashboard/", dashboard_views.committee, name="dashboard"),
 ]

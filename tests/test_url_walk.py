@@ -51,6 +51,8 @@ def row(*statuses: int) -> dict[str, int]:
 EXPECTED: dict[str, dict[str, int]] = {
     #                          anon  sec  oth  ovr  ins  lead  mem  str  staff
     "home":                row(302,  302, 302, 302, 302, 302,  302, 200, 302),
+    # dashboards (issue 13)
+    "reviews:dashboard":   row(302,  404, 404, 404, 200, 200,  404, 404, 200),
     "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),

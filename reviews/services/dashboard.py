@@ -7,12 +7,17 @@ row from the meetings. Both go through `month_row`, so the kept counts and a rec
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from phuthang import periods
 
@@ -173,3 +178,167 @@ def recount_all(
     batch += [count_model(cell_id=cell_id, month=month, **EMPTY) for cell_id, month in stale]
     _write(count_model, batch)
     return written + len(batch)
+
+
+# --- Reads: the committee dashboard
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """One number of "this month at a glance": a of n, the link to the records behind it."""
+
+    label: str
+    count: int
+    of: int | None  # the denominator; None for a plain count
+    url: str
+    note: str = ""
+
+    @property
+    def percent(self) -> int | None:
+        return round(self.count * 100 / self.of) if self.of else None
+
+
+@dataclasses.dataclass(frozen=True)
+class NeedsHelp:
+    cell: Any
+    reasons: list[str]
+    weight: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Glance:
+    month: dt.date
+    cells: int
+    figures: list[Figure]
+    needing_help: list[NeedsHelp]
+
+
+def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None) -> Glance:
+    """This month at a glance for everything in the user's sight, and the cells needing help, ranked.
+
+    Five queries whatever the number of cells: the cells, their counts for the month and the two before,
+    the month's assignments, the shortcomings grouped by cell, the quality rule.
+    """
+    from cells.models import Cell, OversightAssignment
+    from reviews.models import CellMonth, Shortcoming
+    from reviews.models.rules import rules
+
+    today = today or periods.today()
+    cells = list(
+        Cell.objects.visible_to(user).active().order_by("code").only("pk", "code", "name", "meeting_day")
+    )
+    ids = [c.pk for c in cells]
+    window = [periods.add_months(month, -n) for n in range(2, -1, -1)]
+    rows = {
+        (r.cell_id, r.month): r
+        for r in CellMonth.objects.visible_to(user).filter(cell__in=ids, month__in=window)
+    }
+    assigned = set(
+        OversightAssignment.objects.visible_to(user)
+        .filter(cell__in=ids, month=month)
+        .values_list("cell_id", flat=True)
+    )
+    shortcomings = {
+        s["cell_id"]: s
+        for s in Shortcoming.objects.visible_to(user)
+        .active()
+        .filter(cell__in=ids)
+        .order_by()
+        .values("cell_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    }
+    rule = rules("meeting_quality")
+    above = float(rule.get("attendance_above", 0.85))
+    this = [rows.get((c.pk, month)) for c in cells]
+    finalised = [r for r in this if r is not None and r.state == "finalised"]
+    expected, present = sum(r.expected for r in finalised), sum(r.present for r in finalised)
+    grid = reverse("reviews:meetings")
+    board = reverse("reviews:board")
+    figures = [
+        Figure(
+            _("Minutes finalised"),
+            len(finalised),
+            len(cells),
+            grid,
+            ngettext("%(n)d finalised late", "%(n)d finalised late", late) % {"n": late}
+            if (late := sum(r.late for r in finalised))
+            else "",
+        ),
+        Figure(_("Attendance at the finalised meetings"), present, expected, grid),
+        Figure(
+            _("Meetings meeting the quality criteria (HD 12)"),
+            sum(r.quality_met for r in finalised),
+            len(finalised),
+            grid,
+        ),
+        Figure(
+            _("Overseers who attended"),
+            sum(
+                1 for c, r in zip(cells, this, strict=True) if c.pk in assigned and r and r.overseer_attended
+            ),
+            len(assigned),
+            reverse("cells:oversight"),
+        ),
+        Figure(
+            _("Overseers who scored their cells"),
+            sum(1 for c, r in zip(cells, this, strict=True) if c.pk in assigned and r and r.scored),
+            len(assigned),
+            reverse("cells:oversight"),
+        ),
+        Figure(_("Open shortcomings"), sum(s["open"] for s in shortcomings.values()), None, board),
+        Figure(
+            _("Overdue shortcomings"),
+            sum(s["overdue"] for s in shortcomings.values()),
+            None,
+            board + "?timeliness=overdue",
+        ),
+    ]
+    helped = []
+    for cell in cells:
+        reasons, weight = _reasons(cell, month, rows, shortcomings.get(cell.pk), above=above, today=today)
+        if reasons:
+            helped.append(NeedsHelp(cell, reasons, weight))
+    helped.sort(key=lambda h: (-h.weight, h.cell.code))
+    return Glance(month=month, cells=len(cells), figures=figures, needing_help=helped)
+
+
+def _reasons(
+    cell: Any,
+    month: dt.date,
+    rows: dict[tuple[int, dt.date], Any],
+    shortcomings: dict[str, int] | None,
+    *,
+    above: float,
+    today: dt.date,
+) -> tuple[list[str], int]:
+    """Why a cell needs help this month, in words, and how much (the ranking's weight)."""
+    reasons: list[tuple[int, str]] = []
+    row = rows.get((cell.pk, month))
+    month_over = periods.add_months(month, 1) <= today
+    due = month.replace(day=cell.meeting_day or 1)
+    if row is None or row.state == "none":
+        if month_over or today > due:
+            reasons.append((3, _("No minutes for the month")))
+    elif row.state == "draft":
+        if month_over:
+            reasons.append((3, _("Minutes still a draft after the month ended")))
+        elif today > due:
+            reasons.append((1, _("Minutes not finalised yet")))
+    else:
+        if row.late:
+            reasons.append((1, _("Minutes finalised late")))
+        share = row.present / row.expected if row.expected else None
+        if share is not None and share <= above:
+            reasons.append(
+                (2, _("Attendance %(share)d%%, below the rule's %(rule)d%%")
+                 % {"share": round(share * 100), "rule": round(above * 100)})
+            )  # fmt: skip
+        if not row.quality_met:
+            reasons.append((2, _("The meeting did not meet the quality criteria")))
+    if shortcomings and shortcomings["overdue"]:
+        n = shortcomings["overdue"]
+        reasons.append((2, ngettext("%(n)d overdue shortcoming", "%(n)d overdue shortcomings", n) % {"n": n}))
+    window = [periods.add_months(month, -n) for n in range(3)]
+    if not any((r := rows.get((cell.pk, m))) is not None and r.overseer_attended for m in window):
+        reasons.append((1, _("No overseer at a meeting for 3 months")))
+    return [text for _weight, text in reasons], sum(weight for weight, _text in reasons)

@@ -31,9 +31,16 @@ def test_home_sends_a_secretary_to_their_cell(client, secretary, cell01):
     assert response["Location"] == f"/cells/{cell01.pk}/"
 
 
-@pytest.mark.parametrize("role", ["overseer", "inspector", "leader", "staff"])
-def test_home_sends_overseers_inspectors_leaders_and_staff_to_the_cell_list(client, role, request):
+@pytest.mark.parametrize("role", ["inspector", "leader", "staff"])
+def test_home_sends_inspectors_leaders_and_staff_to_the_committee_dashboard(client, role, request):
     client.force_login(request.getfixturevalue(role))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/"
+
+
+def test_home_sends_an_overseer_to_the_cell_list(client, overseer):
+    client.force_login(overseer)
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/cells/"

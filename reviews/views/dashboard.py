@@ -1,0 +1,27 @@
+"""Each person's home as the answer to their question: the committee dashboard (docs/dashboards.md)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from phuthang import access, periods
+from reviews.services import dashboard as services
+
+
+def committee(request: HttpRequest) -> HttpResponse:
+    """The home of leaders, UBKT and the office: this month at a glance, and the cells needing help."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
+    glance = services.committee_glance(request.user, month)
+    return render(
+        request,
+        "reviews/dashboard/committee.html",
+        {
+            "glance": glance,
+            "month": month,
+            "previous": periods.add_months(month, -1),
+            "next": periods.add_months(month, 1) if month < periods.month_start() else None,
+        },
+    )

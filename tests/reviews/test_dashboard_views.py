@@ -1,0 +1,145 @@
+"""The committee dashboard: each figure equals a direct count over the records, with its denominator and a
+link; the cells needing help say why in words; the queries do not grow with the cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db.models import Sum
+from django.utils.html import escape
+
+from cells.models import Cell, OversightAssignment
+from phuthang import periods
+from reviews.models import Meeting, MeetingAssessment, Shortcoming
+from reviews.services import meetings as meeting_services
+from tests.conftest import vi
+from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_shortcoming
+
+pytestmark = pytest.mark.django_db
+
+MONTH = dt.date(2026, 3, 1)
+
+
+def _finalise(meeting: Meeting, ended: dt.time = dt.time(10, 0), **marks: str) -> Meeting:
+    members = list(meeting.attendance.select_related("member").order_by("member__full_name"))
+    meeting = meeting_services.save_meeting(
+        meeting,
+        version=meeting.version,
+        by=None,
+        changes=meeting_services.SheetChanges(
+            fields={
+                "ended_at": ended,
+                "resolution": "Nghị quyết",
+                "chair": members[0].member,
+                "recorder": members[0].member,
+            },
+            marks={row.member_id: meeting_services.Mark(marks[str(n)], "Ốm") for n, row in enumerate(members)
+                   if str(n) in marks},
+        ),
+    )  # fmt: skip
+    return meeting_services.finalise_meeting(meeting, by=None)
+
+
+@pytest.fixture
+def march(ward, overseer):
+    """In March 2026: cell01 finalised with one unexcused absence, cell02 a draft, a third cell nothing."""
+    quiet = make_cell(ward.committee, name="Chi bộ Tổ dân phố 9", code="CB09", meeting_day=5)
+    make_member(quiet)
+    make_member(ward.cell01, full_name="Đỗ Văn Bốn")  # with Nguyễn Văn Chính, the two expected in March
+    for cell in (ward.cell01, ward.cell02, quiet):
+        make_assignment(overseer.member, cell, MONTH)
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, 0), tick=False):
+        one = _finalise(make_meeting(ward.cell01, month=MONTH), **{"1": "unexcused"})
+        make_meeting(ward.cell02, month=MONTH)
+        meeting_services.assess_meeting(
+            one, overseer=overseer.member, version=0, attended=True, verdict=MeetingAssessment.Verdict.PARTLY
+        )
+    make_shortcoming(ward.cell01, due_on=dt.date(2026, 3, 10), raised_on=dt.date(2026, 3, 1))
+    make_shortcoming(ward.cell01)
+    return quiet
+
+
+def _figures(page: str) -> str:
+    return page.split(vi("Cells needing help"))[0]
+
+
+def test_the_home_of_a_leader_and_of_the_ubkt_is_the_committee_dashboard(client, leader, inspector):
+    for user in (leader, inspector):
+        client.force_login(user)
+        assert client.get("/").url == "/dashboard/"
+
+
+def test_a_secretary_and_a_member_cannot_open_the_committee_dashboard(client, secretary, member):
+    for user in (secretary, member):
+        client.force_login(user)
+        assert client.get("/dashboard/").status_code == 404
+
+
+def test_each_figure_equals_a_direct_count_over_the_records(client, leader, ward, march):
+    with time_machine.travel(dt.datetime(2026, 3, 25, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/?month=2026-03")
+        figures = {f.label: f for f in response.context["glance"].figures}
+    cells = Cell.objects.filter(committee=ward.committee, active=True).count()
+    finalised = Meeting.objects.filter(month=MONTH, kind="regular", status="finalised")
+    counts = finalised.aggregate(present=Sum("present_count"), expected=Sum("expected_count"))
+    assigned = OversightAssignment.objects.filter(month=MONTH)
+    active = Shortcoming.objects.filter(status__in=Shortcoming.ACTIVE)
+    today = dt.date(2026, 3, 25)
+    assert (figures[vi("Minutes finalised")].count, figures[vi("Minutes finalised")].of) == (
+        finalised.count(), cells,
+    ) == (1, 3)  # fmt: skip
+    attendance = figures[vi("Attendance at the finalised meetings")]
+    assert (attendance.count, attendance.of) == (counts["present"], counts["expected"]) == (1, 2)
+    quality = figures[vi("Meetings meeting the quality criteria (HD 12)")]
+    assert (quality.count, quality.of) == (0, 1)  # an unexcused absence
+    attended = figures[vi("Overseers who attended")]
+    assert (attended.count, attended.of) == (
+        Meeting.objects.filter(month=MONTH, overseer_attended=True, cell__in=assigned.values("cell")).count(),
+        assigned.count(),
+    ) == (1, 3)  # fmt: skip
+    scored = figures[vi("Overseers who scored their cells")]
+    assert (scored.count, scored.of) == (MeetingAssessment.objects.filter(meeting__month=MONTH).count(), 3)
+    assert figures[vi("Open shortcomings")].count == active.count() == 2
+    overdue = figures[vi("Overdue shortcomings")]
+    assert overdue.count == active.filter(due_on__lt=today).count() == 1
+    assert overdue.url == "/shortcomings/?timeliness=overdue"
+    page = response.content.decode()
+    assert "1 / 3" in _figures(page) and "(50%)" in _figures(page)
+
+
+def test_the_cells_needing_help_are_ranked_with_their_reasons_in_words(client, leader, ward, march):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):  # March is over
+        client.force_login(leader)
+        response = client.get("/dashboard/?month=2026-03")
+    helped = response.context["glance"].needing_help
+    by_code = {h.cell.code: h.reasons for h in helped}
+    assert vi("Minutes still a draft after the month ended") in by_code["CB02"]
+    assert vi("No minutes for the month") in by_code["CB09"]
+    assert vi("The meeting did not meet the quality criteria") in by_code["CB01"]
+    assert vi("Attendance %(share)d%%, below the rule's %(rule)d%%", share=50, rule=85) in by_code["CB01"]
+    assert vi("No overseer at a meeting for 3 months") in by_code["CB09"]
+    assert vi("No overseer at a meeting for 3 months") not in by_code["CB01"]
+    assert escape(vi("No minutes for the month")) in response.content.decode()
+    assert [h.weight for h in helped] == sorted((h.weight for h in helped), reverse=True)
+
+
+@pytest.mark.parametrize("n", [2, 50])
+def test_the_committee_dashboard_runs_the_same_queries_for_2_and_50_cells(
+    client, leader, ward, n, django_assert_num_queries
+):
+    for number in range(n - 2):
+        cell = make_cell(ward.committee, code=f"X{number:02d}")
+        make_member(cell)
+        make_meeting(cell)
+        make_shortcoming(cell, due_on=periods.today() - dt.timedelta(days=1))
+    make_meeting(ward.cell01)
+    client.force_login(leader)
+    client.get("/dashboard/")
+    # session, user, access (member, positions, assignments, committee tree), the cells, their counts of the
+    # last three months, the month's assignments, shortcomings per cell, the quality rule, the menu's inbox
+    with django_assert_num_queries(12):
+        response = client.get("/dashboard/")
+    assert response.context["glance"].cells == n
