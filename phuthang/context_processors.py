@@ -18,6 +18,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[tuple[str | SimpleLazyObject, str]] = []  # (label, url)
     if a.sees_committee:
         items.append((_("Dashboard"), reverse("reviews:dashboard")))
+    if a.is_overseer:
+        items.append((_("My cells to oversee"), reverse("reviews:overseer_home")))
     if a.sees_committee or a.is_overseer:
         items.append((_("Cells"), reverse("cells:index")))
     for cell_id in sorted(a.secretary_cell_ids):

@@ -20,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if a.secretary_cell_ids:
         return redirect("cells:detail", pk=min(a.secretary_cell_ids))
     if a.overseer_cell_ids:
-        return redirect("cells:index")
+        return redirect("reviews:overseer_home")
     if a.member_id is not None:
         return redirect("cells:member", pk=a.member_id)
     return render(request, "phuthang/no_member.html")

@@ -59,4 +59,5 @@ urlpatterns = [
     path("reminders/<id:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
     # dashboards (issue 13)
     path("dashboard/", dashboard_views.committee, name="dashboard"),
+    path("dashboard/overseer/", dashboard_views.overseer, name="overseer_home"),
 ]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from phuthang import periods
+from phuthang import access, periods
 
 # The meeting fields a month's row is made of (with the assessment's), read with .values().
 FIELDS = (
@@ -342,3 +342,60 @@ def _reasons(
     if not any((r := rows.get((cell.pk, m))) is not None and r.overseer_attended for m in window):
         reasons.append((1, _("No overseer at a meeting for 3 months")))
     return [text for _weight, text in reasons], sum(weight for weight, _text in reasons)
+
+
+# --- Reads: the overseer's home
+
+
+@dataclasses.dataclass(frozen=True)
+class OverseenCell:
+    cell: Any
+    month: dt.date
+    state: str  # none, draft, finalised, scored
+    label: str
+    action: str
+    url: str
+
+
+def overseen_cells(
+    user: Any, *, today: dt.date | None = None
+) -> tuple[list[OverseenCell], list[OverseenCell]]:
+    """(this month's cells, last month's): each with its meeting's state and the one action it needs.
+
+    Two queries: the user's assignments of the two months with their cells, and those cells' counts.
+    """
+    from cells.models import OversightAssignment
+    from reviews.models import CellMonth
+
+    today = today or periods.today()
+    this, last = periods.month_start(today), periods.add_months(periods.month_start(today), -1)
+    member_id = access.for_user(user).member_id
+    if member_id is None:
+        return [], []
+    assignments = list(
+        OversightAssignment.objects.filter(overseer_id=member_id, month__in=[this, last])
+        .select_related("cell")
+        .order_by("cell__code")
+    )
+    counts = {
+        (r.cell_id, r.month): r
+        for r in CellMonth.objects.visible_to(user).filter(
+            cell__in={a.cell_id for a in assignments}, month__in=[this, last]
+        )
+    }
+    rows = [_overseen(a.cell, a.month, counts.get((a.cell_id, a.month))) for a in assignments]
+    return [r for r in rows if r.month == this], [r for r in rows if r.month == last]
+
+
+def _overseen(cell: Any, month: dt.date, row: Any) -> OverseenCell:
+    if row is None or row.meeting_id is None:
+        return OverseenCell(cell, month, "none", _("Not held yet"), _("See the cell's meetings"),
+                            reverse("reviews:meeting_year", args=[cell.pk]))  # fmt: skip
+    meeting = reverse("reviews:meeting", args=[row.meeting_id])
+    if row.scored:
+        return OverseenCell(cell, month, "scored", _("Scored by me"), _("See the meeting"), meeting)
+    if row.state == "draft":
+        return OverseenCell(cell, month, "draft", _("Minutes in draft"), _("Score the meeting"),
+                            reverse("reviews:meeting_assess", args=[row.meeting_id]))  # fmt: skip
+    return OverseenCell(cell, month, "finalised", _("Finalised, not scored yet"), _("Score the meeting"),
+                        reverse("reviews:meeting_assess", args=[row.meeting_id]))  # fmt: skip

@@ -25,3 +25,21 @@ def committee(request: HttpRequest) -> HttpResponse:
             "next": periods.add_months(month, 1) if month < periods.month_start() else None,
         },
     )
+
+
+def overseer(request: HttpRequest) -> HttpResponse:
+    """The overseer's home: this month's cells with their meeting's state and action, last month's apart."""
+    a = access.for_user(request.user)
+    if a.member_id is None:
+        raise Http404
+    this_month, last_month = services.overseen_cells(request.user)
+    return render(
+        request,
+        "reviews/dashboard/overseer.html",
+        {
+            "this_month": this_month,
+            "last_month": last_month,
+            "month": periods.month_start(),
+            "previous": periods.add_months(periods.month_start(), -1),
+        },
+    )

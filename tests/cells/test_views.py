@@ -39,11 +39,11 @@ def test_home_sends_inspectors_leaders_and_staff_to_the_committee_dashboard(clie
     assert response["Location"] == "/dashboard/"
 
 
-def test_home_sends_an_overseer_to_the_cell_list(client, overseer):
+def test_home_sends_an_overseer_to_the_cells_they_oversee(client, overseer):
     client.force_login(overseer)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/cells/"
+    assert response["Location"] == "/dashboard/overseer/"
 
 
 def test_home_sends_an_ordinary_member_to_their_own_page(client, member):

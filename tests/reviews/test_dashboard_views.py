@@ -143,3 +143,55 @@ def test_the_committee_dashboard_runs_the_same_queries_for_2_and_50_cells(
     with django_assert_num_queries(12):
         response = client.get("/dashboard/")
     assert response.context["glance"].cells == n
+
+
+# --- The overseer's home
+
+
+def test_the_overseers_home_names_each_cells_meeting_state_and_its_action(
+    client, ward, overseer, after_this_months_meeting
+):
+    this = periods.month_start()
+    last = periods.add_months(this, -1)
+    scored = make_cell(ward.committee, name="Chi bộ Đã chấm", code="CB07")
+    draft = make_cell(ward.committee, name="Chi bộ Đang viết", code="CB08")
+    for cell in (ward.cell02, scored, draft):
+        make_member(cell)
+        make_assignment(overseer.member, cell)
+    old = make_cell(ward.committee, name="Chi bộ Tháng trước", code="CB06")
+    make_assignment(overseer.member, old, last)
+    finalised = _finalise(make_meeting(ward.cell02))
+    done = _finalise(make_meeting(scored))
+    meeting_services.assess_meeting(done, overseer=overseer.member, version=0, attended=True, verdict="meets")
+    writing = make_meeting(draft)
+    client.force_login(overseer)
+    response = client.get("/dashboard/overseer/")
+    page = response.content.decode()
+    this_month, last_month = page.split('data-testid="last-month"')
+    assert {r.cell.code: r.state for r in response.context["this_month"]} == {
+        "CB01": "none", "CB02": "finalised", "CB07": "scored", "CB08": "draft",
+    }  # fmt: skip
+    assert [r.cell.code for r in response.context["last_month"]] == ["CB06"]
+    assert "Chi bộ Tháng trước" in last_month and "Chi bộ Tháng trước" not in this_month
+    assert f'href="/meetings/{finalised.pk}/assess/"' in this_month
+    assert escape(vi("Finalised, not scored yet")) in this_month
+    assert escape(vi("Scored by me")) in this_month
+    assert f'href="/meetings/{writing.pk}/assess/"' in this_month
+    assert escape(vi("Not held yet")) in this_month
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_the_overseers_home_runs_the_same_queries_for_2_and_20_cells(
+    client, ward, overseer, n, django_assert_num_queries
+):
+    for number in range(n - 1):
+        cell = make_cell(ward.committee, code=f"X{number:02d}")
+        make_assignment(overseer.member, cell)
+        make_meeting(cell)
+    client.force_login(overseer)
+    client.get("/dashboard/overseer/")
+    # session, user, access (member, positions, assignments, committee tree), the two months' assignments
+    # with their cells, their counts, the menu's inbox
+    with django_assert_num_queries(9):
+        response = client.get("/dashboard/overseer/")
+    assert len(response.context["this_month"]) == n
