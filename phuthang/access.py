@@ -327,6 +327,26 @@ def meetings(user: User) -> Q:
 
 
 @sees(
+    "Finalised minutes of one's own cell (resolution and tasks, on the member's home)",
+    model="reviews.Meeting",
+    staff="every meeting",
+    leader="the meetings they see in full",
+    inspector="the meetings they see in full",
+    secretary="the meetings they see in full",
+    overseer="the meetings they see in full",
+    member="the finalised minutes of their own cell",
+    stranger=NOTHING,
+)
+def finalised_minutes(user: User) -> Q:
+    """What a member reads of their cell's meetings: the record once finalised, never a draft."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    own = Q(cell_id=a.member_cell_id, status="finalised") if a.member_cell_id else Q(pk__in=[])
+    return meetings(user) | own
+
+
+@sees(
     "Meeting years (a cell's meetings page)",
     model="cells.Cell",
     staff="every cell",

@@ -30,7 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((_("Shortcomings"), reverse("reviews:board")))
         items.append((_("Review rounds"), reverse("reviews:rounds")))
     if a.member_id is not None:
-        items.append((_("My page"), reverse("cells:member", args=[a.member_id])))
+        items.append((_("My page"), reverse("reviews:member_home")))
     if a.member_id is not None or a.is_staff:
         items.append((_("Oversight"), reverse("cells:oversight")))
     if (member_id := a.member_id) is not None:

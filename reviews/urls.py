@@ -60,4 +60,6 @@ urlpatterns = [
     # dashboards (issue 13)
     path("dashboard/", dashboard_views.committee, name="dashboard"),
     path("dashboard/overseer/", dashboard_views.overseer, name="overseer_home"),
+    path("dashboard/cell/<id:pk>/", dashboard_views.cell, name="cell_dashboard"),
+    path("dashboard/me/", dashboard_views.member, name="member_home"),
 ]

@@ -54,6 +54,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # dashboards (issue 13)
     "reviews:dashboard":   row(302,  404, 404, 404, 200, 200,  404, 404, 200),
     "reviews:overseer_home": row(302, 200, 200, 200, 200, 200, 200, 404, 404),
+    "reviews:cell_dashboard": row(302, 200, 404, 200, 200, 200, 404, 404, 200),
+    "reviews:member_home": row(302,  200, 200, 200, 200, 200,  200, 404, 404),
     "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),
@@ -107,7 +109,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:my_attendance": row(302, 200, 200, 200, 200, 200, 200, 404, 404),
     # reminders and inbox (issue 5): the inbox item is the secretary's; the email is to a member of cell01
     "reviews:inbox":       row(302,  200, 200, 200, 200, 200,  200, 404, 404),
-    "reviews:inbox_item":  row(302,  302, 404, 404, 404, 404,  404, 404, 404),
+    "reviews:inbox_item":  row(302,  200, 404, 404, 404, 404,  404, 404, 404),
     "reviews:inbox_read_all": row(302, 302, 302, 302, 302, 302, 302, 404, 404),
     "reviews:reminders":   row(302,  404, 404, 404, 404, 200,  404, 404, 200),
     "reviews:reminder":    row(302,  404, 404, 404, 404, 200,  404, 404, 200),
@@ -150,6 +152,7 @@ class Context:
 # Path arguments of each URL that takes some: a function of the Context returning reverse()'s kwargs.
 URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "cells:detail": lambda c: {"pk": c.cell01.pk},
+    "reviews:cell_dashboard": lambda c: {"pk": c.cell01.pk},
     "cells:member": lambda c: {"pk": c.ward.members01[0].pk},  # an ordinary member of cell01
     "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
     "cells:oversight_edit": lambda c: {"year": c.month.year, "month": c.month.month},

@@ -399,3 +399,173 @@ def _overseen(cell: Any, month: dt.date, row: Any) -> OverseenCell:
                             reverse("reviews:meeting_assess", args=[row.meeting_id]))  # fmt: skip
     return OverseenCell(cell, month, "finalised", _("Finalised, not scored yet"), _("Score the meeting"),
                         reverse("reviews:meeting_assess", args=[row.meeting_id]))  # fmt: skip
+
+
+# --- Reads: the secretary's cell dashboard
+
+
+@dataclasses.dataclass(frozen=True)
+class AttendanceRow:
+    member: Any
+    marks: list[str]  # per month, oldest first: present, excused, unexcused, or "" (no meeting, not expected)
+    excused: int
+    unexcused: int
+    streak: int  # excused in a row up to the latest meeting
+    streak_too_long: bool
+
+
+def attendance_grid(
+    cell: Any, members: list[Any], months: list[dt.date], *, streak_max: int
+) -> list[AttendanceRow]:
+    """Each member's mark at the regular meeting of each month (one query over the cell's 12 meetings)."""
+    from reviews.models import Attendance
+
+    marks: dict[tuple[int, dt.date], str] = {
+        (member_id, month): status
+        for member_id, month, status in Attendance.objects.filter(
+            meeting__cell=cell,
+            meeting__kind="regular",
+            meeting__status__in=["draft", "finalised"],
+            meeting__month__in=months,
+            member__in=members,
+        ).values_list("member_id", "meeting__month", "status")
+    }
+    rows = []
+    for member in members:
+        line = [marks.get((member.pk, m), "") for m in months]
+        streak = 0
+        for mark in reversed([x for x in line if x]):
+            if mark != "excused":
+                break
+            streak += 1
+        rows.append(
+            AttendanceRow(
+                member, line, line.count("excused"), line.count("unexcused"), streak, streak > streak_max
+            )
+        )
+    return rows
+
+
+@dataclasses.dataclass(frozen=True)
+class CellDashboard:
+    cell: Any
+    month: dt.date
+    due_month: dt.date
+    due_on: dt.date
+    state: str
+    state_label: str
+    action: str
+    action_url: str
+    months: list[dt.date]
+    grid: list[AttendanceRow]
+    tasks: list[Any]
+    open_shortcomings: int
+    overdue_shortcomings: int
+    round_counts: Any
+
+
+def cell_dashboard(user: Any, cell: Any, *, today: dt.date | None = None) -> CellDashboard:
+    """The secretary's home for one cell. Queries: the month's counts, the due month's meetings, members,
+    the 12 months' attendance, open tasks, the shortcomings' counts, the latest round's counts, the rule."""
+    from reviews.models import CellMonth, MeetingTask, Shortcoming
+    from reviews.models.reviews import RoundCellCount
+    from reviews.models.rules import rules
+    from reviews.services.meetings import next_to_start
+
+    today = today or periods.today()
+    month = periods.month_start(today)
+    row = CellMonth.objects.visible_to(user).filter(cell=cell, month=month).first()
+    due_month, _draft = next_to_start(cell, today=today)
+    if row is None or row.meeting_id is None:
+        state, label, action = "none", _("Not held yet"), _("Start this month's meeting")
+        url = reverse("reviews:meeting_start", args=[cell.pk])
+    elif row.state == "draft":
+        state, label, action = "draft", _("Minutes in draft"), _("Continue the minutes")
+        url = reverse("reviews:meeting_edit", args=[row.meeting_id])
+    else:
+        state, label, action = "finalised", _("Finalised"), _("See the minutes")
+        url = reverse("reviews:meeting", args=[row.meeting_id])
+    months = [periods.add_months(month, -n) for n in range(11, -1, -1)]
+    members = [m for m in cell.members.current(today).order_by("full_name", "pk") if not m.is_exempt(today)]
+    streak_max = int(rules("meeting_quality").get("excused_in_a_row_max", 3))
+    shortcomings = (
+        Shortcoming.objects.visible_to(user)
+        .active()
+        .filter(cell=cell)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    )
+    return CellDashboard(
+        cell=cell,
+        month=month,
+        due_month=due_month,
+        due_on=due_month.replace(day=cell.meeting_day or 1),
+        state=state,
+        state_label=label,
+        action=action,
+        action_url=url,
+        months=months,
+        grid=attendance_grid(cell, members, months, streak_max=streak_max),
+        tasks=list(
+            MeetingTask.objects.open()
+            .filter(meeting__cell=cell)
+            .exclude(meeting__status="withdrawn")
+            .select_related("assignee", "meeting")
+            .order_by("due_on", "pk")
+        ),
+        open_shortcomings=shortcomings["open"],
+        overdue_shortcomings=shortcomings["overdue"],
+        round_counts=RoundCellCount.objects.visible_to(user)
+        .filter(cell=cell)
+        .select_related("round")
+        .order_by("-round__year", "-round_id")
+        .first(),
+    )
+
+
+# --- Reads: the member's home
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberHome:
+    member: Any
+    tasks: list[Any]
+    shortcomings: list[Any]
+    minutes: list[Any]  # the cell's finalised minutes, newest first, with their resolution
+    months: list[dt.date]
+    attendance: AttendanceRow
+
+
+MINUTES_SHOWN = 12
+
+
+def member_home(user: Any, *, today: dt.date | None = None) -> MemberHome | None:
+    """My tasks, my shortcomings, my cell's finalised minutes and my attendance row: five queries."""
+    from cells.models import Member
+    from reviews.models import Meeting, MeetingTask, Shortcoming
+    from reviews.models.rules import rules
+
+    today = today or periods.today()
+    a = access.for_user(user)
+    member = Member.objects.filter(pk=a.member_id).select_related("cell").first() if a.member_id else None
+    if member is None:
+        return None
+    readable = Meeting.objects.readable_by(user).filter(cell_id=member.cell_id)
+    months = [periods.add_months(periods.month_start(today), -n) for n in range(11, -1, -1)]
+    streak_max = int(rules("meeting_quality").get("excused_in_a_row_max", 3))
+    return MemberHome(
+        member=member,
+        tasks=list(
+            MeetingTask.objects.open()
+            .filter(assignee=member, meeting__in=readable)
+            .select_related("meeting")
+            .order_by("due_on", "pk")
+        ),
+        shortcomings=list(
+            Shortcoming.objects.visible_to(user)
+            .filter(Q(subject_member=member) | Q(owner=member))
+            .order_by("due_on", "pk")
+        ),
+        minutes=list(readable.filter(status="finalised").order_by("-date", "-pk")[:MINUTES_SHOWN]),
+        months=months,
+        attendance=attendance_grid(member.cell, [member], months, streak_max=streak_max)[0],
+    )

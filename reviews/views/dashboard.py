@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
+from cells.models import Cell
 from phuthang import access, periods
 from reviews.services import dashboard as services
 
@@ -43,3 +44,21 @@ def overseer(request: HttpRequest) -> HttpResponse:
             "previous": periods.add_months(periods.month_start(), -1),
         },
     )
+
+
+def cell(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretary's home: the cell's next meeting, this month's minutes, attendance, tasks, shortcomings."""
+    found = get_object_or_404(Cell.objects.visible_to(request.user).select_related("committee"), pk=pk)
+    return render(
+        request,
+        "reviews/dashboard/cell.html",
+        {"board": services.cell_dashboard(request.user, found), "today": periods.today()},
+    )
+
+
+def member(request: HttpRequest) -> HttpResponse:
+    """A member's home: my tasks, my shortcomings, my cell's finalised minutes, my attendance."""
+    home = services.member_home(request.user)
+    if home is None:
+        raise Http404
+    return render(request, "reviews/dashboard/member.html", {"home": home, "today": periods.today()})

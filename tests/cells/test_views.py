@@ -24,11 +24,11 @@ def vi(text: str) -> str:
 # --- Home sends each person to their own start
 
 
-def test_home_sends_a_secretary_to_their_cell(client, secretary, cell01):
+def test_home_sends_a_secretary_to_their_cells_dashboard(client, secretary, cell01):
     client.force_login(secretary)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"/cells/{cell01.pk}/"
+    assert response["Location"] == f"/dashboard/cell/{cell01.pk}/"
 
 
 @pytest.mark.parametrize("role", ["inspector", "leader", "staff"])
@@ -50,7 +50,7 @@ def test_home_sends_an_ordinary_member_to_their_own_page(client, member):
     client.force_login(member)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"/members/{member.member.pk}/"
+    assert response["Location"] == "/dashboard/me/"
 
 
 def test_home_tells_a_user_without_member_to_ask_the_office(client, stranger):

@@ -195,3 +195,120 @@ def test_the_overseers_home_runs_the_same_queries_for_2_and_20_cells(
     with django_assert_num_queries(9):
         response = client.get("/dashboard/overseer/")
     assert len(response.context["this_month"]) == n
+
+
+# --- The secretary's cell dashboard
+
+
+def test_the_cell_dashboard_names_this_months_action_the_due_meeting_and_the_attendance_streaks(
+    client, ward, secretary, after_this_months_meeting
+):
+    chinh = ward.members01[0]
+    for n in range(1, 5):  # excused four months in a row, up to last month
+        month = periods.add_months(periods.month_start(), -n)
+        meeting = make_meeting(ward.cell01, month=month)
+        meeting_services.save_meeting(
+            meeting,
+            version=meeting.version,
+            by=None,
+            changes=meeting_services.SheetChanges(marks={chinh.pk: meeting_services.Mark("excused", "Ốm")}),
+        )
+    make_shortcoming(ward.cell01, due_on=periods.today() - dt.timedelta(days=1))
+    client.force_login(secretary)
+    response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    board = response.context["board"]
+    assert (board.state, board.action_url) == ("none", f"/meetings/cell/{ward.cell01.pk}/new/")
+    assert board.due_on == periods.month_start().replace(day=5)
+    row = next(r for r in board.grid if r.member == chinh)
+    assert row.marks[-5:] == ["excused"] * 4 + [""] and row.streak == 4 and row.streak_too_long
+    assert row.excused == 4
+    assert (board.open_shortcomings, board.overdue_shortcomings) == (1, 1)
+    page = response.content.decode()
+    assert escape(vi("Start this month's meeting")) in page
+    assert "4" in page and vi("Overdue shortcomings") in page
+
+    this_month = make_meeting(ward.cell01)
+    board = client.get(f"/dashboard/cell/{ward.cell01.pk}/").context["board"]
+    assert (board.state, board.action_url) == ("draft", f"/meetings/{this_month.pk}/edit/")
+    _finalise(this_month)
+    board = client.get(f"/dashboard/cell/{ward.cell01.pk}/").context["board"]
+    assert (board.state, board.action_url) == ("finalised", f"/meetings/{this_month.pk}/")
+    assert board.due_on == periods.add_months(periods.month_start(), 1).replace(day=5)  # the next month
+
+
+def test_another_cells_secretary_cannot_open_the_cell_dashboard(client, ward, other_secretary):
+    client.force_login(other_secretary)
+    assert client.get(f"/dashboard/cell/{ward.cell01.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_the_cell_dashboard_runs_the_same_queries_for_3_and_40_members(
+    client, ward, secretary, n, django_assert_num_queries
+):
+    for _ in range(n - 3):
+        make_member(ward.cell01)
+    for months_ago in range(3):
+        make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -months_ago - 1))
+    client.force_login(secretary)
+    client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    # session, user, access (member, positions, assignments, committee tree), the cell, this month's
+    # counts, the months ahead's meetings, the members, the rule, shortcomings, the 12 months' attendance,
+    # open tasks, the latest round's counts, the menu's inbox
+    with django_assert_num_queries(16):
+        response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    assert len(response.context["board"].grid) == n  # the secretary among them, the exempt one left out
+
+
+# --- The member's home
+
+
+def test_a_member_reads_their_tasks_shortcomings_and_their_cells_finalised_resolutions(
+    client, ward, member, after_this_months_meeting
+):
+    last = make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -1))
+    last = meeting_services.save_meeting(
+        last,
+        version=last.version,
+        by=None,
+        changes=meeting_services.SheetChanges(
+            new_tasks=[
+                {"assignee": member.member, "text": "Thăm hỏi gia đình chính sách", "due_on": periods.today()}
+            ]
+        ),
+    )
+    _finalise(last)
+    Meeting.objects.filter(pk=last.pk).update(resolution="Nghị quyết: làm sạch đường làng")
+    draft = make_meeting(ward.cell01)
+    Meeting.objects.filter(pk=draft.pk).update(resolution="Bản nháp chưa duyệt")
+    mine = make_shortcoming(ward.cell01, subject_member=member.member, description="Đóng đảng phí chậm")
+    make_shortcoming(ward.cell01, description="Của người khác")
+    client.force_login(member)
+    assert client.get("/").url == "/dashboard/me/"
+    page = client.get("/dashboard/me/").content.decode()
+    assert "Thăm hỏi gia đình chính sách" in page.split('data-testid="my-shortcomings"')[0]
+    assert f'href="/shortcomings/{mine.pk}/"' in page and "Của người khác" not in page
+    assert "Nghị quyết: làm sạch đường làng" in page
+    assert "Bản nháp chưa duyệt" not in page  # a draft is not the record yet
+    assert 'data-testid="my-attendance"' in page
+
+
+def test_a_member_of_another_cell_does_not_read_cell01s_resolutions(client, ward, other_secretary):
+    meeting = _finalise(make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -1)))
+    Meeting.objects.filter(pk=meeting.pk).update(resolution="Nghị quyết riêng của chi bộ 1")
+    client.force_login(other_secretary)
+    assert "Nghị quyết riêng của chi bộ 1" not in client.get("/dashboard/me/").content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_the_members_home_runs_the_same_queries_for_1_and_12_meetings(
+    client, ward, member, n, django_assert_num_queries
+):
+    for months_ago in range(n):
+        _finalise(make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -months_ago - 1)))
+    client.force_login(member)
+    client.get("/dashboard/me/")
+    # session, user, access (member, positions, assignments, committee tree), the member with their cell,
+    # the rule, my open tasks, my shortcomings, the cell's finalised minutes, my attendance, the menu's inbox
+    with django_assert_num_queries(13):
+        response = client.get("/dashboard/me/")
+    assert len(response.context["home"].minutes) == n
