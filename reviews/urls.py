@@ -62,4 +62,6 @@ urlpatterns = [
     path("dashboard/overseer/", dashboard_views.overseer, name="overseer_home"),
     path("dashboard/cell/<id:pk>/", dashboard_views.cell, name="cell_dashboard"),
     path("dashboard/me/", dashboard_views.member, name="member_home"),
+    path("dashboard/cells/", dashboard_views.cells_grid, name="dashboard_grid"),
+    path("dashboard/oversight/", dashboard_views.oversight_coverage, name="dashboard_oversight"),
 ]

@@ -252,7 +252,7 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
     this = [rows.get((c.pk, month)) for c in cells]
     finalised = [r for r in this if r is not None and r.state == "finalised"]
     expected, present = sum(r.expected for r in finalised), sum(r.present for r in finalised)
-    grid = reverse("reviews:meetings")
+    grid = reverse("reviews:dashboard_grid")
     board = reverse("reviews:board")
     figures = [
         Figure(
@@ -277,13 +277,13 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
                 1 for c, r in zip(cells, this, strict=True) if c.pk in assigned and r and r.overseer_attended
             ),
             len(assigned),
-            reverse("cells:oversight"),
+            reverse("reviews:dashboard_oversight"),
         ),
         Figure(
             _("Overseers who scored their cells"),
             sum(1 for c, r in zip(cells, this, strict=True) if c.pk in assigned and r and r.scored),
             len(assigned),
-            reverse("cells:oversight"),
+            reverse("reviews:dashboard_oversight"),
         ),
         Figure(_("Open shortcomings"), sum(s["open"] for s in shortcomings.values()), None, board),
         Figure(
@@ -569,3 +569,175 @@ def member_home(user: Any, *, today: dt.date | None = None) -> MemberHome | None
         months=months,
         attendance=attendance_grid(member.cell, [member], months, streak_max=streak_max)[0],
     )
+
+
+# --- Reads: the cells × months grid, the latest round's ratings, the 12-month trends
+
+
+@dataclasses.dataclass(frozen=True)
+class Trend:
+    """One small chart: a value per month, drawn on the server as SVG (title and numbers as text)."""
+
+    title: str
+    months: list[dt.date]
+    values: list[int | None]  # percentages, None where there is nothing to count
+    unit: str = "%"
+
+    WIDTH = 360
+    HEIGHT = 140
+    TOP = 28
+    BOTTOM = 22
+
+    def bars(self) -> list[dict[str, Any]]:
+        """x, y, height and the label of each month's bar (the template draws them)."""
+        slot = self.WIDTH / max(len(self.values), 1)
+        room = self.HEIGHT - self.TOP - self.BOTTOM
+        out = []
+        for n, (month, value) in enumerate(zip(self.months, self.values, strict=True)):
+            height = round(room * min(value or 0, 100) / 100, 1)
+            out.append(
+                {
+                    "x": round(n * slot + 2, 1),
+                    "width": round(slot - 4, 1),
+                    "y": round(self.TOP + room - height, 1),
+                    "text_y": round(self.TOP + room - height - 3, 1),
+                    "height": height,
+                    "text_x": round(n * slot + slot / 2, 1),
+                    "value": "" if value is None else f"{value}",
+                    "month": f"{month.month}",
+                    "month_y": self.HEIGHT - 6,
+                }
+            )
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid:
+    months: list[dt.date]
+    page: Any  # the page of cells
+    rows: list[tuple[Any, list[Any]]]  # (cell, its CellMonth or None per month)
+    trends: list[Trend]
+    ratings: list[tuple[str, int]]  # (rating name, reviews decided at it) of the latest round
+    round: Any
+
+
+GRID_CELLS_PER_PAGE = 50
+
+
+def grid(user: Any, *, page: str | None, today: dt.date | None = None) -> Grid:
+    """The cells × months grid (50 cells a page), the trends and the latest round's rating distribution.
+
+    Queries: the cells' count and page, their counts of 12 months, the monthly totals over every cell in
+    sight, the latest round, its ratings.
+    """
+    from django.core.paginator import Paginator
+
+    from cells.models import Cell
+    from reviews.models import CellMonth, Review, ReviewRound
+    from reviews.models.reviews import RatingLevels
+
+    today = today or periods.today()
+    this = periods.month_start(today)
+    months = [periods.add_months(this, -n) for n in range(11, -1, -1)]
+    cells = Cell.objects.visible_to(user).active().order_by("code")
+    cell_page = Paginator(cells.only("pk", "code", "name"), GRID_CELLS_PER_PAGE).get_page(page)
+    ids = [c.pk for c in cell_page]
+    kept = {
+        (r.cell_id, r.month): r
+        for r in CellMonth.objects.visible_to(user).filter(cell__in=ids, month__in=months)
+    }
+    rows = [(c, [kept.get((c.pk, m)) for m in months]) for c in cell_page]
+    totals = {
+        t["month"]: t
+        for t in CellMonth.objects.visible_to(user)
+        .filter(month__in=months, cell__in=cells.values("pk"))
+        .order_by()
+        .values("month")
+        .annotate(
+            finalised=Count("pk", filter=Q(state="finalised")),
+            quality=Count("pk", filter=Q(state="finalised", quality_met=True)),
+            present=models.Sum("present", filter=Q(state="finalised")),
+            expected=models.Sum("expected", filter=Q(state="finalised")),
+            attended=Count("pk", filter=Q(overseer_attended=True)),
+        )
+    }
+    count = cell_page.paginator.count
+
+    def share(month: dt.date, part: str, whole: str | None = None) -> int | None:
+        t = totals.get(month)
+        if t is None:
+            return None
+        base = t[whole] if whole else count
+        return round((t[part] or 0) * 100 / base) if base else None
+
+    trends = [
+        Trend(_("Cells with finalised minutes"), months, [share(m, "finalised") for m in months]),
+        Trend(
+            _("Attendance at finalised meetings"), months, [share(m, "present", "expected") for m in months]
+        ),
+        Trend(
+            _("Meetings meeting the quality criteria"),
+            months,
+            [share(m, "quality", "finalised") for m in months],
+        ),
+        Trend(_("Meetings an overseer attended"), months, [share(m, "attended") for m in months]),
+    ]
+    from reviews.models.reviews import RoundCellCount
+
+    rounds_in_sight = RoundCellCount.objects.visible_to(user).values("round_id")
+    latest = ReviewRound.objects.filter(pk__in=rounds_in_sight).order_by("-year", "-pk").first()
+    ratings: list[tuple[str, int]] = []
+    if latest is not None:
+        decided = dict(
+            Review.objects.visible_to(user)
+            .filter(round=latest, status=Review.Status.DECIDED)
+            .order_by()
+            .values_list("decided_rating")
+            .annotate(n=Count("pk"))
+            .values_list("decided_rating", "n")
+        )
+        ratings = [(name, decided.get(code, 0)) for code, name in RatingLevels.load().choices]
+    return Grid(months=months, page=cell_page, rows=rows, trends=trends, ratings=ratings, round=latest)
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    months: list[dt.date]
+    page: Any  # the page of overseers
+    rows: list[tuple[Any, list[list[tuple[Any, Any]]]]]  # (overseer, per month: [(cell, its CellMonth)])
+
+
+def coverage(user: Any, *, page: str | None, today: dt.date | None = None) -> Coverage:
+    """Committee member × cell × month for 12 months: assigned, attended, scored (30 overseers a page).
+
+    Queries: the overseers' count and page, their assignments with cells, those cells' counts.
+    """
+    from django.core.paginator import Paginator
+
+    from cells.models import Cell, Member, OversightAssignment
+    from reviews.models import CellMonth
+
+    today = today or periods.today()
+    this = periods.month_start(today)
+    months = [periods.add_months(this, -n) for n in range(11, -1, -1)]
+    assigned = OversightAssignment.objects.visible_to(user).filter(
+        month__in=months, cell__in=Cell.objects.visible_to(user).values("pk")
+    )
+    overseers = Member.objects.filter(pk__in=assigned.values("overseer_id")).order_by("full_name", "pk")
+    overseer_page = Paginator(overseers.only("pk", "full_name"), 30).get_page(page)
+    found = list(
+        assigned.filter(overseer__in=list(overseer_page)).select_related("cell").order_by("cell__code")
+    )
+    kept = {
+        (r.cell_id, r.month): r
+        for r in CellMonth.objects.visible_to(user).filter(
+            cell__in={a.cell_id for a in found}, month__in=months
+        )
+    }
+    rows = []
+    for overseer in overseer_page:
+        mine = [a for a in found if a.overseer_id == overseer.pk]
+        rows.append(
+            (overseer, [[(a.cell, kept.get((a.cell_id, m))) for a in mine if a.month == m] for m in months])
+        )
+    return Coverage(months=months, page=overseer_page, rows=rows)

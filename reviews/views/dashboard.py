@@ -62,3 +62,25 @@ def member(request: HttpRequest) -> HttpResponse:
     if home is None:
         raise Http404
     return render(request, "reviews/dashboard/member.html", {"home": home, "today": periods.today()})
+
+
+def cells_grid(request: HttpRequest) -> HttpResponse:
+    """Cells × the last 12 months, the trends as small charts, the latest round's ratings."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    return render(
+        request,
+        "reviews/dashboard/grid.html",
+        {"grid": services.grid(request.user, page=request.GET.get("page")), "query": ""},
+    )
+
+
+def oversight_coverage(request: HttpRequest) -> HttpResponse:
+    """Each committee member's cells month by month: assigned, attended, scored."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    return render(
+        request,
+        "reviews/dashboard/oversight.html",
+        {"coverage": services.coverage(request.user, page=request.GET.get("page"))},
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 import time_machine
 from playwright.sync_api import Page, expect
@@ -13,7 +14,7 @@ from phuthang import periods
 from reviews.models import MeetingAssessment
 from reviews.services import meetings as meeting_services
 from tests.conftest import vi
-from tests.factories import PASSWORD, make_assignment, make_cell, make_meeting, make_member
+from tests.factories import PASSWORD, make_assignment, make_cell, make_meeting, make_member, make_shortcoming
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -73,3 +74,33 @@ def test_an_overseer_sees_on_a_phone_which_of_this_months_cells_still_need_a_sco
 
     needs_score.get_by_role("link", name=vi("Score the meeting")).click()
     expect(page).to_have_url(f"{live_server.url}/meetings/{to_score.pk}/assess/")
+
+
+def test_the_ward_secretary_follows_overdue_shortcomings_from_the_dashboard_to_the_list_and_exports_it(
+    page: Page, live_server, ward, leader
+):
+    late = make_shortcoming(
+        ward.cell01, description="Chậm nộp báo cáo khắc phục", due_on=periods.today() - dt.timedelta(days=3)
+    )
+    make_shortcoming(ward.cell02, description="Còn trong hạn khắc phục")
+
+    page.goto(f"{live_server.url}/")
+    page.locator("input[name=username]").fill("bithu")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name=vi("Log in")).click()
+    expect(page).to_have_url(f"{live_server.url}/dashboard/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+
+    overdue = page.get_by_role("link").filter(has_text=vi("Overdue shortcomings"))
+    expect(overdue).to_contain_text("1")
+    overdue.click()
+    expect(page).to_have_url(f"{live_server.url}/shortcomings/?timeliness=overdue")
+    expect(page.get_by_text(late.description)).to_be_visible()
+    expect(page.get_by_text("Còn trong hạn khắc phục")).to_have_count(0)
+
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    sheet = openpyxl.load_workbook(download.value.path()).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any(late.description in text for text in cells)
+    assert not any("Còn trong hạn khắc phục" in text for text in cells)

@@ -312,3 +312,77 @@ def test_the_members_home_runs_the_same_queries_for_1_and_12_meetings(
     with django_assert_num_queries(13):
         response = client.get("/dashboard/me/")
     assert len(response.context["home"].minutes) == n
+
+
+# --- The cells × months grid, the trends, the ratings, the oversight coverage
+
+
+def test_the_grid_shows_each_cells_months_and_the_trends_as_svg_with_their_numbers(
+    client, leader, ward, march
+):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/cells/")
+    grid = response.context["grid"]
+    rows = {cell.code: months for cell, months in grid.rows}
+    march_at = grid.months.index(MONTH)
+    assert rows["CB01"][march_at].state == "finalised" and rows["CB01"][march_at].attendance_percent == 50
+    assert rows["CB02"][march_at].state == "draft" and rows["CB09"][march_at] is None
+    page = response.content.decode()
+    assert "<svg" in page and "<title" in page and vi("Cells with finalised minutes") in page
+    finalised = grid.trends[0]
+    assert finalised.values[march_at] == round(100 / 3)  # one cell of three
+    assert f">{round(100 / 3)}</text>" in page  # the number drawn as text
+    assert "cdn" not in page.lower()
+
+
+def test_the_oversight_coverage_shows_each_member_their_cells_and_what_they_did(client, leader, ward, march):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/oversight/")
+    coverage = response.context["coverage"]
+    ((overseer, months),) = coverage.rows
+    at = coverage.months.index(MONTH)
+    assert overseer.full_name == "Bùi Quốc Phụ"
+    cells = {cell.code: r for cell, r in months[at]}
+    assert set(cells) == {"CB01", "CB02", "CB09"}
+    assert cells["CB01"].overseer_attended and cells["CB01"].scored
+    assert "CB01 ✓★" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [2, 50])
+def test_the_grid_and_the_coverage_run_the_same_queries_for_2_and_50_cells(
+    client, leader, overseer, ward, n, django_assert_num_queries
+):
+    for number in range(n - 2):
+        cell = make_cell(ward.committee, code=f"X{number:02d}")
+        make_member(cell)
+        make_meeting(cell)
+        make_assignment(overseer.member, cell)
+    client.force_login(leader)
+    client.get("/dashboard/cells/")
+    # session, user, access (member, positions, assignments, committee tree), the cells' count, their page,
+    # their counts of 12 months, the monthly totals, the latest round, the menu's inbox
+    with django_assert_num_queries(12):
+        client.get("/dashboard/cells/")
+    # session, user, access (4), the overseers' count and page, their assignments, the cells' counts, inbox
+    with django_assert_num_queries(11):
+        response = client.get("/dashboard/oversight/")
+    assert sum(len(cells) for cells in response.context["coverage"].rows[0][1]) == n - 1
+
+
+def test_the_grid_counts_the_latest_rounds_ratings_as_decided(client, leader, ward):
+    from reviews.models import Review
+    from reviews.services.reviews import start_round
+
+    review_round = start_round(
+        ward.committee, title="Kiểm điểm năm 2026", period_kind="year", year=2026, quarter=None, by=leader
+    )
+    two = list(Review.objects.filter(round=review_round).order_by("pk")[:2])
+    Review.objects.filter(pk__in=[r.pk for r in two]).update(status="decided", decided_rating="good")
+    client.force_login(leader)
+    response = client.get("/dashboard/cells/")
+    ratings = dict(response.context["grid"].ratings)
+    assert ratings["Hoàn thành tốt nhiệm vụ"] == Review.objects.filter(decided_rating="good").count() == 2
+    assert ratings["Hoàn thành xuất sắc nhiệm vụ"] == 0
+    assert "Kiểm điểm năm 2026" in response.content.decode()
