@@ -64,4 +64,5 @@ urlpatterns = [
     path("dashboard/me/", dashboard_views.member, name="member_home"),
     path("dashboard/cells/", dashboard_views.cells_grid, name="dashboard_grid"),
     path("dashboard/oversight/", dashboard_views.oversight_coverage, name="dashboard_oversight"),
+    path("dashboard/report.docx", dashboard_views.ward_report, name="ward_report"),
 ]

@@ -58,6 +58,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:member_home": row(302,  200, 200, 200, 200, 200,  200, 404, 404),
     "reviews:dashboard_grid": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:dashboard_oversight": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:ward_report": row(302,  404, 404, 404, 200, 200,  404, 404, 200),
     "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),

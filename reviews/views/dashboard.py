@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from cells.models import Cell
 from phuthang import access, periods
 from reviews.services import dashboard as services
+from reviews.services import report_docx
 
 
 def committee(request: HttpRequest) -> HttpResponse:
@@ -84,3 +85,18 @@ def oversight_coverage(request: HttpRequest) -> HttpResponse:
         "reviews/dashboard/oversight.html",
         {"coverage": services.coverage(request.user, page=request.GET.get("page"))},
     )
+
+
+def ward_report(request: HttpRequest) -> HttpResponse:
+    """The monthly (quarterly, yearly) report as a DOCX: `?period=month|quarter|year&month=YYYY-MM`."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    month = periods.parse_month(request.GET.get("month", "")) or periods.add_months(periods.month_start(), -1)
+    kind = request.GET.get("period", "month")
+    period = report_docx.Period.of(kind if kind in report_docx.PERIODS else "month", month)
+    response = HttpResponse(
+        report_docx.ward_report_docx(request.user, period),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-{period.slug}.docx"'
+    return response
