@@ -12,3 +12,17 @@ def test_bench_pages_opens_every_main_page_of_the_demo_ward_without_an_error() -
     rows = out.getvalue().splitlines()[1:]
     assert len(rows) >= 12
     assert all(row.split()[1] == "200" for row in rows), out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_bench_switch_puts_each_responses_query_count_in_a_header(client, secretary):
+    from django.conf import settings
+    from django.test import Client, override_settings
+
+    with override_settings(MIDDLEWARE=["phuthang.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]):
+        client.force_login(secretary)
+        response = client.get("/dashboard/me/")
+    assert int(response.headers["X-Queries"]) > 5
+    plain = Client()  # a new handler, with the settings' middleware: off unless PHUTHANG_BENCH=1
+    plain.force_login(secretary)
+    assert "X-Queries" not in plain.get("/dashboard/me/").headers
