@@ -118,7 +118,8 @@ def _meeting_rows(
     meetings: models.QuerySet[Any],
 ) -> Iterator[tuple[tuple[int, dt.date], list[dict[str, Any]]]]:
     """The meetings' values grouped by (cell, month), read in one ordered pass."""
-    key, group = None, []
+    key: tuple[int, dt.date] | None = None
+    group: list[dict[str, Any]] = []
     for m in meetings.order_by("cell_id", "month", "pk").values(*FIELDS).iterator(chunk_size=5000):
         if (m["cell_id"], m["month"]) != key:
             if key is not None:
@@ -245,7 +246,7 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
         .filter(cell__in=ids)
         .order_by()
         .values("cell_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+        .annotate(open_count=Count("pk"), overdue_count=Count("pk", filter=Q(due_on__lt=today)))
     }
     rule = rules("meeting_quality")
     above = float(rule.get("attendance_above", 0.85))
@@ -285,10 +286,10 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
             len(assigned),
             reverse("reviews:dashboard_oversight"),
         ),
-        Figure(_("Open shortcomings"), sum(s["open"] for s in shortcomings.values()), None, board),
+        Figure(_("Open shortcomings"), sum(s["open_count"] for s in shortcomings.values()), None, board),
         Figure(
             _("Overdue shortcomings"),
-            sum(s["overdue"] for s in shortcomings.values()),
+            sum(s["overdue_count"] for s in shortcomings.values()),
             None,
             board + "?timeliness=overdue",
         ),
@@ -335,8 +336,8 @@ def _reasons(
             )  # fmt: skip
         if not row.quality_met:
             reasons.append((2, _("The meeting did not meet the quality criteria")))
-    if shortcomings and shortcomings["overdue"]:
-        n = shortcomings["overdue"]
+    if shortcomings and shortcomings["overdue_count"]:
+        n = shortcomings["overdue_count"]
         reasons.append((2, ngettext("%(n)d overdue shortcoming", "%(n)d overdue shortcomings", n) % {"n": n}))
     window = [periods.add_months(month, -n) for n in range(3)]
     if not any((r := rows.get((cell.pk, m))) is not None and r.overseer_attended for m in window):
