@@ -5,6 +5,7 @@
 #   make stop-db   stop the embedded PostgreSQL (fast: it disconnects whoever is connected)
 #   make backup    dump the database into .data/backups/ (BACKUP=file for another place)
 #   make restore BACKUP=file   restore a dump into the configured database, which must be empty
+#   make bench  the key pages' p50/p95 and queries over HTTP at ward and province scale (bench/pages.sh)
 #   make load   the load test (bench/load.sh): gunicorn + locust, 50 users for 5 minutes; needs DATABASE_URL
 # With DATABASE_URL unset, settings start an embedded PostgreSQL whose data lives in .data/pg.
 
@@ -32,7 +33,7 @@ RUN_BACKGROUND := mkdir -p .data/broker/queue .data/broker/processed; \
 	DEBUG=1 EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	$(VENV)/bin/celery -A phuthang worker -B --concurrency 1 --loglevel INFO --logfile .data/celery.log &
 
-.PHONY: run test lint mypy install database constraints stop-db backup restore load
+.PHONY: run test lint mypy install database constraints stop-db backup restore load bench
 PGDATA_DIR ?= .data/pg
 
 run: database
@@ -115,3 +116,6 @@ restore: install
 # database of its own, seeded on first use; LOAD_USERS, LOAD_DURATION, LOAD_PORT, LOAD_OUT change the run.
 load: install
 	bash bench/load.sh
+
+bench: install
+	bash bench/pages.sh

@@ -347,6 +347,26 @@ def meetings(user: User) -> Q:
 
 
 @sees(
+    "Finalised minutes of one's own cell (resolution and tasks, on the member's home)",
+    model="reviews.Meeting",
+    staff="every meeting",
+    leader="the meetings they see in full",
+    inspector="the meetings they see in full",
+    secretary="the meetings they see in full",
+    overseer="the meetings they see in full",
+    member="the finalised minutes of their own cell",
+    stranger=NOTHING,
+)
+def finalised_minutes(user: User) -> Q:
+    """What a member reads of their cell's meetings: the record once finalised, never a draft."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    own = Q(cell_id=a.member_cell_id, status="finalised") if a.member_cell_id else Q(pk__in=[])
+    return meetings(user) | own
+
+
+@sees(
     "Meeting years (a cell's meetings page)",
     model="cells.Cell",
     staff="every cell",
@@ -415,6 +435,25 @@ def shortcoming_counts(user: User) -> Q:
     """The counts of the cells whose shortcomings the user sees in full (the board's counts)."""
     a = for_user(user)
     return Q() if a.is_staff else _followed(a)
+
+
+@sees(
+    "Monthly counts of cells (dashboards)",
+    model="reviews.CellMonth",
+    staff="every cell's counts",
+    leader="the counts of every cell of their committees",
+    inspector="the counts of every cell of their committee",
+    secretary="their cell's counts",
+    overseer="the counts of a cell in the months they were assigned to it",
+    member=NOTHING,
+    stranger=NOTHING,
+)
+def cell_months(user: User) -> Q:
+    """The same cells and months as the meetings the counts are made of."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    return _followed(a, this_month=False) | _overseen(a, "cell_id", month="month")
 
 
 @sees(

@@ -16,6 +16,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": [], "nav_roles": (), "nav_name": ""}
     a = access.for_user(user)
     items: list[tuple[str | SimpleLazyObject, str]] = []  # (label, url)
+    if a.sees_committee:
+        items.append((_("Dashboard"), reverse("reviews:dashboard")))
+    if a.is_overseer:
+        items.append((_("My cells to oversee"), reverse("reviews:overseer_home")))
     if a.sees_committee or a.is_overseer:
         items.append((_("Cells"), reverse("cells:index")))
     for cell_id in sorted(a.secretary_cell_ids):
@@ -28,7 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if a.sees_committee or a.is_secretary:
         items.append((_("Citizens' feedback"), reverse("reviews:feedback_index")))
     if a.member_id is not None:
-        items.append((_("My page"), reverse("cells:member", args=[a.member_id])))
+        items.append((_("My page"), reverse("reviews:member_home")))
     if a.member_id is not None or a.is_staff:
         items.append((_("Oversight"), reverse("cells:oversight")))
     if (member_id := a.member_id) is not None:

@@ -42,3 +42,26 @@ class QueryStringMiddleware:
             if any(CONTROL_ONLY.search(text) for text in (key, *values)):
                 return render(request, "400.html", status=400)
         return self.get_response(request)
+
+
+class QueryCountMiddleware:
+    """`make bench` only (PHUTHANG_BENCH=1): the number of SQL queries a request ran, in `X-Queries`, so
+    the benchmark counts them over HTTP under gunicorn. Never on in a deployment."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        count = 0
+
+        def counted(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(counted):
+            response = self.get_response(request)
+        response.headers["X-Queries"] = str(count)
+        return response

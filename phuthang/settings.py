@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
 ]
+if env_bool("PHUTHANG_BENCH"):  # `make bench`: each response says how many queries it ran (X-Queries)
+    MIDDLEWARE.insert(0, "phuthang.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "phuthang.urls"
 WSGI_APPLICATION = "phuthang.wsgi.application"

@@ -19,13 +19,13 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each person to their own start page."""
     a = access.for_user(request.user)
     if a.sees_committee:
-        return redirect("cells:index")
+        return redirect("reviews:dashboard")
     if a.secretary_cell_ids:
-        return redirect("cells:detail", pk=min(a.secretary_cell_ids))
+        return redirect("reviews:cell_dashboard", pk=min(a.secretary_cell_ids))
     if a.overseer_cell_ids:
-        return redirect("cells:index")
+        return redirect("reviews:overseer_home")
     if a.member_id is not None:
-        return redirect("cells:member", pk=a.member_id)
+        return redirect("reviews:member_home")
     return render(request, "phuthang/no_member.html")
 
 

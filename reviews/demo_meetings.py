@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from phuthang import periods
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
+from reviews.services.dashboard import recount_all
 
 if TYPE_CHECKING:
     from cells.demo import Ward
@@ -96,6 +97,7 @@ def build_meetings(ward: Ward, *, rng: random.Random) -> int:
             task.done_at_id = task.done_at.pk
     MeetingTask.objects.bulk_create(tasks, batch_size=BATCH_SIZE)
     _assessments(ward, meetings, rng)
+    recount_all()  # the dashboards' monthly counts, as the services would have kept them
     return len(meetings)
 
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reviews.views import dashboard as dashboard_views
 from reviews.views import feedback as feedback_views
 from reviews.views import meetings, probation
 from reviews.views import reminders as reminder_views
@@ -76,4 +77,12 @@ urlpatterns = [
     path("reminders/<id:pk>/", reminder_views.reminder, name="reminder"),
     path("reminders/<id:pk>/as-sent/", reminder_views.reminder_body, name="reminder_body"),
     path("reminders/<id:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
+    # dashboards (issue 13)
+    path("dashboard/", dashboard_views.committee, name="dashboard"),
+    path("dashboard/overseer/", dashboard_views.overseer, name="overseer_home"),
+    path("dashboard/cell/<id:pk>/", dashboard_views.cell, name="cell_dashboard"),
+    path("dashboard/me/", dashboard_views.member, name="member_home"),
+    path("dashboard/cells/", dashboard_views.cells_grid, name="dashboard_grid"),
+    path("dashboard/oversight/", dashboard_views.oversight_coverage, name="dashboard_oversight"),
+    path("dashboard/report.docx", dashboard_views.ward_report, name="ward_report"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from cells.models import Cell, LifeEvent, Member, MemberImport
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
 from reviews.models import (
+    CellMonth,
     Digest,
     FeedbackItem,
     Meeting,
@@ -24,6 +26,7 @@ from reviews.models import (
     ShortcomingCount,
 )
 from reviews.models.reviews import ReviewRound, RoundCellCount
+from reviews.services import meetings as meeting_services
 from reviews.services import reviews as review_services
 from tests.factories import (
     make_assignment,
@@ -89,12 +92,23 @@ def test_every_visible_to_is_declared_on_the_map():
 # --- The declarations against the behaviour, for the cast of tests/conftest.py
 
 
+def _finalised_meeting(cell: Cell, person: Member) -> None:
+    """Last month's minutes, finalised: what a member of the cell reads on their home page."""
+    meeting = make_meeting(cell, month=periods.add_months(periods.month_start(), -1))
+    fields = {"ended_at": dt.time(10, 0), "resolution": "Nghị quyết", "chair": person, "recorder": person}
+    meeting = meeting_services.save_meeting(
+        meeting, version=meeting.version, by=None, changes=meeting_services.SheetChanges(fields=fields)
+    )
+    meeting_services.finalise_meeting(meeting, by=None)
+
+
 def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
     """One record of each kind in the cell, about the person (a member of it)."""
     review_services.start_round(
         cell.committee, title="Kiểm điểm", period_kind="year", year=periods.today().year, quarter=None, by=by
     )
     make_meeting(cell)
+    _finalised_meeting(cell, person)
     make_shortcoming(cell, subject_member=person)
     make_notification(person)
     upload = MemberImport.objects.create(
@@ -115,6 +129,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Meeting": set(Meeting.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Review": set(Review.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
+        "reviews.CellMonth": set(CellMonth.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.ShortcomingCount": set(
             ShortcomingCount.objects.filter(cell=cell).values_list("pk", flat=True)

@@ -27,3 +27,17 @@ def test_seed_demo_leaves_the_planner_statistics_of_what_it_loaded(transactional
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cells_cell'")
         assert cursor.fetchone()[0] == 3
+
+
+@pytest.mark.django_db
+def test_the_bench_switch_puts_each_responses_query_count_in_a_header(client, secretary):
+    from django.conf import settings
+    from django.test import Client, override_settings
+
+    with override_settings(MIDDLEWARE=["phuthang.middleware.QueryCountMiddleware", *settings.MIDDLEWARE]):
+        client.force_login(secretary)
+        response = client.get("/dashboard/me/")
+    assert int(response.headers["X-Queries"]) > 5
+    plain = Client()  # a new handler, with the settings' middleware: off unless PHUTHANG_BENCH=1
+    plain.force_login(secretary)
+    assert "X-Queries" not in plain.get("/dashboard/me/").headers

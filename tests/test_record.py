@@ -18,6 +18,7 @@ from pghistory.models import MiddlewareEvents
 from cells.models import Member, Position, Role
 from phuthang.history import tracked  # noqa: F401  (the decorator every tracked model uses)
 from reviews.models import (
+    CellMonth,
     DueDateExtension,
     Manifestation,
     Meeting,
@@ -183,6 +184,7 @@ def test_deletes_of_meetings_reviews_shortcomings_extensions_members_and_positio
     )
     meeting = make_meeting(ward.cell02, by=secretary)
     meeting.attendance.all().delete()
+    CellMonth.objects.filter(meeting=meeting).update(meeting=None)  # the dashboards' count points at it
     review = make_review(member=ward.members02[0])
     item = make_shortcoming(ward.cell01)
     extension = DueDateExtension.objects.create(

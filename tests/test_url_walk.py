@@ -63,6 +63,14 @@ def row(*statuses: int) -> dict[str, int]:
 EXPECTED: dict[str, dict[str, int]] = {
     #                          anon  sec  oth  ovr  ins  lead  mem  str  staff
     "home":                row(302,  302, 302, 302, 302, 302,  302, 200, 302),
+    # dashboards (issue 13)
+    "reviews:dashboard":   row(302,  404, 404, 404, 200, 200,  404, 404, 200),
+    "reviews:overseer_home": row(302, 200, 200, 200, 200, 200, 200, 404, 404),
+    "reviews:cell_dashboard": row(302, 200, 404, 200, 200, 200, 404, 404, 200),
+    "reviews:member_home": row(302,  200, 200, 200, 200, 200,  200, 404, 404),
+    "reviews:dashboard_grid": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:dashboard_oversight": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:ward_report": row(302,  404, 404, 404, 200, 200,  404, 404, 200),
     "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),
@@ -145,7 +153,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:feedback_reception_new": row(302, 404, 404, 404, 200, 403, 404, 404, 200),
     # reminders and inbox (issue 5): the inbox item is the secretary's; the email is to a member of cell01
     "reviews:inbox":       row(302,  200, 200, 200, 200, 200,  200, 404, 404),
-    "reviews:inbox_item":  row(302,  302, 404, 404, 404, 404,  404, 404, 404),
+    "reviews:inbox_item":  row(302,  200, 404, 404, 404, 404,  404, 404, 404),
     "reviews:inbox_read_all": row(302, 302, 302, 302, 302, 302, 302, 404, 404),
     "reviews:reminders":   row(302,  404, 404, 404, 404, 200,  404, 404, 200),
     "reviews:reminder":    row(302,  404, 404, 404, 404, 200,  404, 404, 200),
@@ -192,6 +200,7 @@ class Context:
 # Path arguments of each URL that takes some: a function of the Context returning reverse()'s kwargs.
 URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "cells:detail": lambda c: {"pk": c.cell01.pk},
+    "reviews:cell_dashboard": lambda c: {"pk": c.cell01.pk},
     "cells:member": lambda c: {"pk": c.ward.members01[0].pk},  # an ordinary member of cell01
     "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
     "cells:member_event": lambda c: {"pk": c.ward.members01[0].pk},

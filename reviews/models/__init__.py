@@ -1,5 +1,6 @@
 """The accountability cycle's models, one module per feature; import them from here."""
 
+from reviews.models.dashboard import CellMonth
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.notifications import Digest, Kind, Notification
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound, RoundRatingCount
@@ -28,3 +29,5 @@ from reviews.models.feedback import (  # noqa: E402 (issue 15: after the models 
 )
 
 __all__ += ["FeedbackAttachment", "FeedbackItem", "FeedbackStep", "FeedbackView", "ReceptionSession"]
+
+__all__ += ["CellMonth"]

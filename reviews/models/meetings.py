@@ -29,6 +29,10 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
     def visible_to(self, user: User) -> MeetingQuerySet:
         return self.filter(access.meetings(user))
 
+    def readable_by(self, user: User) -> MeetingQuerySet:
+        """visible_to, and for a member their own cell's finalised minutes too."""
+        return self.filter(access.finalised_minutes(user))
+
     def regular(self) -> MeetingQuerySet:
         return self.filter(kind=Meeting.Kind.REGULAR)
 

@@ -27,6 +27,7 @@ from phuthang.constraints import constraint_error
 from phuthang.history import records_who
 from reviews.models import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.rules import rules
+from reviews.services import dashboard
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -120,6 +121,7 @@ def start_meeting(cell: Cell, *, by: auth.User, **details: Any) -> Meeting:
     except IntegrityError as exc:
         raise constraint_error(exc, Meeting) from exc
     Attendance.objects.bulk_create([Attendance(meeting=meeting, member=m) for m in expected])
+    dashboard.refresh(meeting.cell_id, meeting.month)
     return meeting
 
 
@@ -140,6 +142,7 @@ def save_meeting(meeting: Meeting, *, version: int, by: auth.User, changes: Shee
             "shown below; your own text is kept under “Your unsaved text” to copy back."
         ),
     )
+    was_month = locked.month
     with pghistory.context(**_acting(by)):
         date = changes.fields.get("date", locked.date)
         started_at = changes.fields.get("started_at", locked.started_at)
@@ -157,6 +160,7 @@ def save_meeting(meeting: Meeting, *, version: int, by: auth.User, changes: Shee
         except IntegrityError as exc:
             raise constraint_error(exc, Meeting) from exc
         _save_tasks(locked, new_tasks=changes.new_tasks, done_task_ids=changes.done_task_ids)
+        dashboard.refresh(locked.cell_id, was_month, locked.month)
     return locked
 
 
@@ -302,6 +306,7 @@ def finalise_meeting(meeting: Meeting, *, by: auth.User, version: int | None = N
             "updated_at",
         ]
     )
+    dashboard.refresh(locked.cell_id, locked.month)
     return locked
 
 
@@ -321,6 +326,7 @@ def reopen_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: int
         locked.status, locked.reopen_reason = Meeting.Status.DRAFT, reason.strip()
         locked.version += 1
         locked.save(update_fields=["status", "reopen_reason", "version", "updated_at"])
+        dashboard.refresh(locked.cell_id, locked.month)
     return locked
 
 
@@ -348,6 +354,7 @@ def withdraw_meeting(meeting: Meeting, *, by: auth.User, reason: str, version: i
         update_fields=["status", "withdrawn_at", "withdrawn_by", "withdraw_reason", "version", "updated_at"]
     )
     MeetingTask.objects.filter(done_at=locked).update(done_on=None, done_at=None)
+    dashboard.refresh(locked.cell_id, locked.month)
     return locked
 
 
@@ -386,6 +393,7 @@ def assess_meeting(meeting: Meeting, *, overseer: Member, version: int, **scores
         Meeting.objects.filter(pk=meeting.pk, overseer_attended=False).update(
             overseer_attended=True, version=F("version") + 1
         )
+    dashboard.refresh(meeting.cell_id, meeting.month)
     return assessment
 
 

@@ -16,7 +16,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from phuthang import access, periods, safe_input
-from phuthang.security import safe_next
 from reviews.models import Digest, Kind, Notification
 from reviews.services import reminders
 
@@ -44,11 +43,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def inbox_item(request: HttpRequest, pk: int) -> HttpResponse:
-    """Open one notification: it is marked read and the reader goes to the page it is about."""
+    """Open one notification: the message itself, marked read, with a link to the page it is about. A read
+    one stays in the inbox and opens again here."""
     item = get_object_or_404(Notification.objects.current().filter(recipient_id=_member_id(request)), pk=pk)
     if item.read_at is None:
         Notification.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
-    return redirect(safe_next(request, item.link, "reviews:inbox"))
+    return render(
+        request,
+        "reviews/inbox_message.html",
+        {
+            "item": item,
+            "kinds": dict(Kind.choices),
+            "about": safe_input.local_path(request, item.link),
+        },
+    )
 
 
 @require_POST

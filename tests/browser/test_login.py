@@ -34,9 +34,9 @@ def log_in(page: Page, username: str) -> None:
 
 def test_secretary_logs_in_on_a_phone_and_sees_their_cell(page: Page, live_server, secretary, cell01):
     log_in(page, "chibo01")
-    expect(page).to_have_url(f"{live_server.url}/cells/{cell01.pk}/")
+    expect(page).to_have_url(f"{live_server.url}/dashboard/cell/{cell01.pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Chi bộ Tổ dân phố 1")
-    expect(page.get_by_test_id("overseer")).to_be_visible()
+    expect(page.get_by_test_id("this-month")).to_be_visible()
     assert page.viewport_size == {"width": 390, "height": 844}
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
 

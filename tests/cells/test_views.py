@@ -24,26 +24,33 @@ def vi(text: str) -> str:
 # --- Home sends each person to their own start
 
 
-def test_home_sends_a_secretary_to_their_cell(client, secretary, cell01):
+def test_home_sends_a_secretary_to_their_cells_dashboard(client, secretary, cell01):
     client.force_login(secretary)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"/cells/{cell01.pk}/"
+    assert response["Location"] == f"/dashboard/cell/{cell01.pk}/"
 
 
-@pytest.mark.parametrize("role", ["overseer", "inspector", "leader", "staff"])
-def test_home_sends_overseers_inspectors_leaders_and_staff_to_the_cell_list(client, role, request):
+@pytest.mark.parametrize("role", ["inspector", "leader", "staff"])
+def test_home_sends_inspectors_leaders_and_staff_to_the_committee_dashboard(client, role, request):
     client.force_login(request.getfixturevalue(role))
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/cells/"
+    assert response["Location"] == "/dashboard/"
+
+
+def test_home_sends_an_overseer_to_the_cells_they_oversee(client, overseer):
+    client.force_login(overseer)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/dashboard/overseer/"
 
 
 def test_home_sends_an_ordinary_member_to_their_own_page(client, member):
     client.force_login(member)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"/members/{member.member.pk}/"
+    assert response["Location"] == "/dashboard/me/"
 
 
 def test_home_tells_a_user_without_member_to_ask_the_office(client, stranger):

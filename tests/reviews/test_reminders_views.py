@@ -48,15 +48,28 @@ def test_the_inbox_runs_a_fixed_number_of_queries(client, secretary, django_asse
     assert response.content.decode().count('data-testid="inbox-item"') == 30
 
 
-def test_opening_a_reminder_marks_it_read_and_goes_to_its_page(client, secretary, item, cell01):
+def test_opening_a_reminder_shows_the_message_marks_it_read_and_links_its_page(
+    client, secretary, item, cell01
+):
     client.force_login(secretary)
 
     response = client.get(f"/inbox/{item.pk}/")
 
-    assert response.status_code == 302 and response["Location"] == f"/cells/{cell01.pk}/"
+    assert response.status_code == 200
+    assert "You oversee Chi bộ Tổ dân phố 1 this month" in response.content.decode()
+    assert f'href="/cells/{cell01.pk}/"' in response.content.decode()
     item.refresh_from_db()
     assert item.read_at is not None
     assert "Inbox (1)" not in client.get("/inbox/").content.decode()
+
+
+def test_a_read_reminder_stays_in_the_inbox_and_opens_again(client, secretary, item):
+    client.force_login(secretary)
+    client.get(f"/inbox/{item.pk}/")
+
+    assert f'href="/inbox/{item.pk}/"' in client.get("/inbox/").content.decode()
+    again = client.get(f"/inbox/{item.pk}/")
+    assert again.status_code == 200 and "You oversee Chi bộ Tổ dân phố 1 this month" in again.content.decode()
 
 
 def test_marking_all_read_empties_the_unread_count(client, secretary, item):

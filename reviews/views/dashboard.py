@@ -1,0 +1,102 @@
+"""Each person's home as the answer to their question: the committee dashboard (docs/dashboards.md)."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from cells.models import Cell
+from phuthang import access, periods
+from reviews.services import dashboard as services
+from reviews.services import report_docx
+
+
+def committee(request: HttpRequest) -> HttpResponse:
+    """The home of leaders, UBKT and the office: this month at a glance, and the cells needing help."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
+    glance = services.committee_glance(request.user, month)
+    return render(
+        request,
+        "reviews/dashboard/committee.html",
+        {
+            "glance": glance,
+            "month": month,
+            "previous": periods.add_months(month, -1),
+            "next": periods.add_months(month, 1) if month < periods.month_start() else None,
+        },
+    )
+
+
+def overseer(request: HttpRequest) -> HttpResponse:
+    """The overseer's home: this month's cells with their meeting's state and action, last month's apart."""
+    a = access.for_user(request.user)
+    if a.member_id is None:
+        raise Http404
+    this_month, last_month = services.overseen_cells(request.user)
+    return render(
+        request,
+        "reviews/dashboard/overseer.html",
+        {
+            "this_month": this_month,
+            "last_month": last_month,
+            "month": periods.month_start(),
+            "previous": periods.add_months(periods.month_start(), -1),
+        },
+    )
+
+
+def cell(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretary's home: the cell's next meeting, this month's minutes, attendance, tasks, shortcomings."""
+    found = get_object_or_404(Cell.objects.visible_to(request.user).select_related("committee"), pk=pk)
+    return render(
+        request,
+        "reviews/dashboard/cell.html",
+        {"board": services.cell_dashboard(request.user, found), "today": periods.today()},
+    )
+
+
+def member(request: HttpRequest) -> HttpResponse:
+    """A member's home: my tasks, my shortcomings, my cell's finalised minutes, my attendance."""
+    home = services.member_home(request.user)
+    if home is None:
+        raise Http404
+    return render(request, "reviews/dashboard/member.html", {"home": home, "today": periods.today()})
+
+
+def cells_grid(request: HttpRequest) -> HttpResponse:
+    """Cells × the last 12 months, the trends as small charts, the latest round's ratings."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    return render(
+        request,
+        "reviews/dashboard/grid.html",
+        {"grid": services.grid(request.user, page=request.GET.get("page")), "query": ""},
+    )
+
+
+def oversight_coverage(request: HttpRequest) -> HttpResponse:
+    """Each committee member's cells month by month: assigned, attended, scored."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    return render(
+        request,
+        "reviews/dashboard/oversight.html",
+        {"coverage": services.coverage(request.user, page=request.GET.get("page"))},
+    )
+
+
+def ward_report(request: HttpRequest) -> HttpResponse:
+    """The monthly (quarterly, yearly) report as a DOCX: `?period=month|quarter|year&month=YYYY-MM`."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    month = periods.parse_month(request.GET.get("month", "")) or periods.add_months(periods.month_start(), -1)
+    kind = request.GET.get("period", "month")
+    period = report_docx.Period.of(kind if kind in report_docx.PERIODS else "month", month)
+    response = HttpResponse(
+        report_docx.ward_report_docx(request.user, period),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-{period.slug}.docx"'
+    return response

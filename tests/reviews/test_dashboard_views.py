@@ -1,0 +1,388 @@
+"""The committee dashboard: each figure equals a direct count over the records, with its denominator and a
+link; the cells needing help say why in words; the queries do not grow with the cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db.models import Sum
+from django.utils.html import escape
+
+from cells.models import Cell, OversightAssignment
+from phuthang import periods
+from reviews.models import Meeting, MeetingAssessment, Shortcoming
+from reviews.services import meetings as meeting_services
+from tests.conftest import vi
+from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_shortcoming
+
+pytestmark = pytest.mark.django_db
+
+MONTH = dt.date(2026, 3, 1)
+
+
+def _finalise(meeting: Meeting, ended: dt.time = dt.time(10, 0), **marks: str) -> Meeting:
+    members = list(meeting.attendance.select_related("member").order_by("member__full_name"))
+    meeting = meeting_services.save_meeting(
+        meeting,
+        version=meeting.version,
+        by=None,
+        changes=meeting_services.SheetChanges(
+            fields={
+                "ended_at": ended,
+                "resolution": "Nghị quyết",
+                "chair": members[0].member,
+                "recorder": members[0].member,
+            },
+            marks={row.member_id: meeting_services.Mark(marks[str(n)], "Ốm") for n, row in enumerate(members)
+                   if str(n) in marks},
+        ),
+    )  # fmt: skip
+    return meeting_services.finalise_meeting(meeting, by=None)
+
+
+@pytest.fixture
+def march(ward, overseer):
+    """In March 2026: cell01 finalised with one unexcused absence, cell02 a draft, a third cell nothing."""
+    quiet = make_cell(ward.committee, name="Chi bộ Tổ dân phố 9", code="CB09", meeting_day=5)
+    make_member(quiet)
+    make_member(ward.cell01, full_name="Đỗ Văn Bốn")  # with Nguyễn Văn Chính, the two expected in March
+    for cell in (ward.cell01, ward.cell02, quiet):
+        make_assignment(overseer.member, cell, MONTH)
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, 0), tick=False):
+        one = _finalise(make_meeting(ward.cell01, month=MONTH), **{"1": "unexcused"})
+        make_meeting(ward.cell02, month=MONTH)
+        meeting_services.assess_meeting(
+            one, overseer=overseer.member, version=0, attended=True, verdict=MeetingAssessment.Verdict.PARTLY
+        )
+    make_shortcoming(ward.cell01, due_on=dt.date(2026, 3, 10), raised_on=dt.date(2026, 3, 1))
+    make_shortcoming(ward.cell01)
+    return quiet
+
+
+def _figures(page: str) -> str:
+    return page.split(vi("Cells needing help"))[0]
+
+
+def test_the_home_of_a_leader_and_of_the_ubkt_is_the_committee_dashboard(client, leader, inspector):
+    for user in (leader, inspector):
+        client.force_login(user)
+        assert client.get("/").url == "/dashboard/"
+
+
+def test_a_secretary_and_a_member_cannot_open_the_committee_dashboard(client, secretary, member):
+    for user in (secretary, member):
+        client.force_login(user)
+        assert client.get("/dashboard/").status_code == 404
+
+
+def test_each_figure_equals_a_direct_count_over_the_records(client, leader, ward, march):
+    with time_machine.travel(dt.datetime(2026, 3, 25, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/?month=2026-03")
+        figures = {f.label: f for f in response.context["glance"].figures}
+    cells = Cell.objects.filter(committee=ward.committee, active=True).count()
+    finalised = Meeting.objects.filter(month=MONTH, kind="regular", status="finalised")
+    counts = finalised.aggregate(present=Sum("present_count"), expected=Sum("expected_count"))
+    assigned = OversightAssignment.objects.filter(month=MONTH)
+    active = Shortcoming.objects.filter(status__in=Shortcoming.ACTIVE)
+    today = dt.date(2026, 3, 25)
+    assert (figures[vi("Minutes finalised")].count, figures[vi("Minutes finalised")].of) == (
+        finalised.count(), cells,
+    ) == (1, 3)  # fmt: skip
+    attendance = figures[vi("Attendance at the finalised meetings")]
+    assert (attendance.count, attendance.of) == (counts["present"], counts["expected"]) == (1, 2)
+    quality = figures[vi("Meetings meeting the quality criteria (HD 12)")]
+    assert (quality.count, quality.of) == (0, 1)  # an unexcused absence
+    attended = figures[vi("Overseers who attended")]
+    assert (attended.count, attended.of) == (
+        Meeting.objects.filter(month=MONTH, overseer_attended=True, cell__in=assigned.values("cell")).count(),
+        assigned.count(),
+    ) == (1, 3)  # fmt: skip
+    scored = figures[vi("Overseers who scored their cells")]
+    assert (scored.count, scored.of) == (MeetingAssessment.objects.filter(meeting__month=MONTH).count(), 3)
+    assert figures[vi("Open shortcomings")].count == active.count() == 2
+    overdue = figures[vi("Overdue shortcomings")]
+    assert overdue.count == active.filter(due_on__lt=today).count() == 1
+    assert overdue.url == "/shortcomings/?timeliness=overdue"
+    page = response.content.decode()
+    assert "1 / 3" in _figures(page) and "(50%)" in _figures(page)
+
+
+def test_the_cells_needing_help_are_ranked_with_their_reasons_in_words(client, leader, ward, march):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):  # March is over
+        client.force_login(leader)
+        response = client.get("/dashboard/?month=2026-03")
+    helped = response.context["glance"].needing_help
+    by_code = {h.cell.code: h.reasons for h in helped}
+    assert vi("Minutes still a draft after the month ended") in by_code["CB02"]
+    assert vi("No minutes for the month") in by_code["CB09"]
+    assert vi("The meeting did not meet the quality criteria") in by_code["CB01"]
+    assert vi("Attendance %(share)d%%, below the rule's %(rule)d%%", share=50, rule=85) in by_code["CB01"]
+    assert vi("No overseer at a meeting for 3 months") in by_code["CB09"]
+    assert vi("No overseer at a meeting for 3 months") not in by_code["CB01"]
+    assert escape(vi("No minutes for the month")) in response.content.decode()
+    assert [h.weight for h in helped] == sorted((h.weight for h in helped), reverse=True)
+
+
+@pytest.mark.parametrize("n", [2, 50])
+def test_the_committee_dashboard_runs_the_same_queries_for_2_and_50_cells(
+    client, leader, ward, n, django_assert_num_queries
+):
+    for number in range(n - 2):
+        cell = make_cell(ward.committee, code=f"X{number:02d}")
+        make_member(cell)
+        make_meeting(cell)
+        make_shortcoming(cell, due_on=periods.today() - dt.timedelta(days=1))
+    make_meeting(ward.cell01)
+    client.force_login(leader)
+    client.get("/dashboard/")
+    # session, user, access (member, positions, assignments, committee tree), the cells, their counts of the
+    # last three months, the month's assignments, shortcomings per cell, the quality rule, the menu's inbox
+    with django_assert_num_queries(12):
+        response = client.get("/dashboard/")
+    assert response.context["glance"].cells == n
+
+
+# --- The overseer's home
+
+
+def test_the_overseers_home_names_each_cells_meeting_state_and_its_action(
+    client, ward, overseer, after_this_months_meeting
+):
+    this = periods.month_start()
+    last = periods.add_months(this, -1)
+    scored = make_cell(ward.committee, name="Chi bộ Đã chấm", code="CB07")
+    draft = make_cell(ward.committee, name="Chi bộ Đang viết", code="CB08")
+    for cell in (ward.cell02, scored, draft):
+        make_member(cell)
+        make_assignment(overseer.member, cell)
+    old = make_cell(ward.committee, name="Chi bộ Tháng trước", code="CB06")
+    make_assignment(overseer.member, old, last)
+    finalised = _finalise(make_meeting(ward.cell02))
+    done = _finalise(make_meeting(scored))
+    meeting_services.assess_meeting(done, overseer=overseer.member, version=0, attended=True, verdict="meets")
+    writing = make_meeting(draft)
+    client.force_login(overseer)
+    response = client.get("/dashboard/overseer/")
+    page = response.content.decode()
+    this_month, last_month = page.split('data-testid="last-month"')
+    assert {r.cell.code: r.state for r in response.context["this_month"]} == {
+        "CB01": "none", "CB02": "finalised", "CB07": "scored", "CB08": "draft",
+    }  # fmt: skip
+    assert [r.cell.code for r in response.context["last_month"]] == ["CB06"]
+    assert "Chi bộ Tháng trước" in last_month and "Chi bộ Tháng trước" not in this_month
+    assert f'href="/meetings/{finalised.pk}/assess/"' in this_month
+    assert escape(vi("Finalised, not scored yet")) in this_month
+    assert escape(vi("Scored by me")) in this_month
+    assert f'href="/meetings/{writing.pk}/assess/"' in this_month
+    assert escape(vi("Not held yet")) in this_month
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_the_overseers_home_runs_the_same_queries_for_2_and_20_cells(
+    client, ward, overseer, n, django_assert_num_queries
+):
+    for number in range(n - 1):
+        cell = make_cell(ward.committee, code=f"X{number:02d}")
+        make_assignment(overseer.member, cell)
+        make_meeting(cell)
+    client.force_login(overseer)
+    client.get("/dashboard/overseer/")
+    # session, user, access (member, positions, assignments, committee tree), the two months' assignments
+    # with their cells, their counts, the menu's inbox
+    with django_assert_num_queries(9):
+        response = client.get("/dashboard/overseer/")
+    assert len(response.context["this_month"]) == n
+
+
+# --- The secretary's cell dashboard
+
+
+def test_the_cell_dashboard_names_this_months_action_the_due_meeting_and_the_attendance_streaks(
+    client, ward, secretary, after_this_months_meeting
+):
+    chinh = ward.members01[0]
+    for n in range(1, 5):  # excused four months in a row, up to last month
+        month = periods.add_months(periods.month_start(), -n)
+        meeting = make_meeting(ward.cell01, month=month)
+        meeting_services.save_meeting(
+            meeting,
+            version=meeting.version,
+            by=None,
+            changes=meeting_services.SheetChanges(marks={chinh.pk: meeting_services.Mark("excused", "Ốm")}),
+        )
+    make_shortcoming(ward.cell01, due_on=periods.today() - dt.timedelta(days=1))
+    client.force_login(secretary)
+    response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    board = response.context["board"]
+    assert (board.state, board.action_url) == ("none", f"/meetings/cell/{ward.cell01.pk}/new/")
+    assert board.due_on == periods.month_start().replace(day=5)
+    row = next(r for r in board.grid if r.member == chinh)
+    assert row.marks[-5:] == ["excused"] * 4 + [""] and row.streak == 4 and row.streak_too_long
+    assert row.excused == 4
+    assert (board.open_shortcomings, board.overdue_shortcomings) == (1, 1)
+    page = response.content.decode()
+    assert escape(vi("Start this month's meeting")) in page
+    assert "4" in page and vi("Overdue shortcomings") in page
+
+    this_month = make_meeting(ward.cell01)
+    board = client.get(f"/dashboard/cell/{ward.cell01.pk}/").context["board"]
+    assert (board.state, board.action_url) == ("draft", f"/meetings/{this_month.pk}/edit/")
+    _finalise(this_month)
+    board = client.get(f"/dashboard/cell/{ward.cell01.pk}/").context["board"]
+    assert (board.state, board.action_url) == ("finalised", f"/meetings/{this_month.pk}/")
+    assert board.due_on == periods.add_months(periods.month_start(), 1).replace(day=5)  # the next month
+
+
+def test_another_cells_secretary_cannot_open_the_cell_dashboard(client, ward, other_secretary):
+    client.force_login(other_secretary)
+    assert client.get(f"/dashboard/cell/{ward.cell01.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_the_cell_dashboard_runs_the_same_queries_for_3_and_40_members(
+    client, ward, secretary, n, django_assert_num_queries
+):
+    for _ in range(n - 3):
+        make_member(ward.cell01)
+    for months_ago in range(3):
+        make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -months_ago - 1))
+    client.force_login(secretary)
+    client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    # session, user, access (member, positions, assignments, committee tree), the cell, this month's
+    # counts, the months ahead's meetings, the members, the rule, shortcomings, the 12 months' attendance,
+    # open tasks, the latest round's counts, the menu's inbox
+    with django_assert_num_queries(16):
+        response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    assert len(response.context["board"].grid) == n  # the secretary among them, the exempt one left out
+
+
+# --- The member's home
+
+
+def test_a_member_reads_their_tasks_shortcomings_and_their_cells_finalised_resolutions(
+    client, ward, member, after_this_months_meeting
+):
+    last = make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -1))
+    last = meeting_services.save_meeting(
+        last,
+        version=last.version,
+        by=None,
+        changes=meeting_services.SheetChanges(
+            new_tasks=[
+                {"assignee": member.member, "text": "Thăm hỏi gia đình chính sách", "due_on": periods.today()}
+            ]
+        ),
+    )
+    _finalise(last)
+    Meeting.objects.filter(pk=last.pk).update(resolution="Nghị quyết: làm sạch đường làng")
+    draft = make_meeting(ward.cell01)
+    Meeting.objects.filter(pk=draft.pk).update(resolution="Bản nháp chưa duyệt")
+    mine = make_shortcoming(ward.cell01, subject_member=member.member, description="Đóng đảng phí chậm")
+    make_shortcoming(ward.cell01, description="Của người khác")
+    client.force_login(member)
+    assert client.get("/").url == "/dashboard/me/"
+    page = client.get("/dashboard/me/").content.decode()
+    assert "Thăm hỏi gia đình chính sách" in page.split('data-testid="my-shortcomings"')[0]
+    assert f'href="/shortcomings/{mine.pk}/"' in page and "Của người khác" not in page
+    assert "Nghị quyết: làm sạch đường làng" in page
+    assert "Bản nháp chưa duyệt" not in page  # a draft is not the record yet
+    assert 'data-testid="my-attendance"' in page
+
+
+def test_a_member_of_another_cell_does_not_read_cell01s_resolutions(client, ward, other_secretary):
+    meeting = _finalise(make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -1)))
+    Meeting.objects.filter(pk=meeting.pk).update(resolution="Nghị quyết riêng của chi bộ 1")
+    client.force_login(other_secretary)
+    assert "Nghị quyết riêng của chi bộ 1" not in client.get("/dashboard/me/").content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_the_members_home_runs_the_same_queries_for_1_and_12_meetings(
+    client, ward, member, n, django_assert_num_queries
+):
+    for months_ago in range(n):
+        _finalise(make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -months_ago - 1)))
+    client.force_login(member)
+    client.get("/dashboard/me/")
+    # session, user, access (member, positions, assignments, committee tree), the member with their cell,
+    # the rule, my open tasks, my shortcomings, the cell's finalised minutes, my attendance, the menu's inbox
+    with django_assert_num_queries(13):
+        response = client.get("/dashboard/me/")
+    assert len(response.context["home"].minutes) == n
+
+
+# --- The cells × months grid, the trends, the ratings, the oversight coverage
+
+
+def test_the_grid_shows_each_cells_months_and_the_trends_as_svg_with_their_numbers(
+    client, leader, ward, march
+):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/cells/")
+    grid = response.context["grid"]
+    rows = {cell.code: months for cell, months in grid.rows}
+    march_at = grid.months.index(MONTH)
+    assert rows["CB01"][march_at].state == "finalised" and rows["CB01"][march_at].attendance_percent == 50
+    assert rows["CB02"][march_at].state == "draft" and rows["CB09"][march_at] is None
+    page = response.content.decode()
+    assert "<svg" in page and "<title" in page and vi("Cells with finalised minutes") in page
+    finalised = grid.trends[0]
+    assert finalised.values[march_at] == round(100 / 3)  # one cell of three
+    assert f">{round(100 / 3)}</text>" in page  # the number drawn as text
+    assert "cdn" not in page.lower()
+
+
+def test_the_oversight_coverage_shows_each_member_their_cells_and_what_they_did(client, leader, ward, march):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/oversight/")
+    coverage = response.context["coverage"]
+    ((overseer, months),) = coverage.rows
+    at = coverage.months.index(MONTH)
+    assert overseer.full_name == "Bùi Quốc Phụ"
+    cells = {cell.code: r for cell, r in months[at]}
+    assert set(cells) == {"CB01", "CB02", "CB09"}
+    assert cells["CB01"].overseer_attended and cells["CB01"].scored
+    assert "CB01 ✓★" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [2, 50])
+def test_the_grid_and_the_coverage_run_the_same_queries_for_2_and_50_cells(
+    client, leader, overseer, ward, n, django_assert_num_queries
+):
+    for number in range(n - 2):
+        cell = make_cell(ward.committee, code=f"X{number:02d}")
+        make_member(cell)
+        make_meeting(cell)
+        make_assignment(overseer.member, cell)
+    client.force_login(leader)
+    client.get("/dashboard/cells/")
+    # session, user, access (member, positions, assignments, committee tree), the cells' count, their page,
+    # their counts of 12 months, the monthly totals, the latest round, the menu's inbox
+    with django_assert_num_queries(12):
+        client.get("/dashboard/cells/")
+    # session, user, access (4), the overseers' count and page, their assignments, the cells' counts, inbox
+    with django_assert_num_queries(11):
+        response = client.get("/dashboard/oversight/")
+    assert sum(len(cells) for cells in response.context["coverage"].rows[0][1]) == n - 1
+
+
+def test_the_grid_counts_the_latest_rounds_ratings_as_decided(client, leader, ward):
+    from reviews.models import Review
+    from reviews.services.reviews import start_round
+
+    review_round = start_round(
+        ward.committee, title="Kiểm điểm năm 2026", period_kind="year", year=2026, quarter=None, by=leader
+    )
+    two = list(Review.objects.filter(round=review_round).order_by("pk")[:2])
+    Review.objects.filter(pk__in=[r.pk for r in two]).update(status="decided", decided_rating="good")
+    client.force_login(leader)
+    response = client.get("/dashboard/cells/")
+    ratings = dict(response.context["grid"].ratings)
+    assert ratings["Hoàn thành tốt nhiệm vụ"] == Review.objects.filter(decided_rating="good").count() == 2
+    assert ratings["Hoàn thành xuất sắc nhiệm vụ"] == 0
+    assert "Kiểm điểm năm 2026" in response.content.decode()
