@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.views import meetings
+from reviews.views import pledges as pledge_views
 from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
 from reviews.views import shortcomings as shortcoming_views
@@ -56,4 +57,19 @@ urlpatterns = [
     path("reminders/<id:pk>/", reminder_views.reminder, name="reminder"),
     path("reminders/<id:pk>/as-sent/", reminder_views.reminder_body, name="reminder_body"),
     path("reminders/<id:pk>/retry/", reminder_views.reminder_retry, name="reminder_retry"),
+    # pledges (issue 12)
+    path("pledges/", pledge_views.index, name="pledges"),
+    path("pledges/campaigns/new/", pledge_views.campaign_new, name="pledge_campaign_new"),
+    path("pledges/campaigns/<id:pk>/", pledge_views.campaign, name="pledge_campaign"),
+    path("pledges/campaigns/<id:pk>/text/", pledge_views.campaign_text, name="pledge_campaign_text"),
+    path("pledges/campaigns/<id:pk>/sign/", pledge_views.sign, name="pledge_sign"),
+    path("pledges/campaigns/<id:pk>/cells/<id:cell_pk>/", pledge_views.cell, name="pledge_cell"),
+    path(
+        "pledges/campaigns/<id:pk>/cells/<id:cell_pk>/print/",
+        pledge_views.cell_print,
+        name="pledge_cell_print",
+    ),
+    path("pledges/campaigns/<id:pk>/paper/<id:member_pk>/", pledge_views.paper, name="pledge_paper"),
+    path("pledges/<id:pk>/", pledge_views.detail, name="pledge"),
+    path("pledges/<id:pk>/pledge.docx", pledge_views.docx, name="pledge_docx"),
 ]

@@ -228,3 +228,39 @@ def make_notification(recipient: Member, **overrides: Any) -> Any:
     }
     fields.update(overrides)
     return Notification.objects.create(**fields)
+
+
+# --- Pledges (issue 12)
+
+
+def make_campaign(committee: Committee | None = None, **overrides: Any) -> Any:
+    """This year's pledge campaign of the committee, open since the first of January, due at the end of March."""
+    from reviews.services import pledges
+
+    year = overrides.pop("year", periods.today().year)
+    fields: dict[str, Any] = {
+        "by": None,
+        "year": year,
+        "title": f"Cam kết năm {year}",
+        "due_on": dt.date(year, 3, 31),
+        "text": "Tôi xin cam kết giữ gìn phẩm chất đạo đức, lối sống của người đảng viên.",
+        "opened_on": dt.date(year, 1, 1),
+    }
+    fields.update(overrides)
+    return pledges.start_campaign(committee or make_committee(), **fields)
+
+
+def make_pledge(member: Member, campaign: Any = None, **overrides: Any) -> Any:
+    """A pledge signed in the app by the member (their cell's committee's campaign unless given)."""
+    from reviews.services import pledges
+
+    campaign = campaign or make_campaign(member.cell.committee)
+    fields: dict[str, Any] = {
+        "by": member.user,
+        "campaign_version": campaign.version,
+        "commitments": [pledges.Line("Tham gia đầy đủ sinh hoạt chi bộ", "12/12 buổi")],
+        "deeds": [pledges.Line("Vận động các hộ trong tổ giữ vệ sinh")],
+    }
+    fields.update(overrides)
+    member = Member.objects.select_related("cell").get(pk=member.pk)
+    return pledges.sign_pledge(campaign, member, **fields)

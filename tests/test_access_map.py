@@ -14,16 +14,18 @@ from django.utils.module_loading import import_string
 from cells.models import Cell, Member
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
-from reviews.models import Digest, Meeting, Review, Shortcoming
+from reviews.models import Digest, Meeting, PledgeCampaign, Review, Shortcoming
 from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
     make_assignment,
+    make_campaign,
     make_cell,
     make_committee,
     make_meeting,
     make_member,
     make_notification,
+    make_pledge,
     make_shortcoming,
 )
 
@@ -86,6 +88,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
     make_meeting(cell)
     make_shortcoming(cell, subject_member=person)
     make_notification(person)
+    pledge = make_pledge(person, make_campaign(cell.committee))
     return {
         "cells.Cell": {cell.pk},
         "cells.Member": set(cell.members.values_list("pk", flat=True)),
@@ -95,6 +98,8 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.RoundCellCount": set(RoundCellCount.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
+        "reviews.PledgeCampaign": {pledge.campaign_id},
+        "reviews.Pledge": {pledge.pk},
     }
 
 
@@ -157,11 +162,13 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
     def review(status: str) -> Review:
         return Review(cell=cell, member=person, status=status)
 
-    access_, meetings, reviews = (
+    access_, meetings, reviews, pledges = (
         "phuthang.access",
         "reviews.permissions.meetings",
         "reviews.permissions.reviews",
+        "reviews.permissions.pledges",
     )
+    campaign = PledgeCampaign(committee=ward.committee, year=periods.today().year)
     return {
         (f"{access_}.can_assign_oversight", "assign a month's overseers"): (ward.committee,),
         (f"{access_}.can_edit_member", "edit contact details and exemption"): (ward.members01[0],),
@@ -199,6 +206,10 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{reviews}.can_decide_extension", "grant or refuse a later due date"): (item,),
         (f"{reviews}.sees_board", "open the board"): (),
         ("accounts.permissions.can_enrol", "turn on an authenticator app"): (),
+        (f"{pledges}.can_open_campaign", "open a campaign"): (ward.committee,),
+        (f"{pledges}.can_correct_text", "correct the common text"): (campaign,),
+        (f"{pledges}.can_sign", "sign in the app"): (campaign, person),
+        (f"{pledges}.can_record_paper", "record a paper pledge"): (cell,),
     }
 
 

@@ -26,7 +26,14 @@ from cells.models import Cell, Committee
 from phuthang import periods
 from reviews.models import DueDateExtension, Meeting
 from reviews.services.reviews import start_round
-from tests.factories import make_meeting, make_notification, make_review, make_shortcoming
+from tests.factories import (
+    make_campaign,
+    make_meeting,
+    make_notification,
+    make_pledge,
+    make_review,
+    make_shortcoming,
+)
 
 ROLES = (
     "anonymous",
@@ -112,6 +119,18 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:reminders_preview": row(302, 404, 404, 404, 404, 200, 404, 404, 200),
     "reviews:reminders_run": row(302, 404, 404, 404, 404, 403,  404, 404, 302),
     "reviews:reminder_retry": row(302, 404, 404, 404, 404, 403, 404, 404, 302),
+    # pledges (issue 12): this year's campaign of the ward; the pledge and the paper one are an ordinary
+    # member's of cell01; everyone with a member record in the committee may sign their own
+    "reviews:pledges":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
+    "reviews:pledge_campaign_new": row(302, 403, 403, 403, 403, 200, 403, 403, 200),
+    "reviews:pledge_campaign": row(302, 200, 200, 200, 200, 200, 200, 404, 200),
+    "reviews:pledge_campaign_text": row(302, 403, 403, 403, 403, 200, 403, 404, 200),
+    "reviews:pledge_sign": row(302,  200, 200, 200, 200, 200,  200, 404, 403),
+    "reviews:pledge_cell": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:pledge_cell_print": row(302, 200, 404, 200, 200, 200, 404, 404, 200),
+    "reviews:pledge_paper": row(302, 200, 404, 403, 403, 403,  404, 404, 403),
+    "reviews:pledge":      row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:pledge_docx": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
 }
 # fmt: on
 
@@ -181,7 +200,25 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:reminder": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_retry": lambda c: {"pk": _reminder(c).digest_id},
+    "reviews:pledge_campaign": lambda c: {"pk": _campaign(c).pk},
+    "reviews:pledge_campaign_text": lambda c: {"pk": _campaign(c).pk},
+    "reviews:pledge_sign": lambda c: {"pk": _campaign(c).pk},
+    "reviews:pledge_cell": lambda c: {"pk": _campaign(c).pk, "cell_pk": c.cell01.pk},
+    "reviews:pledge_cell_print": lambda c: {"pk": _campaign(c).pk, "cell_pk": c.cell01.pk},
+    "reviews:pledge_paper": lambda c: {"pk": _campaign(c).pk, "member_pk": c.ward.members01[0].pk},
+    "reviews:pledge": lambda c: {"pk": _pledge(c).pk},
+    "reviews:pledge_docx": lambda c: {"pk": _pledge(c).pk},
 }
+
+
+def _campaign(c: Context) -> Any:
+    """This year's pledge campaign of the ward."""
+    return c.once("campaign", lambda: make_campaign(c.committee))
+
+
+def _pledge(c: Context) -> Any:
+    """The signed pledge of an ordinary member of cell01 in this year's campaign."""
+    return c.once("pledge", lambda: make_pledge(c.ward.members01[0], _campaign(c)))
 
 
 def _reminder(c: Context) -> Any:

@@ -2,6 +2,7 @@
 
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.notifications import Digest, Kind, Notification
+from reviews.models.pledges import Pledge, PledgeCampaign, PledgeCampaignText, PledgeLine, PledgeText
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound
 from reviews.models.rules import Rule
 from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming
@@ -17,3 +18,5 @@ __all__ += [
     "Shortcoming",
 ]
 __all__ += ["Digest", "Kind", "Notification"]
+
+__all__ += ["Pledge", "PledgeCampaign", "PledgeCampaignText", "PledgeLine", "PledgeText"]
