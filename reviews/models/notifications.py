@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     MINUTES_LATE = "minutes_late", _("Minutes not finalised")
     REMEDIATION = "remediation", _("Remediation due or overdue")
     OVERDUE_DIGEST = "overdue_digest", _("Weekly overdue digest")
+    PLEDGE_UNSIGNED = "pledge_unsigned", _("Pledge not signed by the due date")
 
 
 class DigestQuerySet(models.QuerySet["Digest"]):
