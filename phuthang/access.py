@@ -436,6 +436,28 @@ def pledges(user: User) -> Q:
 
 
 @sees(
+    "Personal action plans",
+    model="reviews.ActionPlan",
+    staff="every plan",
+    leader="the plans of their committees' leaders and cell secretaries",
+    inspector="the plans of their committee's leaders and cell secretaries",
+    secretary="their own; their cell's leaders' and the committee leadership's",
+    overseer="their own; the committee leadership's",
+    member="their cell's leaders' and the committee leadership's",
+    stranger=NOTHING,
+)
+def action_plans(user: User) -> Q:
+    """A plan is read by the members of the unit its author leads, by UBKT and by the leaders."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    if a.member_id is None:
+        return Q(pk__in=[])
+    unit = Q(cell_id=a.member_cell_id) | Q(cell__isnull=True, committee_id__in=a.tree_committee_ids)
+    return Q(committee_id__in=a.committee_wide_ids) | unit | Q(member_id=a.member_id)
+
+
+@sees(
     "Reminder emails (digests)",
     model="reviews.Digest",
     staff="every email",

@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from phuthang import safe_input
 from reviews.models import (
+    ActionPlan,
+    ActionPlanItem,
     Digest,
     Manifestation,
     Meeting,
@@ -213,3 +215,19 @@ class PledgeAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
     search_fields = ["member__full_name"]
     list_select_related = ["member", "campaign"]
     inlines = [PledgeLineInline]
+
+
+class ActionPlanItemInline(admin.TabularInline):
+    model = ActionPlanItem
+    fields = ["position", "text", "target", "due_on", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
+    list_display = ["member", "year", "committee", "cell"]
+    list_filter = ["year"]
+    list_select_related = ["member", "committee", "cell"]
+    inlines = [ActionPlanItemInline]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.views import meetings
+from reviews.views import plans as plan_views
 from reviews.views import pledges as pledge_views
 from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
@@ -72,4 +73,8 @@ urlpatterns = [
     path("pledges/campaigns/<id:pk>/paper/<id:member_pk>/", pledge_views.paper, name="pledge_paper"),
     path("pledges/<id:pk>/", pledge_views.detail, name="pledge"),
     path("pledges/<id:pk>/pledge.docx", pledge_views.docx, name="pledge_docx"),
+    path("action-plans/", plan_views.index, name="action_plans"),
+    path("action-plans/new/", plan_views.new, name="action_plan_new"),
+    path("action-plans/<id:pk>/", plan_views.detail, name="action_plan"),
+    path("action-plans/items/<id:pk>/note/", plan_views.note, name="action_plan_note"),
 ]

@@ -264,3 +264,24 @@ def make_pledge(member: Member, campaign: Any = None, **overrides: Any) -> Any:
     fields.update(overrides)
     member = Member.objects.select_related("cell").get(pk=member.pk)
     return pledges.sign_pledge(campaign, member, **fields)
+
+
+def make_plan(member: Member, *, year: int | None = None, cell: Cell | None = None, **overrides: Any) -> Any:
+    """The member's action plan for the year (this year), of their committee unless a cell is given, with two
+    items due at the end of June and of December."""
+    from reviews.services import plans
+    from reviews.services.pledges import Line
+
+    year = year or periods.today().year
+    committee = cell.committee if cell is not None else member.cell.committee
+    fields: dict[str, Any] = {
+        "by": member.user,
+        "unit": plans.Unit(committee, cell),
+        "year": year,
+        "items": [
+            Line("Dự sinh hoạt ở chi bộ phụ trách", "12/12 buổi", dt.date(year, 12, 31)),
+            Line("Đối thoại với nhân dân tổ dân phố", "2 lần", dt.date(year, 6, 30)),
+        ],
+    }
+    fields.update(overrides)
+    return plans.write_plan(member, **fields)

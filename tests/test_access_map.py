@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 from cells.models import Cell, Member
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
-from reviews.models import Digest, Meeting, PledgeCampaign, Review, Shortcoming
+from reviews.models import ActionPlan, Digest, Meeting, PledgeCampaign, Review, Shortcoming
 from reviews.models.reviews import ReviewRound, RoundCellCount
 from reviews.services import reviews as review_services
 from tests.factories import (
@@ -25,6 +25,7 @@ from tests.factories import (
     make_meeting,
     make_member,
     make_notification,
+    make_plan,
     make_pledge,
     make_shortcoming,
 )
@@ -89,6 +90,8 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
     make_shortcoming(cell, subject_member=person)
     make_notification(person)
     pledge = make_pledge(person, make_campaign(cell.committee))
+    year = periods.today().year
+    plans = {make_plan(person, cell=cell, year=year).pk, make_plan(person, year=year - 1).pk}
     return {
         "cells.Cell": {cell.pk},
         "cells.Member": set(cell.members.values_list("pk", flat=True)),
@@ -100,6 +103,7 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
         "reviews.PledgeCampaign": {pledge.campaign_id},
         "reviews.Pledge": {pledge.pk},
+        "reviews.ActionPlan": plans,
     }
 
 
@@ -210,6 +214,10 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{pledges}.can_correct_text", "correct the common text"): (campaign,),
         (f"{pledges}.can_sign", "sign in the app"): (campaign, person),
         (f"{pledges}.can_record_paper", "record a paper pledge"): (cell,),
+        ("reviews.permissions.plans.can_write_plan", "write their own plan"): (),
+        ("reviews.permissions.plans.can_note", "note progress on an item"): (
+            ActionPlan(member=person, committee=ward.committee, year=periods.today().year),
+        ),
     }
 
 

@@ -30,6 +30,7 @@ from tests.factories import (
     make_campaign,
     make_meeting,
     make_notification,
+    make_plan,
     make_pledge,
     make_review,
     make_shortcoming,
@@ -131,6 +132,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:pledge_paper": row(302, 200, 404, 403, 403, 403,  404, 404, 403),
     "reviews:pledge":      row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "reviews:pledge_docx": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    # action plans (issue 12): the plan is cell01's secretary's, for cell01; the note is on its first item
+    "reviews:action_plans": row(302, 200, 200, 200, 200, 200,  200, 404, 200),
+    "reviews:action_plan_new": row(302, 200, 200, 200, 200, 200, 403, 403, 403),
+    "reviews:action_plan": row(302,  200, 404, 404, 200, 200,  200, 404, 200),
+    "reviews:action_plan_note": row(302, 302, 404, 404, 403, 403, 403, 404, 403),
 }
 # fmt: on
 
@@ -208,7 +214,14 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:pledge_paper": lambda c: {"pk": _campaign(c).pk, "member_pk": c.ward.members01[0].pk},
     "reviews:pledge": lambda c: {"pk": _pledge(c).pk},
     "reviews:pledge_docx": lambda c: {"pk": _pledge(c).pk},
+    "reviews:action_plan": lambda c: {"pk": _plan(c).pk},
+    "reviews:action_plan_note": lambda c: {"pk": _plan(c).items.get(position=1).pk},
 }
+
+
+def _plan(c: Context) -> Any:
+    """This year's action plan of cell01's secretary, for cell01."""
+    return c.once("plan", lambda: make_plan(c.users["secretary"].member, cell=c.cell01))
 
 
 def _campaign(c: Context) -> Any:
@@ -293,7 +306,20 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "accounts:sessions_end": lambda c: {"which": "others"},
     "set_language": lambda c: {"language": "en", "next": "/"},
     "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
+    "reviews:action_plan_note": lambda c: _note_data(c),
 }
+
+
+def _note_data(c: Context) -> dict[str, Any]:
+    item = _plan(c).items.get(position=1)
+    prefix = f"i{item.pk}-"
+    return {
+        f"{prefix}version": 1,
+        f"{prefix}on": periods.today().isoformat(),
+        f"{prefix}text": "Đã làm",
+        f"{prefix}status": "done",
+    }
+
 
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
 

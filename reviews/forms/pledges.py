@@ -143,3 +143,46 @@ class PaperPledgeForm(_LinesForm):
     paper_signed_on = forms.DateField(label=_("Date on the paper"), widget=DATE)
 
     field_order = ["paper_signed_on", "commitments", "deeds", "reason"]
+
+
+# --- Personal action plans
+
+
+class PlanForm(OnceForm):
+    unit = forms.TypedChoiceField(label=_("For the unit I lead"), coerce=int)
+    year = forms.IntegerField(label=_("Year"), min_value=periods.FIRST_YEAR, max_value=2100)
+    items = forms.CharField(
+        label=_("Items of the plan"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One per line: the task, then its target and its due date, each after a “|”, for example: "
+            "Dự đủ sinh hoạt ở chi bộ phụ trách | 12/12 buổi | 31/12/2026"
+        ),
+    )
+
+    def __init__(self, *args: Any, units: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.units = units
+        self.fields["unit"].choices = [(i, unit.name) for i, unit in enumerate(units)]
+
+    def clean_items(self) -> list[Line]:
+        return parse_lines(self.cleaned_data["items"], self.fields["items"].label)
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "unit": self.units[self.cleaned_data["unit"]],
+            "year": self.cleaned_data["year"],
+            "items": self.cleaned_data["items"],
+        }
+
+
+class NoteForm(VersionForm):
+    on = forms.DateField(label=_("Date"), widget=DATE)
+    text = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    status = forms.ChoiceField(label=_("Status now"), choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from reviews.models import ActionPlanItem
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = ActionPlanItem.Status.choices
