@@ -6,7 +6,7 @@ import random
 
 from cells.demo import Ward
 from reviews.demo_meetings import build_meetings
-from reviews.demo_pledges import build_pledges
+from reviews.demo_pledges import build_plans, build_pledges
 from reviews.demo_reviews import build_reviews
 from reviews.models import Rule
 from reviews.services import reminders
@@ -22,6 +22,7 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     build_meetings(ward, rng=rng)
     build_reviews(ward, rng=rng)
     build_pledges(ward, rng=random.Random(f"pledges-{ward.seed}"))  # its own: the others' draws stay
+    build_plans(ward, rng=random.Random(f"plans-{ward.seed}"))
     build_reminders(ward)
 
 

@@ -126,3 +126,76 @@ def _lines(rng: random.Random, year: int) -> list[PledgeLine]:
         )
         for i, (t, target) in enumerate(deeds, start=1)
     ]
+
+
+PLAN_ITEMS = [
+    ("Dự đầy đủ sinh hoạt ở chi bộ được phân công phụ trách", "12/12 buổi", 12, 31),
+    ("Đối thoại trực tiếp với nhân dân ở tổ dân phố", "2 buổi", 6, 30),
+    ("Kiểm tra việc khắc phục hạn chế sau kiểm điểm ở chi bộ", "toàn bộ hạn chế", 9, 30),
+    ("Học tập, quán triệt nghị quyết mới của cấp trên", "100% đảng viên", 3, 31),
+    ("Giải quyết dứt điểm kiến nghị của nhân dân thuộc phạm vi phụ trách", "", 10, 31),
+]
+
+
+def build_plans(ward: Ward, *, rng: random.Random) -> dict[str, int]:
+    """This year's action plans for most of the committee's and cells' leaders (about one in eight missing),
+    items in every status, some with dated progress notes."""
+    from reviews.models import ActionPlan, ActionPlanItem, ActionPlanNote
+    from reviews.services import plans as plan_services
+
+    today = ward.today
+    users_by_member = {m.pk: ward.users[name] for name, m in ward.account_members.items()}
+    authors = plan_services.expected_authors(ward.committee, today)
+    missing = _missing(ward)
+
+    def writes(member: Any) -> bool:
+        if member.pk in users_by_member:  # the demo logins: all written but one, so each page has content
+            return member.pk != missing
+        return rng.random() < 0.88
+
+    plans = [
+        ActionPlan(
+            member=m,
+            year=today.year,
+            committee=ward.committee,
+            cell=cell,
+            created_by=users_by_member.get(m.pk),
+        )
+        for m, cell in authors
+        if writes(m)
+    ]
+    ActionPlan.objects.bulk_create(plans, batch_size=2000)
+    items = []
+    for plan in plans:
+        for position, (text, target, month, day) in enumerate(rng.sample(PLAN_ITEMS, 3), start=1):
+            due = dt.date(today.year, month, day)
+            status = (
+                ActionPlanItem.Status.DONE
+                if due < today and rng.random() < 0.7
+                else rng.choice([ActionPlanItem.Status.PLANNED, ActionPlanItem.Status.IN_PROGRESS])
+            )
+            items.append(
+                ActionPlanItem(
+                    plan=plan, position=position, text=text, target=target, due_on=due, status=status
+                )
+            )
+    ActionPlanItem.objects.bulk_create(items, batch_size=5000)
+    notes = [
+        ActionPlanNote(
+            item=item,
+            on=min(item.due_on, today),
+            text="Đã thực hiện xong." if item.status == ActionPlanItem.Status.DONE else "Đang triển khai.",
+            status=item.status,
+            by=item.plan.created_by,
+        )
+        for item in items
+        if item.status != ActionPlanItem.Status.PLANNED
+    ]
+    ActionPlanNote.objects.bulk_create(notes, batch_size=5000)
+    return {"plans": len(plans)}
+
+
+def _missing(ward: Ward) -> int | None:
+    """The demo's deputy secretary has not written a plan yet: the committee page shows a missing one."""
+    member = ward.account_members.get("phobithu")
+    return member.pk if member is not None else None

@@ -45,3 +45,16 @@ def test_the_demo_secretaries_are_reminded_of_the_unsigned_once_the_due_date_pas
     campaign = PledgeCampaign.objects.get(year=periods.today().year)
     reminded = Notification.objects.filter(kind="pledge_unsigned").exists()
     assert reminded == (periods.today() > campaign.due_on)
+
+
+def test_most_leaders_have_a_plan_and_a_few_are_missing(seeded):
+    from reviews.models import ActionPlan
+    from reviews.services import plans
+
+    campaign = PledgeCampaign.objects.get(year=periods.today().year)
+    authors = plans.expected_authors(campaign.committee, periods.today())
+    written = set(ActionPlan.objects.filter(year=periods.today().year).values_list("member_id", flat=True))
+    missing = [m for m, _cell in authors if m.pk not in written]
+    assert 0 < len(missing) < len(authors) / 3
+    assert any(m.user is not None and m.user.username == "phobithu" for m in missing)
+    assert ActionPlan.objects.filter(items__notes__isnull=False).exists()
