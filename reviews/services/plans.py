@@ -132,8 +132,9 @@ def write_plan(member: Member, *, by: auth.User, unit: Unit, year: int, items: I
         raise constraint_error(exc, ActionPlan) from exc
     ActionPlanItem.objects.bulk_create(
         [
-            ActionPlanItem(plan=plan, position=i, text=line.text, target=line.target, due_on=line.due_on)
+            ActionPlanItem(plan=plan, position=i, text=line.text, target=line.target, due_on=due_on)
             for i, line in enumerate(items, start=1)
+            if (due_on := line.due_on) is not None  # every one, as checked above
         ]
     )
     return plan

@@ -81,7 +81,7 @@ def pledge_docx(pledge: Pledge, *, commitments: Sequence[PledgeLine], deeds: Seq
     paragraph(document)
     if pledge.method == Pledge.Method.PAPER:
         note = _("Signed on paper on %(day)s; recorded in the app by %(who)s.") % {
-            "day": date_format(pledge.paper_signed_on, "SHORT_DATE_FORMAT"),
+            "day": date_format(pledge.signed_on, "SHORT_DATE_FORMAT"),
             "who": pledge.recorded_by.get_username() if pledge.recorded_by else "",
         }
     else:
