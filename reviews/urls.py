@@ -73,6 +73,7 @@ urlpatterns = [
     path("pledges/campaigns/<id:pk>/paper/<id:member_pk>/", pledge_views.paper, name="pledge_paper"),
     path("pledges/<id:pk>/", pledge_views.detail, name="pledge"),
     path("pledges/<id:pk>/pledge.docx", pledge_views.docx, name="pledge_docx"),
+    path("reviews/<id:pk>/pledge-lines/", pledge_views.review_lines, name="review_pledge_lines"),
     path("action-plans/", plan_views.index, name="action_plans"),
     path("action-plans/new/", plan_views.new, name="action_plan_new"),
     path("action-plans/<id:pk>/", plan_views.detail, name="action_plan"),

@@ -132,6 +132,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:pledge_paper": row(302, 200, 404, 403, 403, 403,  404, 404, 403),
     "reviews:pledge":      row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "reviews:pledge_docx": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:review_pledge_lines": row(302, 200, 404, 403, 403, 403, 404, 404, 403),
     # action plans (issue 12): the plan is cell01's secretary's, for cell01; the note is on its first item
     "reviews:action_plans": row(302, 200, 200, 200, 200, 200,  200, 404, 200),
     "reviews:action_plan_new": row(302, 200, 200, 200, 200, 200, 403, 403, 403),
@@ -214,6 +215,7 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:pledge_paper": lambda c: {"pk": _campaign(c).pk, "member_pk": c.ward.members01[0].pk},
     "reviews:pledge": lambda c: {"pk": _pledge(c).pk},
     "reviews:pledge_docx": lambda c: {"pk": _pledge(c).pk},
+    "reviews:review_pledge_lines": lambda c: {"pk": _review(c, "draft").pk},
     "reviews:action_plan": lambda c: {"pk": _plan(c).pk},
     "reviews:action_plan_note": lambda c: {"pk": _plan(c).items.get(position=1).pk},
 }

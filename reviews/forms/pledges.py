@@ -186,3 +186,27 @@ class NoteForm(VersionForm):
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = ActionPlanItem.Status.choices
+
+
+class PledgeLinesForm(safe_input.Form):
+    """One outcome and note per line of the member's pledge of the review's year."""
+
+    def __init__(self, *args: Any, lines: list[Any], **kwargs: Any) -> None:
+        from reviews.models import PledgeLineOutcome
+
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        choices = [("", _("— not marked —")), *PledgeLineOutcome.Outcome.choices]
+        for line, outcome in lines:
+            self.fields[f"o{line.pk}"] = forms.ChoiceField(
+                label=line.text, choices=choices, required=False, initial=outcome.outcome if outcome else ""
+            )
+            self.fields[f"n{line.pk}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=1000, initial=outcome.note if outcome else ""
+            )
+
+    def marks(self) -> dict[int, tuple[str, str]]:
+        return {
+            line.pk: (self.cleaned_data[f"o{line.pk}"], self.cleaned_data[f"n{line.pk}"])
+            for line, _o in self.lines
+        }

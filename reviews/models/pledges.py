@@ -262,3 +262,39 @@ class PledgeLine(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+@tracked()
+class PledgeLineOutcome(models.Model):
+    """In a member's year-end review: whether one line of that year's pledge was kept, with a note."""
+
+    class Outcome(models.TextChoices):
+        KEPT = "kept", _("Kept")
+        PARTLY = "partly", _("Partly kept")
+        NOT_KEPT = "not_kept", _("Not kept")
+
+    review = models.ForeignKey(
+        "reviews.Review", models.PROTECT, related_name="pledge_outcomes", verbose_name=_("review")
+    )
+    line = models.ForeignKey(
+        PledgeLine, models.PROTECT, related_name="outcomes", verbose_name=_("pledge line")
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("pledge line outcome")
+        verbose_name_plural = _("pledge line outcomes")
+        constraints = [models.UniqueConstraint(fields=["review", "line"], name="one_outcome_per_review_line")]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}/{self.line_id}: {self.outcome}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,7 +24,7 @@ from phuthang import periods
 from phuthang.concurrency import lock_current
 from phuthang.constraints import constraint_error
 from phuthang.history import records_who
-from reviews.models import Pledge, PledgeCampaign, PledgeCampaignText, PledgeLine
+from reviews.models import Pledge, PledgeCampaign, PledgeCampaignText, PledgeLine, PledgeLineOutcome
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -288,3 +288,42 @@ def superseded_chain(pledge: Pledge) -> list[Pledge]:
         .filter(~Q(pk=pledge.pk), signed_at__lte=pledge.signed_at)
         .order_by("-signed_at", "-pk")
     )
+
+
+# --- The year-end review: each line of the year's pledge, kept or not
+
+
+def review_lines(review: Any) -> list[tuple[PledgeLine, PledgeLineOutcome | None]]:
+    """The lines of the member's standing pledge of the review's year (their committee's campaign), each with
+    its outcome in this review if marked; two queries. Empty for a collective's review or no pledge."""
+    if review.member_id is None:
+        return []
+    pledge = (
+        Pledge.objects.standing()
+        .filter(
+            member_id=review.member_id,
+            campaign__year=review.year,
+            campaign__committee_id=review.cell.committee_id,
+        )
+        .first()
+    )
+    if pledge is None:
+        return []
+    marks = {o.line_id: o for o in PledgeLineOutcome.objects.filter(review=review)}
+    return [(line, marks.get(line.pk)) for line in pledge.lines.all()]
+
+
+@records_who
+@transaction.atomic
+def mark_lines(review: Any, *, by: auth.User, marks: dict[int, tuple[str, str]]) -> int:
+    """Save the outcome and note of each line given (line id → (outcome, note)); an empty outcome leaves a
+    line unmarked. Only lines of the member's pledge of that year are taken. Returns how many were saved."""
+    own = {line.pk for line, _o in review_lines(review)}
+    saved = 0
+    for line_id, (outcome, note) in marks.items():
+        if line_id in own and outcome:
+            PledgeLineOutcome.objects.update_or_create(
+                review=review, line_id=line_id, defaults={"outcome": outcome, "note": note.strip(), "by": by}
+            )
+            saved += 1
+    return saved

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from cells.models import Cell, Committee, Member
 from phuthang import access, periods, submits
 from phuthang.concurrency import OutOfDate, refuse
-from reviews.forms.pledges import CampaignForm, PaperPledgeForm, SignForm, TextCorrectionForm
-from reviews.models import Pledge, PledgeCampaign, PledgeText
+from reviews.forms.pledges import CampaignForm, PaperPledgeForm, PledgeLinesForm, SignForm, TextCorrectionForm
+from reviews.models import Pledge, PledgeCampaign, PledgeText, Review
 from reviews.permissions import pledges as permissions
+from reviews.permissions import reviews as review_permissions
 from reviews.services import pledge_docx
 from reviews.services import pledges as services
 
@@ -294,3 +295,21 @@ def docx(request: HttpRequest, pk: int) -> HttpResponse:
         f'attachment; filename="cam-ket-{pledge.campaign.year}-{pledge.member.cell.code}-{pledge.pk}.docx"'
     )
     return response
+
+
+def review_lines(request: HttpRequest, pk: int) -> HttpResponse:
+    """In the year-end review: each line of the member's pledge of that year, kept, partly or not kept."""
+    review = get_object_or_404(
+        Review.objects.visible_to(request.user).select_related("cell", "member"), pk=pk
+    )
+    if not review_permissions.can_self_assess(request.user, review):
+        raise PermissionDenied
+    lines = services.review_lines(review)
+    form = PledgeLinesForm(request.POST or None, lines=lines)
+    if lines and form.is_valid():
+        services.mark_lines(review, by=request.user, marks=form.marks())
+        messages.success(request, _("The pledge's lines are marked."))
+        return redirect(review)
+    return render(
+        request, "reviews/review_pledge_lines.html", {"review": review, "form": form, "lines": lines}
+    )
