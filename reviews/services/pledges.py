@@ -66,8 +66,10 @@ class CellProgress:
 def committee_progress(campaign: PledgeCampaign, cells: Sequence[Cell]) -> list[CellProgress]:
     """Signed / expected for each cell, in two grouped queries whatever the number of cells or members."""
     on = campaign.counted_on()
-    ids = [c.pk for c in cells]
-    expected = expected_members(campaign, on).filter(cell_id__in=ids)
+    # the cells are the campaign's already: filtering members by cell id alone spares a join with the cells,
+    # which the planner misjudged on a freshly seeded province (a nested loop, 0.5 s for 220 cells)
+    ids = [c.pk for c in cells if c.committee_id == campaign.committee_id and c.active]
+    expected = Member.objects.filter(cell_id__in=ids).current(on).exclude(exempt_since__lte=on)
     expected_by_cell = dict(expected.values_list("cell_id").annotate(n=Count("pk")).order_by())
     signed_by_cell = dict(
         Pledge.objects.standing()
