@@ -476,6 +476,64 @@ def shortcomings(user: User) -> Q:
 
 
 @sees(
+    "Pledge campaigns (the common text, the due date)",
+    model="reviews.PledgeCampaign",
+    staff="every campaign",
+    leader="the campaigns of their committee tree",
+    inspector="the campaigns of their committee tree",
+    secretary="the campaigns of their committee tree",
+    overseer="the campaigns of their committee tree",
+    member="the campaigns of their committee tree",
+    stranger=NOTHING,
+)
+def pledge_campaigns(user: User) -> Q:
+    """Everyone reads the text they are asked to sign; who signed is the pledges' rule below."""
+    a = for_user(user)
+    return Q() if a.is_staff else Q(committee_id__in=a.tree_committee_ids)
+
+
+@sees(
+    "Pledges (signed commitments)",
+    model="reviews.Pledge",
+    staff="every pledge",
+    leader="the pledges of every cell of their committees",
+    inspector="the pledges of every cell of their committee",
+    secretary="the pledges of their cell",
+    overseer="the pledges of the cells assigned this month",
+    member="their own pledges",
+    stranger=NOTHING,
+)
+def pledges(user: User) -> Q:
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    own = Q(member_id=a.member_id) if a.member_id else Q(pk__in=[])
+    return _followed(a, via="member__cell") | own
+
+
+@sees(
+    "Personal action plans",
+    model="reviews.ActionPlan",
+    staff="every plan",
+    leader="the plans of their committees' leaders and cell secretaries",
+    inspector="the plans of their committee's leaders and cell secretaries",
+    secretary="their own; their cell's leaders' and the committee leadership's",
+    overseer="their own; the committee leadership's",
+    member="their cell's leaders' and the committee leadership's",
+    stranger=NOTHING,
+)
+def action_plans(user: User) -> Q:
+    """A plan is read by the members of the unit its author leads, by UBKT and by the leaders."""
+    a = for_user(user)
+    if a.is_staff:
+        return Q()
+    if a.member_id is None:
+        return Q(pk__in=[])
+    unit = Q(cell_id=a.member_cell_id) | Q(cell__isnull=True, committee_id__in=a.tree_committee_ids)
+    return Q(committee_id__in=a.committee_wide_ids) | unit | Q(member_id=a.member_id)
+
+
+@sees(
     "Reminder emails (digests)",
     model="reviews.Digest",
     staff="every email",

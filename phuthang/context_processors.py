@@ -26,6 +26,9 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append((_("My cell"), reverse("cells:detail", args=[cell_id])))
     if a.member_id is not None or a.is_staff:
         items.append((_("Meetings"), reverse("reviews:meetings")))
+    if a.member_id is not None or a.is_staff:
+        items.append((_("Pledges"), reverse("reviews:pledges")))
+        items.append((_("Action plans"), reverse("reviews:action_plans")))
     if a.sees_committee:
         items.append((_("Shortcomings"), reverse("reviews:board")))
         items.append((_("Review rounds"), reverse("reviews:rounds")))

@@ -3,10 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 from phuthang import safe_input
 from reviews.models import (
+    ActionPlan,
+    ActionPlanItem,
     Digest,
     Manifestation,
     Meeting,
     Notification,
+    Pledge,
+    PledgeCampaign,
+    PledgeLine,
+    PledgeText,
     RemediationUpdate,
     Review,
     ReviewRound,
@@ -174,3 +180,54 @@ class MeetingAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["kind", "status", "cell__committee"]
     search_fields = ["cell__name", "topic", "resolution"]
     date_hierarchy = "date"
+
+
+# --- Pledges (issue 12): the reference texts are the office's to edit; signed pledges are view only.
+
+
+@admin.register(PledgeText)
+class PledgeTextAdmin(TriggerHistory, admin.ModelAdmin):
+    list_display = ["title", "active", "verified"]
+    list_filter = ["verified", "active"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PledgeLineInline(admin.TabularInline):
+    model = PledgeLine
+    fields = ["kind", "position", "text", "target", "due_on"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(PledgeCampaign)
+class PledgeCampaignAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
+    list_display = ["title", "committee", "year", "due_on", "text_version"]
+    list_filter = ["year"]
+
+
+@admin.register(Pledge)
+class PledgeAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
+    list_display = ["member", "campaign", "status", "method", "signed_at"]
+    list_filter = ["status", "method"]
+    search_fields = ["member__full_name"]
+    list_select_related = ["member", "campaign"]
+    inlines = [PledgeLineInline]
+
+
+class ActionPlanItemInline(admin.TabularInline):
+    model = ActionPlanItem
+    fields = ["position", "text", "target", "due_on", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
+    list_display = ["member", "year", "committee", "cell"]
+    list_filter = ["year"]
+    list_select_related = ["member", "committee", "cell"]
+    inlines = [ActionPlanItemInline]

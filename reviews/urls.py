@@ -3,6 +3,8 @@ from django.urls import path
 from reviews.views import dashboard as dashboard_views
 from reviews.views import feedback as feedback_views
 from reviews.views import meetings, probation
+from reviews.views import plans as plan_views
+from reviews.views import pledges as pledge_views
 from reviews.views import reminders as reminder_views
 from reviews.views import reviews as review_views
 from reviews.views import shortcomings as shortcoming_views
@@ -85,4 +87,24 @@ urlpatterns = [
     path("dashboard/cells/", dashboard_views.cells_grid, name="dashboard_grid"),
     path("dashboard/oversight/", dashboard_views.oversight_coverage, name="dashboard_oversight"),
     path("dashboard/report.docx", dashboard_views.ward_report, name="ward_report"),
+    # pledges (issue 12)
+    path("pledges/", pledge_views.index, name="pledges"),
+    path("pledges/campaigns/new/", pledge_views.campaign_new, name="pledge_campaign_new"),
+    path("pledges/campaigns/<id:pk>/", pledge_views.campaign, name="pledge_campaign"),
+    path("pledges/campaigns/<id:pk>/text/", pledge_views.campaign_text, name="pledge_campaign_text"),
+    path("pledges/campaigns/<id:pk>/sign/", pledge_views.sign, name="pledge_sign"),
+    path("pledges/campaigns/<id:pk>/cells/<id:cell_pk>/", pledge_views.cell, name="pledge_cell"),
+    path(
+        "pledges/campaigns/<id:pk>/cells/<id:cell_pk>/print/",
+        pledge_views.cell_print,
+        name="pledge_cell_print",
+    ),
+    path("pledges/campaigns/<id:pk>/paper/<id:member_pk>/", pledge_views.paper, name="pledge_paper"),
+    path("pledges/<id:pk>/", pledge_views.detail, name="pledge"),
+    path("pledges/<id:pk>/pledge.docx", pledge_views.docx, name="pledge_docx"),
+    path("reviews/<id:pk>/pledge-lines/", pledge_views.review_lines, name="review_pledge_lines"),
+    path("action-plans/", plan_views.index, name="action_plans"),
+    path("action-plans/new/", plan_views.new, name="action_plan_new"),
+    path("action-plans/<id:pk>/", plan_views.detail, name="action_plan"),
+    path("action-plans/items/<id:pk>/note/", plan_views.note, name="action_plan_note"),
 ]

@@ -272,3 +272,60 @@ def make_feedback(committee: Committee, **overrides: Any) -> Any:
         FeedbackItem.objects.filter(pk=item.pk).update(**after)
         item.refresh_from_db()
     return item
+
+
+# --- Pledges (issue 12)
+
+
+def make_campaign(committee: Committee | None = None, **overrides: Any) -> Any:
+    """This year's pledge campaign of the committee, open since the first of January, due at the end of March."""
+    from reviews.services import pledges
+
+    year = overrides.pop("year", periods.today().year)
+    fields: dict[str, Any] = {
+        "by": None,
+        "year": year,
+        "title": f"Cam kết năm {year}",
+        "due_on": dt.date(year, 3, 31),
+        "text": "Tôi xin cam kết giữ gìn phẩm chất đạo đức, lối sống của người đảng viên.",
+        "opened_on": dt.date(year, 1, 1),
+    }
+    fields.update(overrides)
+    return pledges.start_campaign(committee or make_committee(), **fields)
+
+
+def make_pledge(member: Member, campaign: Any = None, **overrides: Any) -> Any:
+    """A pledge signed in the app by the member (their cell's committee's campaign unless given)."""
+    from reviews.services import pledges
+
+    campaign = campaign or make_campaign(member.cell.committee)
+    fields: dict[str, Any] = {
+        "by": member.user,
+        "campaign_version": campaign.version,
+        "commitments": [pledges.Line("Tham gia đầy đủ sinh hoạt chi bộ", "12/12 buổi")],
+        "deeds": [pledges.Line("Vận động các hộ trong tổ giữ vệ sinh")],
+    }
+    fields.update(overrides)
+    member = Member.objects.select_related("cell").get(pk=member.pk)
+    return pledges.sign_pledge(campaign, member, **fields)
+
+
+def make_plan(member: Member, *, year: int | None = None, cell: Cell | None = None, **overrides: Any) -> Any:
+    """The member's action plan for the year (this year), of their committee unless a cell is given, with two
+    items due at the end of June and of December."""
+    from reviews.services import plans
+    from reviews.services.pledges import Line
+
+    year = year or periods.today().year
+    committee = cell.committee if cell is not None else member.cell.committee
+    fields: dict[str, Any] = {
+        "by": member.user,
+        "unit": plans.Unit(committee, cell),
+        "year": year,
+        "items": [
+            Line("Dự sinh hoạt ở chi bộ phụ trách", "12/12 buổi", dt.date(year, 12, 31)),
+            Line("Đối thoại với nhân dân tổ dân phố", "2 lần", dt.date(year, 6, 30)),
+        ],
+    }
+    fields.update(overrides)
+    return plans.write_plan(member, **fields)

@@ -16,10 +16,12 @@ from cells.models import Cell, LifeEvent, Member, MemberImport
 from phuthang import access, periods
 from phuthang.management.commands.access_map import declared, render
 from reviews.models import (
+    ActionPlan,
     CellMonth,
     Digest,
     FeedbackItem,
     Meeting,
+    PledgeCampaign,
     ReceptionSession,
     Review,
     Shortcoming,
@@ -30,6 +32,7 @@ from reviews.services import meetings as meeting_services
 from reviews.services import reviews as review_services
 from tests.factories import (
     make_assignment,
+    make_campaign,
     make_cell,
     make_committee,
     make_feedback,
@@ -37,6 +40,8 @@ from tests.factories import (
     make_meeting,
     make_member,
     make_notification,
+    make_plan,
+    make_pledge,
     make_shortcoming,
     make_user,
 )
@@ -122,6 +127,9 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         conclusion="Không đúng",
         concluded_on=periods.today(),
     )
+    pledge = make_pledge(person, make_campaign(cell.committee))
+    year = periods.today().year
+    plans = {make_plan(person, cell=cell, year=year).pk, make_plan(person, year=year - 1).pk}
     return {
         "cells.Cell": {cell.pk},
         "cells.Member": set(cell.members.values_list("pk", flat=True)),
@@ -145,6 +153,9 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.FeedbackItem": set(
             FeedbackItem.objects.filter(concerned_member__cell=cell).values_list("pk", flat=True)
         ),
+        "reviews.PledgeCampaign": {pledge.campaign_id},
+        "reviews.Pledge": {pledge.pk},
+        "reviews.ActionPlan": plans,
     }
 
 
@@ -211,11 +222,13 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
     def review(status: str) -> Review:
         return Review(cell=cell, member=person, status=status)
 
-    access_, meetings, reviews = (
+    access_, meetings, reviews, pledges = (
         "phuthang.access",
         "reviews.permissions.meetings",
         "reviews.permissions.reviews",
+        "reviews.permissions.pledges",
     )
+    campaign = PledgeCampaign(committee=ward.committee, year=periods.today().year)
     return {
         (f"{access_}.can_assign_oversight", "assign a month's overseers"): (ward.committee,),
         (f"{access_}.can_edit_member", "edit contact details and exemption"): (ward.members01[0],),
@@ -256,6 +269,14 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
         (f"{access_}.can_import_members", "upload a member list and import it"): (),
         (f"{access_}.can_record_membership", "record recognition as official, a transfer or a departure"): (
             ward.members01[0],
+        ),
+        (f"{pledges}.can_open_campaign", "open a campaign"): (ward.committee,),
+        (f"{pledges}.can_correct_text", "correct the common text"): (campaign,),
+        (f"{pledges}.can_sign", "sign in the app"): (campaign, person),
+        (f"{pledges}.can_record_paper", "record a paper pledge"): (cell,),
+        ("reviews.permissions.plans.can_write_plan", "write their own plan"): (),
+        ("reviews.permissions.plans.can_note", "note progress on an item"): (
+            ActionPlan(member=person, committee=ward.committee, year=periods.today().year),
         ),
         **_feedback_cases(ward, member),
     }

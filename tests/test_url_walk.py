@@ -32,10 +32,13 @@ from reviews.models import DueDateExtension, Meeting
 from reviews.services.feedback import attach_scan
 from reviews.services.reviews import start_round
 from tests.factories import (
+    make_campaign,
     make_feedback,
     make_job,
     make_meeting,
     make_notification,
+    make_plan,
+    make_pledge,
     make_review,
     make_shortcoming,
 )
@@ -165,6 +168,24 @@ EXPECTED: dict[str, dict[str, int]] = {
     "jobs":                row(302,  404, 404, 404, 404, 404,  404, 404, 200),
     "job":                 row(302,  404, 404, 404, 404, 200,  404, 404, 200),
     "job_file":            row(302,  404, 404, 404, 404, 200,  404, 404, 200),
+    # pledges (issue 12): this year's campaign of the ward; the pledge and the paper one are an ordinary
+    # member's of cell01; everyone with a member record in the committee may sign their own
+    "reviews:pledges":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
+    "reviews:pledge_campaign_new": row(302, 403, 403, 403, 403, 200, 403, 403, 200),
+    "reviews:pledge_campaign": row(302, 200, 200, 200, 200, 200, 200, 404, 200),
+    "reviews:pledge_campaign_text": row(302, 403, 403, 403, 403, 200, 403, 404, 200),
+    "reviews:pledge_sign": row(302,  200, 200, 200, 200, 200,  200, 404, 403),
+    "reviews:pledge_cell": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:pledge_cell_print": row(302, 200, 404, 200, 200, 200, 404, 404, 200),
+    "reviews:pledge_paper": row(302, 200, 404, 403, 403, 403,  404, 404, 403),
+    "reviews:pledge":      row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:pledge_docx": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
+    "reviews:review_pledge_lines": row(302, 200, 404, 403, 403, 403, 404, 404, 403),
+    # action plans (issue 12): the plan is cell01's secretary's, for cell01; the note is on its first item
+    "reviews:action_plans": row(302, 200, 200, 200, 200, 200,  200, 404, 200),
+    "reviews:action_plan_new": row(302, 200, 200, 200, 200, 200, 403, 403, 403),
+    "reviews:action_plan": row(302,  200, 404, 404, 200, 200,  200, 404, 200),
+    "reviews:action_plan_note": row(302, 302, 404, 404, 403, 403, 403, 404, 403),
 }
 # fmt: on
 
@@ -250,6 +271,17 @@ URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:reminder_retry": lambda c: {"pk": _reminder(c).digest_id},
     "job": lambda c: {"pk": _job(c).pk},
     "job_file": lambda c: {"pk": _job(c).pk},
+    "reviews:pledge_campaign": lambda c: {"pk": _campaign(c).pk},
+    "reviews:pledge_campaign_text": lambda c: {"pk": _campaign(c).pk},
+    "reviews:pledge_sign": lambda c: {"pk": _campaign(c).pk},
+    "reviews:pledge_cell": lambda c: {"pk": _campaign(c).pk, "cell_pk": c.cell01.pk},
+    "reviews:pledge_cell_print": lambda c: {"pk": _campaign(c).pk, "cell_pk": c.cell01.pk},
+    "reviews:pledge_paper": lambda c: {"pk": _campaign(c).pk, "member_pk": c.ward.members01[0].pk},
+    "reviews:pledge": lambda c: {"pk": _pledge(c).pk},
+    "reviews:pledge_docx": lambda c: {"pk": _pledge(c).pk},
+    "reviews:review_pledge_lines": lambda c: {"pk": _review(c, "draft").pk},
+    "reviews:action_plan": lambda c: {"pk": _plan(c).pk},
+    "reviews:action_plan_note": lambda c: {"pk": _plan(c).items.get(position=1).pk},
 }
 
 
@@ -272,6 +304,21 @@ def _job(c: Context) -> Any:
         return job
 
     return c.once("job", build)
+
+
+def _plan(c: Context) -> Any:
+    """This year's action plan of cell01's secretary, for cell01."""
+    return c.once("plan", lambda: make_plan(c.users["secretary"].member, cell=c.cell01))
+
+
+def _campaign(c: Context) -> Any:
+    """This year's pledge campaign of the ward."""
+    return c.once("campaign", lambda: make_campaign(c.committee))
+
+
+def _pledge(c: Context) -> Any:
+    """The signed pledge of an ordinary member of cell01 in this year's campaign."""
+    return c.once("pledge", lambda: make_pledge(c.ward.members01[0], _campaign(c)))
 
 
 def _reminder(c: Context) -> Any:
@@ -384,7 +431,20 @@ POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "set_language": lambda c: {"language": "en", "next": "/"},
     "cells:oversight_copy": lambda c: {"committee": c.committee.pk},
     "cells:import_confirm": lambda c: {},
+    "reviews:action_plan_note": lambda c: _note_data(c),
 }
+
+
+def _note_data(c: Context) -> dict[str, Any]:
+    item = _plan(c).items.get(position=1)
+    prefix = f"i{item.pk}-"
+    return {
+        f"{prefix}version": 1,
+        f"{prefix}on": periods.today().isoformat(),
+        f"{prefix}text": "Đã làm",
+        f"{prefix}status": "done",
+    }
+
 
 SKIPPED_PREFIXES = ("admin/", "static/", "media/")
 

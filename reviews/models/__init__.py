@@ -3,6 +3,15 @@
 from reviews.models.dashboard import CellMonth
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
 from reviews.models.notifications import Digest, Kind, Notification
+from reviews.models.plans import ActionPlan, ActionPlanItem, ActionPlanNote
+from reviews.models.pledges import (
+    Pledge,
+    PledgeCampaign,
+    PledgeCampaignText,
+    PledgeLine,
+    PledgeLineOutcome,
+    PledgeText,
+)
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound, RoundRatingCount
 from reviews.models.rules import Rule
 from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming, ShortcomingCount
@@ -31,3 +40,7 @@ from reviews.models.feedback import (  # noqa: E402 (issue 15: after the models 
 __all__ += ["FeedbackAttachment", "FeedbackItem", "FeedbackStep", "FeedbackView", "ReceptionSession"]
 
 __all__ += ["CellMonth"]
+
+__all__ += ["Pledge", "PledgeCampaign", "PledgeCampaignText", "PledgeLine", "PledgeText"]
+__all__ += ["ActionPlan", "ActionPlanItem", "ActionPlanNote"]
+__all__ += ["PledgeLineOutcome"]

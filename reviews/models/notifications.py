@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     PROBATION_DUE = "probation_due", _("Probationary member due to become official")
     FEEDBACK_DUE = "feedback_due", _("Citizens' feedback: deadlines")
     FEEDBACK_DIGEST = "feedback_digest", _("Citizens' feedback: weekly overdue digest")
+    PLEDGE_UNSIGNED = "pledge_unsigned", _("Pledge not signed by the due date")
 
 
 class DigestQuerySet(models.QuerySet["Digest"]):

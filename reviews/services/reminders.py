@@ -52,9 +52,11 @@ from cells.services import months_after
 from phuthang import access, periods
 from reviews.models.meetings import Meeting
 from reviews.models.notifications import Digest, Kind, Notification
+from reviews.models.pledges import PledgeCampaign
 from reviews.models.rules import rule as single_rule
 from reviews.models.rules import rules
 from reviews.models.shortcomings import Shortcoming
+from reviews.services import pledges as pledge_services
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,7 @@ DEFAULT_RULES: dict[str, Any] = {
     "remediation.effective_from": None,
     "overdue_digest.weekday": 1,
     "overdue_digest.effective_from": None,
+    "pledge_unsigned.effective_from": None,
     "probation_due.days_before": 30,
     "probation_due.effective_from": None,
     # citizens' feedback (issue 15): reviews/services/feedback_reminders.py
@@ -81,7 +84,7 @@ DEFAULT_RULES: dict[str, Any] = {
     "feedback_digest.effective_from": None,
 }
 
-MONTHLY_KINDS = (Kind.OVERSIGHT, Kind.MINUTES_LATE)
+MONTHLY_KINDS = (Kind.OVERSIGHT, Kind.MINUTES_LATE, Kind.PLEDGE_UNSIGNED)
 WEEKLY_KINDS = (Kind.REMEDIATION, Kind.OVERDUE_DIGEST, Kind.FEEDBACK_DUE, Kind.FEEDBACK_DIGEST)
 
 
@@ -221,6 +224,56 @@ def _shortcoming_counts(
     return {cell_id: (n_open, n_overdue) for cell_id, n_open, n_overdue in rows}
 
 
+def _pledge_progress(cells: list[Cell], year: int) -> dict[int, tuple[int, int]]:
+    """cell id → (signed, expected) of the year's pledge campaign of the cell's committee, where there is one.
+
+    Two grouped queries per committee with a campaign (services.pledges.committee_progress), one to find them.
+    """
+    found: dict[int, tuple[int, int]] = {}
+    campaigns = PledgeCampaign.objects.filter(year=year, committee_id__in={c.committee_id for c in cells})
+    for campaign in campaigns:
+        own = [c for c in cells if c.committee_id == campaign.committee_id]
+        for row in pledge_services.committee_progress(campaign, own):
+            found[row.cell.pk] = (row.signed, row.expected)
+    return found
+
+
+def plan_pledge_unsigned(today: dt.date, rule: ReminderRules) -> list[Plan]:
+    """Kind 4: each month after a campaign's due date (within its year), every cell secretary gets the names
+    of their members who must sign and have not: one digest per secretary, one item per member."""
+    plan = Plan(Kind.PLEDGE_UNSIGNED, month_period(periods.month_start(today)))
+    for campaign in PledgeCampaign.objects.filter(year=today.year, due_on__lt=today).order_by("pk"):
+        occasion = max(campaign.due_on + dt.timedelta(days=1), periods.month_start(today))
+        if not rule.allows("pledge_unsigned", occasion, today):
+            continue
+        unsigned = list(
+            pledge_services.unsigned_members(campaign, today)
+            .select_related("cell")
+            .order_by("cell__code", "full_name")
+        )
+        secretaries = _secretaries(today, {m.cell_id for m in unsigned})
+        reachable = _recipient_ids(today, secretaries.values())
+        for m in unsigned:
+            secretary = secretaries.get(m.cell_id)
+            if secretary in reachable:
+                plan.items.append(
+                    Item(
+                        secretary,
+                        Kind.PLEDGE_UNSIGNED,
+                        plan.period,
+                        f"pledge:{campaign.pk}:member:{m.pk}",
+                        {
+                            "member": m.full_name,
+                            "cell": m.cell.name,
+                            "campaign": campaign.title,
+                            "due_on": campaign.due_on.isoformat(),
+                        },
+                        reverse("reviews:pledge_cell", args=[campaign.pk, m.cell_id]),
+                    )
+                )
+    return [plan]
+
+
 def plan_oversight(today: dt.date, rule: ReminderRules, month: dt.date | None = None) -> list[Plan]:
     """Kind 1: on the rule's day of each month, every overseer gets their cells for the month."""
     month = month or periods.month_start(today)
@@ -240,6 +293,7 @@ def plan_oversight(today: dt.date, rule: ReminderRules, month: dt.date | None = 
     cell_ids = OversightAssignment.objects.for_month(month).values("cell_id")
     minutes = _minutes_state(cell_ids, periods.add_months(month, -1))
     counts = _shortcoming_counts(cell_ids, today)
+    pledged = _pledge_progress([a.cell for a in assignments], month.year)
     for a in assignments:
         if a.overseer_id not in reachable:
             continue
@@ -251,6 +305,8 @@ def plan_oversight(today: dt.date, rule: ReminderRules, month: dt.date | None = 
             "open_shortcomings": n_open,
             "overdue_shortcomings": n_overdue,
         }
+        if a.cell_id in pledged:
+            payload["pledges_signed"], payload["pledges_expected"] = pledged[a.cell_id]
         plan.items.append(
             Item(
                 a.overseer_id,
@@ -469,6 +525,7 @@ def wanted(today: dt.date | None = None, *, period: str | None = None) -> list[P
         + plan_overdue_digest(today, rule)
         + plan_probation_due(today, rule)
         + feedback_reminders.wanted(today, rule)
+        + plan_pledge_unsigned(today, rule)
     )
 
 
@@ -597,6 +654,11 @@ def render_digest(digest: Digest, items: list[Notification], recipient: Member) 
             Kind.FEEDBACK_DIGEST: ngettext(
                 "Citizens' feedback overdue, %(period)s: %(count)d deadline",
                 "Citizens' feedback overdue, %(period)s: %(count)d deadlines",
+                count,
+            ),
+            Kind.PLEDGE_UNSIGNED: ngettext(
+                "Pledge not signed by the due date, %(period)s: %(count)d member",
+                "Pledge not signed by the due date, %(period)s: %(count)d members",
                 count,
             ),
         }

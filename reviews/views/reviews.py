@@ -31,6 +31,7 @@ from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Sh
 from reviews.models.reviews import RatingLevels, RoundCellCount
 from reviews.permissions import duties
 from reviews.permissions import reviews as permissions
+from reviews.services import pledges as pledge_services
 from reviews.services import reviews as services
 from reviews.services.history import history_rows, round_history
 
@@ -212,6 +213,7 @@ def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
         "exempt": services.is_exempt(review),
         # a member reads their own review without seeing their cell's: the way back is then their own page
         "sees_cell": Cell.objects.visible_to(user).filter(pk=review.cell_id).exists(),
+        "pledge_lines": pledge_services.review_lines(review),  # issue 12: the year's pledge, kept or not
     }
 
 
@@ -302,7 +304,12 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reviews/review_propose.html",
-        {"review": review, "form": form, "earlier": services.earlier_shortcomings(review)},
+        {
+            "review": review,
+            "form": form,
+            "earlier": services.earlier_shortcomings(review),
+            "pledge_lines": pledge_services.review_lines(review),
+        },
     )
 
 

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cells.models import Cell
 from phuthang import periods
-from reviews.models import Meeting, ReviewRound
+from reviews.models import Meeting, PledgeCampaign, ReviewRound
 
 
 def _pages() -> list[tuple[str, str]]:
@@ -62,6 +62,10 @@ def _pages() -> list[tuple[str, str]]:
     if review_round is not None:
         pages.append(("bithu", f"/review-rounds/{review_round.pk}/"))
         pages.append(("chibo01", f"/review-rounds/{review_round.pk}/"))
+    campaign = PledgeCampaign.objects.filter(committee_id=cell.committee_id).order_by("-year").first()
+    if campaign is not None:
+        pages.append(("bithu", f"/pledges/campaigns/{campaign.pk}/"))
+        pages.append(("chibo01", f"/pledges/campaigns/{campaign.pk}/cells/{cell.pk}/"))
     return pages
 
 
