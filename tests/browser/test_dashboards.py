@@ -100,7 +100,11 @@ def test_the_ward_secretary_follows_overdue_shortcomings_from_the_dashboard_to_t
 
     with page.expect_download() as download:
         page.get_by_test_id("export").click()
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with open(
+        download.value.path(), "rb"
+    ) as file:  # playwright's file has no extension: openpyxl reads bytes
+        sheet = openpyxl.load_workbook(file).active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any(late.description in text for text in cells)
     assert not any("Còn trong hạn khắc phục" in text for text in cells)
