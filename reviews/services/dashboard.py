@@ -217,19 +217,28 @@ class Glance:
 def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None) -> Glance:
     """This month at a glance for everything in the user's sight, and the cells needing help, ranked.
 
-    Five queries whatever the number of cells: the cells, their counts for the month and the two before,
-    the month's assignments, the shortcomings grouped by cell, the quality rule.
+    Queries whatever the number of cells: the cells, their counts for the month and the two before,
+    the month's assignments, the shortcomings grouped by cell, the quality rule, the year's pledge campaigns
+    of the cells' committees, and for each campaign its expected and signed per cell (the pledge services'
+    `committee_progress`: two grouped queries per committee in sight, one committee for a ward).
     """
     from cells.models import Cell, OversightAssignment
-    from reviews.models import CellMonth, Shortcoming
+    from reviews.models import CellMonth, PledgeCampaign, Shortcoming
     from reviews.models.rules import rules
+    from reviews.services import pledges as pledge_services
 
     today = today or periods.today()
     cells = list(
-        Cell.objects.visible_to(user).active().order_by("code").only("pk", "code", "name", "meeting_day")
+        Cell.objects.visible_to(user)
+        .active()
+        .order_by("code")
+        .only("pk", "code", "name", "meeting_day", "committee_id", "active")
     )
     ids = [c.pk for c in cells]
-    window = [periods.add_months(month, -n) for n in range(2, -1, -1)]
+    rule = rules("meeting_quality")
+    streak_max = int(rule.get("excused_in_a_row_max", 3))
+    # three months for the reasons, and enough before to find each cell's latest meetings for the streaks
+    window = [periods.add_months(month, -n) for n in range(max(2, streak_max + 2), -1, -1)]
     rows = {
         (r.cell_id, r.month): r
         for r in CellMonth.objects.visible_to(user).filter(cell__in=ids, month__in=window)
@@ -248,8 +257,18 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
         .values("cell_id")
         .annotate(open_count=Count("pk"), overdue_count=Count("pk", filter=Q(due_on__lt=today)))
     }
-    rule = rules("meeting_quality")
     above = float(rule.get("attendance_above", 0.85))
+    streaks = _long_excused_streaks(cells, window, rows, streak_max)
+    campaigns = list(
+        PledgeCampaign.objects.visible_to(user)
+        .filter(year=month.year, committee__in={c.committee_id for c in cells})
+        .order_by("committee_id")
+    )
+    pledged: dict[int, tuple[Any, Any]] = {}  # cell id → (its campaign, its CellProgress)
+    for campaign in campaigns:
+        mine = [c for c in cells if c.committee_id == campaign.committee_id]
+        for progress in pledge_services.committee_progress(campaign, mine):
+            pledged[progress.cell.pk] = (campaign, progress)
     this = [rows.get((c.pk, month)) for c in cells]
     finalised = [r for r in this if r is not None and r.state == "finalised"]
     expected, present = sum(r.expected for r in finalised), sum(r.present for r in finalised)
@@ -293,14 +312,67 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
             None,
             board + "?timeliness=overdue",
         ),
+        _pledge_figure(month.year, campaigns, [p for _c, p in pledged.values()]),
     ]
     helped = []
     for cell in cells:
-        reasons, weight = _reasons(cell, month, rows, shortcomings.get(cell.pk), above=above, today=today)
+        campaign, progress = pledged.get(cell.pk, (None, None))
+        unsigned = progress.unsigned if progress and campaign.is_overdue(today) else 0
+        reasons, weight = _reasons(
+            cell,
+            month,
+            rows,
+            shortcomings.get(cell.pk),
+            above=above,
+            today=today,
+            unsigned=unsigned,
+            streaks=(streaks.get(cell.pk, 0), streak_max),
+        )
         if reasons:
             helped.append(NeedsHelp(cell, reasons, weight))
     helped.sort(key=lambda h: (-h.weight, h.cell.code))
     return Glance(month=month, cells=len(cells), figures=figures, needing_help=helped)
+
+
+def _long_excused_streaks(
+    cells: list[Any], window: list[dt.date], rows: dict[tuple[int, dt.date], Any], streak_max: int
+) -> dict[int, int]:
+    """Cell id → how many members were excused at each of the cell's latest `streak_max + 1` regular
+    meetings within the window (a streak over the rule's maximum, docs/dashboards.md).
+
+    The monthly counts say which cells can have one (an excused absence at each of those meetings); only
+    their excused rows are read, in one grouped query (none when no cell can).
+    """
+    from reviews.models import Attendance
+
+    need = streak_max + 1
+    candidates: dict[int, int] = {}  # meeting id → cell id
+    for cell in cells:
+        held = [r for m in reversed(window) if (r := rows.get((cell.pk, m))) is not None and r.meeting_id]
+        latest = held[:need]
+        if len(latest) == need and all(r.excused for r in latest):
+            candidates.update({r.meeting_id: cell.pk for r in latest})
+    if not candidates:
+        return {}
+    found: dict[int, int] = {}
+    for row in (
+        Attendance.objects.filter(meeting_id__in=list(candidates), status="excused")
+        .order_by()
+        .values("member_id", "meeting__cell_id")
+        .annotate(n=Count("pk"))
+        .filter(n=need)
+    ):
+        found[row["meeting__cell_id"]] = found.get(row["meeting__cell_id"], 0) + 1
+    return found
+
+
+def _pledge_figure(year: int, campaigns: list[Any], progress: list[Any]) -> Figure:
+    """Pledges signed / expected in the year's campaign (the committee's page; the list if several)."""
+    label = _("Pledges signed (%(year)d)") % {"year": year}
+    if not campaigns:
+        return Figure(label, 0, None, reverse("reviews:pledges"), _("No pledge campaign opened this year"))
+    url = campaigns[0].get_absolute_url() if len(campaigns) == 1 else reverse("reviews:pledges")
+    return Figure(label, sum(p.signed for p in progress), sum(p.expected for p in progress), url)
 
 
 def _reasons(
@@ -311,6 +383,8 @@ def _reasons(
     *,
     above: float,
     today: dt.date,
+    unsigned: int = 0,
+    streaks: tuple[int, int] = (0, 3),
 ) -> tuple[list[str], int]:
     """Why a cell needs help this month, in words, and how much (the ranking's weight)."""
     reasons: list[tuple[int, str]] = []
@@ -342,6 +416,17 @@ def _reasons(
     window = [periods.add_months(month, -n) for n in range(3)]
     if not any((r := rows.get((cell.pk, m))) is not None and r.overseer_attended for m in window):
         reasons.append((1, _("No overseer at a meeting for 3 months")))
+    if streaks[0]:
+        n, most = streaks
+        reasons.append(
+            (2, ngettext("%(n)d member excused more than %(max)d times in a row",
+                         "%(n)d members excused more than %(max)d times in a row", n) % {"n": n, "max": most})
+        )  # fmt: skip
+    if unsigned:
+        reasons.append(
+            (1, ngettext("%(n)d pledge unsigned after the due date", "%(n)d pledges unsigned after the due date",
+                         unsigned) % {"n": unsigned})
+        )  # fmt: skip
     return [text for _weight, text in reasons], sum(weight for weight, _text in reasons)
 
 
@@ -463,14 +548,24 @@ class CellDashboard:
     open_shortcomings: int
     overdue_shortcomings: int
     round_counts: Any
+    pledge_campaign: Any = None  # this year's campaign of the cell's committee, if opened
+    pledges: Any = None  # its services.pledges.CellProgress for the cell
+
+
+def _this_years_campaign(committee_id: int, today: dt.date) -> Any:
+    from reviews.models import PledgeCampaign
+
+    return PledgeCampaign.objects.filter(committee_id=committee_id, year=today.year).first()
 
 
 def cell_dashboard(user: Any, cell: Any, *, today: dt.date | None = None) -> CellDashboard:
     """The secretary's home for one cell. Queries: the month's counts, the due month's meetings, members,
-    the 12 months' attendance, open tasks, the shortcomings' counts, the latest round's counts, the rule."""
+    the 12 months' attendance, open tasks, the shortcomings' counts, the latest round's counts, the rule,
+    this year's pledge campaign and (when opened) its expected and signed for the cell."""
     from reviews.models import CellMonth, MeetingTask, Shortcoming
     from reviews.models.reviews import RoundCellCount
     from reviews.models.rules import rules
+    from reviews.services import pledges as pledge_services
     from reviews.services.meetings import next_to_start
 
     today = today or periods.today()
@@ -495,6 +590,7 @@ def cell_dashboard(user: Any, cell: Any, *, today: dt.date | None = None) -> Cel
         .filter(cell=cell)
         .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
     )
+    campaign = _this_years_campaign(cell.committee_id, today)
     return CellDashboard(
         cell=cell,
         month=month,
@@ -520,6 +616,8 @@ def cell_dashboard(user: Any, cell: Any, *, today: dt.date | None = None) -> Cel
         .select_related("round")
         .order_by("-round__year", "-round_id")
         .first(),
+        pledge_campaign=campaign,
+        pledges=pledge_services.committee_progress(campaign, [cell])[0] if campaign else None,
     )
 
 
@@ -534,16 +632,20 @@ class MemberHome:
     minutes: list[Any]  # the cell's finalised minutes, newest first, with their resolution
     months: list[dt.date]
     attendance: AttendanceRow
+    pledge_campaign: Any = None  # this year's campaign of my cell's committee, if opened
+    my_pledge: Any = None  # my standing pledge in it
 
 
 MINUTES_SHOWN = 12
 
 
 def member_home(user: Any, *, today: dt.date | None = None) -> MemberHome | None:
-    """My tasks, my shortcomings, my cell's finalised minutes and my attendance row: five queries."""
+    """My tasks, my shortcomings, my cell's finalised minutes, my attendance row and my pledge this year
+    (the campaign, my standing pledge in it): seven queries."""
     from cells.models import Member
     from reviews.models import Meeting, MeetingTask, Shortcoming
     from reviews.models.rules import rules
+    from reviews.services import pledges as pledge_services
 
     today = today or periods.today()
     a = access.for_user(user)
@@ -553,6 +655,7 @@ def member_home(user: Any, *, today: dt.date | None = None) -> MemberHome | None
     readable = Meeting.objects.readable_by(user).filter(cell_id=member.cell_id)
     months = [periods.add_months(periods.month_start(today), -n) for n in range(11, -1, -1)]
     streak_max = int(rules("meeting_quality").get("excused_in_a_row_max", 3))
+    campaign = _this_years_campaign(member.cell.committee_id, today)
     return MemberHome(
         member=member,
         tasks=list(
@@ -569,6 +672,8 @@ def member_home(user: Any, *, today: dt.date | None = None) -> MemberHome | None
         minutes=list(readable.filter(status="finalised").order_by("-date", "-pk")[:MINUTES_SHOWN]),
         months=months,
         attendance=attendance_grid(member.cell, [member], months, streak_max=streak_max)[0],
+        pledge_campaign=campaign,
+        my_pledge=pledge_services.standing_pledge(campaign, member) if campaign else None,
     )
 
 

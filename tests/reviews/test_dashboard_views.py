@@ -8,14 +8,24 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db.models import Sum
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.html import escape
 
 from cells.models import Cell, OversightAssignment
 from phuthang import periods
-from reviews.models import Meeting, MeetingAssessment, Shortcoming
+from reviews.models import Meeting, MeetingAssessment, Pledge, Shortcoming
 from reviews.services import meetings as meeting_services
 from tests.conftest import vi
-from tests.factories import make_assignment, make_cell, make_meeting, make_member, make_shortcoming
+from tests.factories import (
+    make_assignment,
+    make_campaign,
+    make_cell,
+    make_meeting,
+    make_member,
+    make_pledge,
+    make_shortcoming,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -126,23 +136,144 @@ def test_the_cells_needing_help_are_ranked_with_their_reasons_in_words(client, l
     assert [h.weight for h in helped] == sorted((h.weight for h in helped), reverse=True)
 
 
+def _excused(cell, member, months_ago: int):
+    meeting = make_meeting(cell, month=periods.add_months(periods.month_start(), -months_ago))
+    meeting_services.save_meeting(
+        meeting,
+        version=meeting.version,
+        by=None,
+        changes=meeting_services.SheetChanges(marks={member.pk: meeting_services.Mark("excused", "Ốm")}),
+    )
+
+
+def _streak_reason(n: int) -> str:
+    with translation.override("vi"):
+        text = translation.ngettext(
+            "%(n)d member excused more than %(max)d times in a row",
+            "%(n)d members excused more than %(max)d times in a row",
+            n,
+        )
+    return text % {"n": n, "max": 3}
+
+
+def test_an_excused_streak_over_the_rules_3_is_a_reason_a_cell_needs_help(client, leader, ward):
+    chinh = ward.members01[0]
+    for months_ago in range(1, 5):  # cell01: excused at its four latest meetings, none yet this month
+        _excused(ward.cell01, chinh, months_ago)
+    for months_ago in range(1, 4):  # cell02: three in a row, within the rule
+        _excused(ward.cell02, ward.members02[0], months_ago)
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    by_code = {h.cell.code: h.reasons for h in response.context["glance"].needing_help}
+    assert _streak_reason(1) in by_code["CB01"]
+    assert _streak_reason(1) not in by_code.get("CB02", [])
+    assert escape(_streak_reason(1)) in response.content.decode()
+    # present at this month's meeting: the streak is broken
+    make_meeting(ward.cell01)  # everyone present by default
+    by_code = {h.cell.code: h.reasons for h in client.get("/dashboard/").context["glance"].needing_help}
+    assert _streak_reason(1) not in by_code.get("CB01", [])
+
+
+def _campaign_2026(ward):
+    """The ward's 2026 campaign, due on 31 March, with one pledge signed in cell01 (by Nguyễn Văn Chính)."""
+    campaign = make_campaign(ward.committee, year=2026, due_on=dt.date(2026, 3, 31))
+    make_pledge(ward.members01[0], campaign)
+    return campaign
+
+
+def _expected_in(committee, on, **cells):
+    """Who must sign, counted here from the members directly: current on the day, not exempt, active cell."""
+    from django.db.models import Q
+
+    from cells.models import Member
+
+    return (
+        Member.objects.filter(cell__committee=committee, cell__active=True, **cells)
+        .filter(Q(admitted_on__isnull=True) | Q(admitted_on__lte=on))
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+        .filter(Q(cell_since__isnull=True) | Q(cell_since__lte=on))
+        .exclude(exempt_since__lte=on)
+        .count()
+    )
+
+
+def test_the_pledges_figure_is_signed_of_expected_and_links_to_the_campaign(client, leader, ward, march):
+    campaign = _campaign_2026(ward)
+    make_pledge(make_member(march), campaign)  # a member who joins and signs the same day
+    today = dt.date(2026, 3, 25)
+    with time_machine.travel(dt.datetime(2026, 3, 25, 12, 0), tick=False):
+        client.force_login(leader)
+        response = client.get("/dashboard/?month=2026-03")
+    figure = response.context["glance"].figures[-1]
+    assert figure.label == vi("Pledges signed (%(year)d)", year=2026)
+    expected = _expected_in(ward.committee, today)
+    assert (
+        (figure.count, figure.of)
+        == (Pledge.objects.filter(status="signed").count(), expected)
+        == (2, expected)
+    )
+    assert expected > 2
+    assert figure.url == f"/pledges/campaigns/{campaign.pk}/"
+    assert f'href="/pledges/campaigns/{campaign.pk}/"' in _figures(response.content.decode())
+    assert f"2 / {expected}" in _figures(response.content.decode())
+    # before the due date, unsigned pledges are not yet a reason to help a cell
+    reasons = [r for h in response.context["glance"].needing_help for r in h.reasons]
+    assert _unsigned(1) not in reasons and len(reasons) > 0
+
+
+def _unsigned(n: int) -> str:
+    with translation.override("vi"):
+        text = translation.ngettext(
+            "%(n)d pledge unsigned after the due date", "%(n)d pledges unsigned after the due date", n
+        )
+    return text % {"n": n}
+
+
+def test_unsigned_pledges_are_a_reason_after_the_due_date_with_their_count(client, leader, ward, march):
+    _campaign_2026(ward)
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):  # the due date has passed
+        client.force_login(leader)
+        response = client.get("/dashboard/?month=2026-03")
+    by_code = {h.cell.code: h.reasons for h in response.context["glance"].needing_help}
+    unsigned01 = _expected_in(ward.committee, dt.date(2026, 4, 2), cell=ward.cell01) - 1  # Chính signed
+    assert unsigned01 >= 1  # Đỗ Văn Bốn among them; the exempt and the not yet admitted are not counted
+    assert _unsigned(unsigned01) in by_code["CB01"]
+    assert _unsigned(1) in by_code["CB09"]  # its one member has not signed
+    assert escape(_unsigned(1)) in response.content.decode()
+
+
+def test_without_a_campaign_the_pledges_figure_says_so(client, leader, ward, march):
+    client.force_login(leader)
+    response = client.get("/dashboard/")
+    figure = response.context["glance"].figures[-1]
+    assert (figure.of, figure.url) == (None, "/pledges/")
+    assert escape(vi("No pledge campaign opened this year")) in response.content.decode()
+
+
 @pytest.mark.parametrize("n", [2, 50])
 def test_the_committee_dashboard_runs_the_same_queries_for_2_and_50_cells(
     client, leader, ward, n, django_assert_num_queries
 ):
+    campaign = make_campaign(ward.committee)
     for number in range(n - 2):
         cell = make_cell(ward.committee, code=f"X{number:02d}")
-        make_member(cell)
+        make_pledge(make_member(cell), campaign)
         make_meeting(cell)
         make_shortcoming(cell, due_on=periods.today() - dt.timedelta(days=1))
-    make_meeting(ward.cell01)
+    for months_ago in range(1, 5):  # cell01 can have a long excused streak: its excused rows are read
+        _excused(ward.cell01, ward.members01[0], months_ago)
     client.force_login(leader)
     client.get("/dashboard/")
     # session, user, access (member, positions, assignments, committee tree), the cells, their counts of the
-    # last three months, the month's assignments, shortcomings per cell, the quality rule, the menu's inbox
-    with django_assert_num_queries(12):
+    # last six months, the month's assignments, shortcomings per cell, the quality rule, the menu's inbox;
+    # the excused rows of the cells that can have a long streak; the year's pledge campaigns, and the
+    # campaign's expected and signed per cell (committee_progress)
+    with django_assert_num_queries(16):
         response = client.get("/dashboard/")
     assert response.context["glance"].cells == n
+    assert (
+        _streak_reason(1) in {h.cell.code: h.reasons for h in response.context["glance"].needing_help}["CB01"]
+    )
 
 
 # --- The overseer's home
@@ -236,6 +367,22 @@ def test_the_cell_dashboard_names_this_months_action_the_due_meeting_and_the_att
     assert board.due_on == periods.add_months(periods.month_start(), 1).replace(day=5)  # the next month
 
 
+def test_the_cell_dashboard_shows_pledges_signed_of_expected_linking_to_the_cells_pledge_page(
+    client, ward, secretary
+):
+    campaign = make_campaign(ward.committee)
+    make_pledge(ward.members01[0], campaign)
+    client.force_login(secretary)
+    response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
+    pledges = response.context["board"].pledges
+    expected = _expected_in(ward.committee, periods.today(), cell=ward.cell01)
+    assert (pledges.signed, pledges.expected) == (1, expected)
+    assert expected >= 3  # Chính, Dự and the secretary; Miễn is exempt
+    panel = response.content.decode().split('data-testid="pledges"')[1].split("</div></div>")[0]
+    assert f'href="/pledges/campaigns/{campaign.pk}/cells/{ward.cell01.pk}/"' in panel
+    assert f"1 / {expected}" in panel
+
+
 def test_another_cells_secretary_cannot_open_the_cell_dashboard(client, ward, other_secretary):
     client.force_login(other_secretary)
     assert client.get(f"/dashboard/cell/{ward.cell01.pk}/").status_code == 404
@@ -245,16 +392,18 @@ def test_another_cells_secretary_cannot_open_the_cell_dashboard(client, ward, ot
 def test_the_cell_dashboard_runs_the_same_queries_for_3_and_40_members(
     client, ward, secretary, n, django_assert_num_queries
 ):
+    campaign = make_campaign(ward.committee)
     for _ in range(n - 3):
-        make_member(ward.cell01)
+        make_pledge(make_member(ward.cell01), campaign)
     for months_ago in range(3):
         make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -months_ago - 1))
     client.force_login(secretary)
     client.get(f"/dashboard/cell/{ward.cell01.pk}/")
     # session, user, access (member, positions, assignments, committee tree), the cell, this month's
     # counts, the months ahead's meetings, the members, the rule, shortcomings, the 12 months' attendance,
-    # open tasks, the latest round's counts, the menu's inbox
-    with django_assert_num_queries(16):
+    # open tasks, the latest round's counts, the menu's inbox; this year's pledge campaign, its expected and
+    # signed for the cell (committee_progress)
+    with django_assert_num_queries(19):
         response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
     assert len(response.context["board"].grid) == n  # the secretary among them, the exempt one left out
 
@@ -292,6 +441,18 @@ def test_a_member_reads_their_tasks_shortcomings_and_their_cells_finalised_resol
     assert 'data-testid="my-attendance"' in page
 
 
+def test_a_members_home_links_to_sign_the_pledge_then_says_when_they_signed(client, ward, member):
+    campaign = make_campaign(ward.committee)
+    client.force_login(member)
+    mine = client.get("/dashboard/me/").content.decode().split('data-testid="my-pledge"')[1].split("</p>")[0]
+    assert f'href="/pledges/campaigns/{campaign.pk}/sign/"' in mine
+    pledge = make_pledge(member.member, campaign)
+    mine = client.get("/dashboard/me/").content.decode().split('data-testid="my-pledge"')[1].split("</p>")[0]
+    assert f'href="/pledges/{pledge.pk}/"' in mine and "/sign/" not in mine
+    with translation.override("vi"):
+        assert date_format(pledge.signed_on, "SHORT_DATE_FORMAT") in mine
+
+
 def test_a_member_of_another_cell_does_not_read_cell01s_resolutions(client, ward, other_secretary):
     meeting = _finalise(make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -1)))
     Meeting.objects.filter(pk=meeting.pk).update(resolution="Nghị quyết riêng của chi bộ 1")
@@ -303,13 +464,15 @@ def test_a_member_of_another_cell_does_not_read_cell01s_resolutions(client, ward
 def test_the_members_home_runs_the_same_queries_for_1_and_12_meetings(
     client, ward, member, n, django_assert_num_queries
 ):
+    make_pledge(member.member)
     for months_ago in range(n):
         _finalise(make_meeting(ward.cell01, month=periods.add_months(periods.month_start(), -months_ago - 1)))
     client.force_login(member)
     client.get("/dashboard/me/")
     # session, user, access (member, positions, assignments, committee tree), the member with their cell,
-    # the rule, my open tasks, my shortcomings, the cell's finalised minutes, my attendance, the menu's inbox
-    with django_assert_num_queries(13):
+    # the rule, my open tasks, my shortcomings, the cell's finalised minutes, my attendance, the menu's inbox;
+    # this year's pledge campaign and my standing pledge in it
+    with django_assert_num_queries(15):
         response = client.get("/dashboard/me/")
     assert len(response.context["home"].minutes) == n
 
