@@ -321,6 +321,8 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 "review": error.current,
                 "form": form,
                 "earlier": services.earlier_shortcomings(review),
+                "earlier_list": services.earlier_shortcoming_list(review),
+                "self_level_name": levels.name(error.current.self_level),
             }
             return refuse(request, error, "reviews/review_propose.html", context, form=form)
         except ValidationError as error:

@@ -226,3 +226,15 @@ def test_unmarking_on_a_second_save_clears_the_mark(client, member, own):
     client.post(f"/reviews/{own.pk}/self-assessment/", sections(version=2, **{f"marked_{second.pk}": "on"}))
     marked = set(own.findings.filter(self_marked=True).values_list("manifestation_id", flat=True))
     assert marked == {second.pk}
+
+
+def test_a_stale_proposal_page_still_shows_the_members_self_review(client, member, own, secretary):
+    client.force_login(member)
+    client.post(f"/reviews/{own.pk}/self-assessment/", sections(self_level="good"))
+    client.force_login(secretary)
+    response = client.post(f"/reviews/{own.pk}/propose/", {"version": 1, "criticism": "Góp ý", "rating": ""})
+    page = response.content.decode()
+    assert "Hoàn thành tốt nhiệm vụ tổ dân phố." in page
+    assert f'data-testid="self-level">{escape(RatingLevels.load().name("good"))}<' in page
+    own.refresh_from_db()
+    assert own.status == "self_assessed"
