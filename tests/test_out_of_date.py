@@ -221,10 +221,10 @@ def test_a_paper_self_assessment_posted_after_the_members_own_keeps_its_text(cli
     member = make_person(ward.cell01, username="dangvien2", full_name="Lý Văn Tự")
     review = make_review(member=member.member)
     client.force_login(member)
-    client.post(f"/reviews/{review.pk}/self-assessment/", {"version": 1, "self_assessment": "Bản tự viết"})
+    client.post(f"/reviews/{review.pk}/self-assessment/", {"version": 1, "self_strengths": "Bản tự viết"})
     client.force_login(secretary)
     response = client.post(
-        f"/reviews/{review.pk}/self-assessment/", {"version": 1, "self_assessment": "Bản chép từ giấy"}
+        f"/reviews/{review.pk}/self-assessment/", {"version": 1, "self_strengths": "Bản chép từ giấy"}
     )
     refused(
         response,
@@ -232,7 +232,7 @@ def test_a_paper_self_assessment_posted_after_the_members_own_keeps_its_text(cli
         "Bản chép từ giấy",
     )
     review.refresh_from_db()
-    assert review.self_assessment == "Bản tự viết"
+    assert review.self_strengths == "Bản tự viết"
 
 
 def test_a_proposal_posted_after_the_deputys_keeps_its_comments(client, ward, secretary):

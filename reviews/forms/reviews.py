@@ -10,6 +10,7 @@ from phuthang import periods, safe_input
 from phuthang.submits import OnceForm
 from reviews.models import Manifestation, ReviewFinding
 from reviews.models.reviews import PeriodKind, RatingLevels
+from reviews.services.reviews import SelfReview
 
 
 class VersionForm(safe_input.Form):
@@ -48,11 +49,67 @@ class RoundForm(OnceForm):
 
 
 class SelfAssessmentForm(VersionForm):
-    self_assessment = forms.CharField(
-        label=_("Self-assessment"),
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_("What went well, what did not, and what you will change."),
+    """The self-review in the official form's sections, and the 27-manifestation self-check."""
+
+    self_strengths = forms.CharField(
+        label=_("1. Strengths and results"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20000,
+        help_text=_("Political thought, ethics and lifestyle, discipline; the tasks done and their results."),
     )
+    self_shortcomings = forms.CharField(
+        label=_("2. Shortcomings and their causes"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
+        required=False,
+    )
+    self_collective = forms.CharField(
+        label=_("4. Responsibility for the collective's shortcomings"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+        required=False,
+        help_text=_("For those holding a leadership position."),
+    )
+    self_direction = forms.CharField(
+        label=_("5. Direction and measures to overcome the shortcomings"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20000,
+        required=False,
+    )
+    self_level = forms.ChoiceField(label=_("6. The level I propose"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        levels: RatingLevels,
+        manifestations: list[Manifestation],
+        marked: set[int],
+        leader: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["self_level"].choices = rating_choices(levels)
+        if not leader:
+            del self.fields["self_collective"]
+        self.manifestations = manifestations
+        for m in manifestations:
+            self.fields[f"marked_{m.pk}"] = forms.BooleanField(
+                label=m.label, required=False, initial=m.pk in marked
+            )
+
+    def marked_rows(self) -> list[Any]:
+        return [self[f"marked_{m.pk}"] for m in self.manifestations]
+
+    def sections(self) -> SelfReview:
+        data = self.cleaned_data
+        return SelfReview(
+            strengths=data["self_strengths"].strip(),
+            shortcomings=data.get("self_shortcomings", "").strip(),
+            collective=data.get("self_collective", "").strip(),
+            direction=data.get("self_direction", "").strip(),
+            level=data.get("self_level", ""),
+            marked=frozenset(m.pk for m in self.manifestations if data.get(f"marked_{m.pk}")),
+        )
 
 
 def rating_choices(levels: RatingLevels) -> list[tuple[str, str]]:
@@ -81,6 +138,7 @@ class ProposalForm(VersionForm):
             "If any manifestation below is concluded as present, the only allowed rating is “%(name)s”."
         ) % {"name": levels.name(levels.lowest)}
         self.manifestations = manifestations
+        self.marked = {pk for pk, line in lines.items() if line.self_marked}
         for m in manifestations:
             line = lines.get(m.pk)
             self.fields[f"present_{m.pk}"] = forms.BooleanField(
@@ -90,8 +148,12 @@ class ProposalForm(VersionForm):
                 label=_("Note"), required=False, max_length=1000, initial=line.note if line else ""
             )
 
-    def checklist_rows(self) -> list[tuple[Manifestation, Any, Any]]:
-        return [(m, self[f"present_{m.pk}"], self[f"note_{m.pk}"]) for m in self.manifestations]
+    def checklist_rows(self) -> list[tuple[Manifestation, Any, Any, bool]]:
+        """Each manifestation with the cell's fields and whether the member marked it themself."""
+        return [
+            (m, self[f"present_{m.pk}"], self[f"note_{m.pk}"], m.pk in self.marked)
+            for m in self.manifestations
+        ]
 
     def findings(self) -> dict[int, tuple[bool, str]]:
         return {

@@ -303,7 +303,17 @@ class Review(models.Model):
     quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True)
     title = models.CharField(_("title"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    self_assessment = models.TextField(_("self-assessment"), blank=True)
+    self_assessment = models.TextField(
+        _("self-assessment"),
+        blank=True,
+        help_text=_("The single text of reviews made before the form's sections."),
+    )
+    # the official form's sections (issue 12); "results of fixing earlier shortcomings" is read from them
+    self_strengths = models.TextField(_("strengths and results"), blank=True)
+    self_shortcomings = models.TextField(_("shortcomings and their causes"), blank=True)
+    self_collective = models.TextField(_("responsibility for the collective's shortcomings"), blank=True)
+    self_direction = models.TextField(_("direction and measures"), blank=True)
+    self_level = models.CharField(_("level proposed by the member"), max_length=20, blank=True)
     self_assessed_on_paper = models.BooleanField(_("entered from paper by the secretary"), default=False)
     criticism = models.TextField(_("comments received (criticism)"), blank=True)
     proposed_rating = models.CharField(_("proposed rating"), max_length=20, blank=True)
@@ -402,6 +412,11 @@ class Review(models.Model):
         )
 
     @property
+    def has_sections(self) -> bool:
+        """Written in the form's sections; reviews from before them keep their single text."""
+        return any((self.self_strengths, self.self_shortcomings, self.self_collective, self.self_direction))
+
+    @property
     def is_read_only(self) -> bool:
         return self.status in (self.Status.DECIDED, self.Status.WITHDRAWN)
 
@@ -416,6 +431,11 @@ class ReviewFinding(models.Model):
     )
     present = models.BooleanField(_("present"), default=False)
     note = models.TextField(_("note"), blank=True)
+    self_marked = models.BooleanField(
+        _("marked by the member"),
+        default=False,
+        help_text=_("The member recognised it in themselves; only the cell's conclusion (present) rates."),
+    )
 
     class Meta:
         verbose_name = _("checklist line")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cells.models import Cell, Committee, Member
+from cells.models import CELL_ROLES, COMMITTEE_ROLES, Cell, Committee, Member, Position
 from phuthang import periods
 from phuthang.bulk import insert_select
 from phuthang.concurrency import OutOfDate, lock_current
@@ -319,19 +319,89 @@ def round_progress(counts: Any, reviews: Any) -> list[CellProgress]:
 # --- Steps of one review
 
 
+@dataclass(frozen=True)
+class SelfReview:
+    """The member's self-review in the official form's sections (the fixing of earlier shortcomings is
+    read from the shortcomings themselves, never typed)."""
+
+    strengths: str = ""
+    shortcomings: str = ""
+    collective: str = ""  # only for members holding a leadership position
+    direction: str = ""
+    level: str = ""
+    marked: frozenset[int] = frozenset()  # manifestations the member recognises in themselves
+
+
+def holds_leadership(review: Review, on: dt.date | None = None) -> bool:
+    """The member holds a committee or cell leadership position today (one query)."""
+    if review.member_id is None:
+        return False
+    return (
+        Position.objects.current(on)
+        .filter(member_id=review.member_id, role__in=sorted(COMMITTEE_ROLES | CELL_ROLES))
+        .exists()
+    )
+
+
 @records_who
 @transaction.atomic
-def self_assess(review: Review, *, by: auth.User, text: str, on_paper: bool, version: int | None) -> Review:
+def self_assess(
+    review: Review,
+    *,
+    by: auth.User,
+    text: str = "",
+    sections: SelfReview | None = None,
+    on_paper: bool,
+    version: int | None,
+) -> Review:
+    """Save the self-review: the form's sections, or (`text`) the single text of the older shape."""
     review = _lock(review, allowed=(S.DRAFT, S.SELF_ASSESSED), version=version, action=_("self-assessment"))
     was = review.status
-    review.self_assessment = text
+    fields = ["self_assessed_on_paper", "self_assessed_by", "self_assessed_at", "status"]
+    if sections is None:
+        review.self_assessment = text
+        fields.append("self_assessment")
+    else:
+        if sections.level and sections.level not in {code for code, _name in RatingLevels.load().choices}:
+            raise ValidationError({"self_level": _("Choose one of the rating levels.")})
+        collective = sections.collective if holds_leadership(review) else ""
+        review.self_strengths, review.self_shortcomings = sections.strengths, sections.shortcomings
+        review.self_collective, review.self_direction = collective, sections.direction
+        review.self_level = sections.level
+        fields += ["self_strengths", "self_shortcomings", "self_collective", "self_direction", "self_level"]
+        save_self_marks(review, sections.marked)
     review.self_assessed_on_paper = on_paper
     review.self_assessed_by, review.self_assessed_at = by, timezone.now()
     review.status = S.SELF_ASSESSED
-    return _save(
-        review,
-        ["self_assessment", "self_assessed_on_paper", "self_assessed_by", "self_assessed_at", "status"],
-        was=was,
+    return _save(review, fields, was=was)
+
+
+def save_self_marks(review: Review, marked: frozenset[int]) -> None:
+    """Set the member's marks on the checklist lines; the cell's conclusions (present, note) stay."""
+    existing = {f.manifestation_id: f for f in review.findings.all()}
+    known = set(Manifestation.objects.filter(pk__in=marked).values_list("pk", flat=True))
+    to_create = [
+        ReviewFinding(review=review, manifestation_id=pk, self_marked=True)
+        for pk in sorted(known - existing.keys())
+    ]
+    to_update = []
+    for pk, line in existing.items():
+        if line.self_marked != (pk in known):
+            line.self_marked = pk in known
+            to_update.append(line)
+    ReviewFinding.objects.bulk_create(to_create)
+    ReviewFinding.objects.bulk_update(to_update, ["self_marked"])
+
+
+def earlier_shortcoming_list(review: Review) -> list[Shortcoming]:
+    """The member's own shortcomings from earlier periods with their status: the form's "results of
+    fixing the shortcomings named earlier", read-only."""
+    if review.member_id is None:
+        return []
+    return list(
+        Shortcoming.objects.filter(period_start__lt=review.period_start, subject_member_id=review.member_id)
+        .exclude(status=Shortcoming.Status.WITHDRAWN)
+        .order_by("period_start", "pk")
     )
 
 

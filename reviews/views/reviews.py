@@ -196,6 +196,8 @@ def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
         "decided_name": levels.name(review.decided_rating),
         "checklist": [row for row in services.checklist(review) if row[1] is not None],
         "earlier": services.earlier_shortcomings(review),
+        "earlier_list": services.earlier_shortcoming_list(review),
+        "self_level_name": levels.name(review.self_level),
         "shortcomings": list(review.shortcomings.visible_to(user).for_list().order_by("due_on")),
         "can_self_assess": permissions.can_self_assess(user, review),
         "can_propose": permissions.can_propose(user, review),
@@ -242,28 +244,53 @@ def review_self_assess(request: HttpRequest, pk: int) -> HttpResponse:
         stale_post(request, review) and (own or permissions.is_cell_secretary(request.user, review.cell_id))
     ):
         raise PermissionDenied
-    form = SelfAssessmentForm(
-        request.POST or None, initial={"version": review.version, "self_assessment": review.self_assessment}
-    )
-    page = {"title": _("Self-assessment"), "on_paper": not own and review.member_id is not None}
+    form = _self_assessment_form(request, review)
+    on_paper = not own and review.member_id is not None
+    page = {"title": _("Self-assessment"), "on_paper": on_paper, **_self_review_page(review)}
     if form.is_valid():
         try:
             services.self_assess(
                 review,
                 by=request.user,
-                text=form.cleaned_data["self_assessment"],
-                on_paper=not own and review.member_id is not None,
+                sections=form.sections(),
+                on_paper=on_paper,
                 version=form.cleaned_data["version"],
             )
         except OutOfDate as error:
             context = {"review": error.current, "form": form, **page}
             return refuse(request, error, "reviews/review_form.html", context, form=form)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Self-assessment saved."))
             return redirect(review)
-        messages.success(request, _("Self-assessment saved."))
-        return redirect(review)
     return render(request, "reviews/review_form.html", {"review": review, "form": form, **page})
+
+
+def _self_assessment_form(request: HttpRequest, review: Review) -> SelfAssessmentForm:
+    """The sections as last saved (a review from before them starts empty: its old text is shown above)."""
+    marked = set(review.findings.filter(self_marked=True).values_list("manifestation_id", flat=True))
+    initial = {
+        "version": review.version,
+        "self_strengths": review.self_strengths,
+        "self_shortcomings": review.self_shortcomings,
+        "self_collective": review.self_collective,
+        "self_direction": review.self_direction,
+        "self_level": review.self_level,
+    }
+    return SelfAssessmentForm(
+        request.POST or None,
+        initial=initial,
+        levels=RatingLevels.load(),
+        manifestations=list(Manifestation.objects.order_by("code")),
+        marked=marked,
+        leader=services.holds_leadership(review),
+    )
+
+
+def _self_review_page(review: Review) -> dict[str, Any]:
+    """What the self-review form shows read-only: the earlier shortcomings being fixed, the old text."""
+    return {"earlier_list": services.earlier_shortcoming_list(review), "self_form": True}
 
 
 def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
@@ -294,6 +321,8 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 "review": error.current,
                 "form": form,
                 "earlier": services.earlier_shortcomings(review),
+                "earlier_list": services.earlier_shortcoming_list(review),
+                "self_level_name": levels.name(error.current.self_level),
             }
             return refuse(request, error, "reviews/review_propose.html", context, form=form)
         except ValidationError as error:
@@ -309,6 +338,8 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "earlier": services.earlier_shortcomings(review),
             "pledge_lines": pledge_services.review_lines(review),
+            "earlier_list": services.earlier_shortcoming_list(review),
+            "self_level_name": levels.name(review.self_level),
         },
     )
 

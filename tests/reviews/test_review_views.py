@@ -82,9 +82,7 @@ def test_a_quarter_round_without_its_quarter_is_refused_and_nothing_saved(client
 
 def test_the_secretary_enters_a_paper_self_assessment_recorded_as_such(client, secretary, review):
     client.force_login(secretary)
-    response = client.post(
-        f"/reviews/{review.pk}/self-assessment/", {"self_assessment": "Giấy", "version": 1}
-    )
+    response = client.post(f"/reviews/{review.pk}/self-assessment/", {"self_strengths": "Giấy", "version": 1})
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.status == "self_assessed" and review.self_assessed_on_paper
@@ -95,7 +93,7 @@ def test_the_secretary_enters_a_paper_self_assessment_recorded_as_such(client, s
 def test_a_member_self_assesses_their_own_review(client, member):
     own = make_review(member=member.member)
     client.force_login(member)
-    client.post(f"/reviews/{own.pk}/self-assessment/", {"self_assessment": "Tự nhận", "version": 1})
+    client.post(f"/reviews/{own.pk}/self-assessment/", {"self_strengths": "Tự nhận", "version": 1})
     own.refresh_from_db()
     assert own.status == "self_assessed" and not own.self_assessed_on_paper
 
