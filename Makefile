@@ -49,13 +49,14 @@ run: database
 test: install
 	PHUTHANG_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+# lint and mypy need only the Python packages (npm ci would empty a node_modules shared by worktrees).
+lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(MYPY)
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-mypy: install
+mypy: $(STAMP)
 	$(MYPY)
 
 install: $(STAMP) $(NODE_STAMP)
