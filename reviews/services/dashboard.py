@@ -211,7 +211,12 @@ class Glance:
     month: dt.date
     cells: int
     figures: list[Figure]
-    needing_help: list[NeedsHelp]
+    needing_help: list[NeedsHelp]  # the first NEEDING_HELP_SHOWN, ranked
+    needing_help_total: int = 0
+
+
+# A province has thousands of cells needing help: the home shows the worst, the grid lists every cell.
+NEEDING_HELP_SHOWN = 20
 
 
 def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None) -> Glance:
@@ -331,7 +336,13 @@ def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None)
         if reasons:
             helped.append(NeedsHelp(cell, reasons, weight))
     helped.sort(key=lambda h: (-h.weight, h.cell.code))
-    return Glance(month=month, cells=len(cells), figures=figures, needing_help=helped)
+    return Glance(
+        month=month,
+        cells=len(cells),
+        figures=figures,
+        needing_help=helped[:NEEDING_HELP_SHOWN],
+        needing_help_total=len(helped),
+    )
 
 
 def _long_excused_streaks(

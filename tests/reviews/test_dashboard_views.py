@@ -15,6 +15,7 @@ from django.utils.html import escape
 from cells.models import Cell, OversightAssignment
 from phuthang import periods
 from reviews.models import Meeting, MeetingAssessment, Pledge, Shortcoming
+from reviews.services import dashboard as dashboard_services
 from reviews.services import meetings as meeting_services
 from tests.conftest import vi
 from tests.factories import (
@@ -134,6 +135,29 @@ def test_the_cells_needing_help_are_ranked_with_their_reasons_in_words(client, l
     assert vi("No overseer at a meeting for 3 months") not in by_code["CB01"]
     assert escape(vi("No minutes for the month")) in response.content.decode()
     assert [h.weight for h in helped] == sorted((h.weight for h in helped), reverse=True)
+
+
+def test_the_home_shows_the_worst_cells_needing_help_and_counts_the_rest(
+    client, leader, ward, march, monkeypatch
+):
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):  # March is over
+        client.force_login(leader)
+        everyone = client.get("/dashboard/?month=2026-03").context["glance"].needing_help
+        monkeypatch.setattr(dashboard_services, "NEEDING_HELP_SHOWN", 2)
+        response = client.get("/dashboard/?month=2026-03")
+    glance = response.context["glance"]
+    assert len(everyone) > 2  # a province has thousands: the page must not list them all
+    assert [h.cell.code for h in glance.needing_help] == [h.cell.code for h in everyone[:2]]
+    assert glance.needing_help_total == len(everyone)
+    page = response.content.decode()
+    with translation.override("vi"):
+        more = translation.ngettext(
+            "%(counter)s cell needs help in all; the worst are above.",
+            "%(counter)s cells need help in all; the worst are above.",
+            len(everyone),
+        ) % {"counter": len(everyone)}
+    assert more in page
+    assert 'href="/dashboard/cells/"' in page
 
 
 def _excused(cell, member, months_ago: int):
