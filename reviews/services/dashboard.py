@@ -700,10 +700,13 @@ class Trend:
     values: list[int | None]  # percentages, None where there is nothing to count
     unit: str = "%"
 
-    WIDTH = 360
-    HEIGHT = 140
-    TOP = 28
+    # User units; the page never draws the chart narrower than WIDTH px on a 390 px phone, so the
+    # 14 px labels are at least 14 px on screen (and larger where the chart is scaled up).
+    WIDTH = 330
+    HEIGHT = 150
+    TOP = 20
     BOTTOM = 22
+    FONT = 14
 
     def bars(self) -> list[dict[str, Any]]:
         """x, y, height and the label of each month's bar (the template draws them)."""

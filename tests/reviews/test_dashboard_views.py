@@ -4,6 +4,7 @@ link; the cells needing help say why in words; the queries do not grow with the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -516,7 +517,9 @@ def test_the_grid_shows_each_cells_months_and_the_trends_as_svg_with_their_numbe
     assert rows["CB01"][march_at].state == "finalised" and rows["CB01"][march_at].attendance_percent == 50
     assert rows["CB02"][march_at].state == "draft" and rows["CB09"][march_at] is None
     page = response.content.decode()
-    assert "<svg" in page and "<title" in page and vi("Cells with finalised minutes") in page
+    assert "<svg" in page and "<figcaption" in page and vi("Cells with finalised minutes") in page
+    sizes = {int(size) for size in re.findall(r'<text[^>]* font-size="(\d+)"', page)}
+    assert sizes and min(sizes) >= 14  # readable on a phone: the chart is never drawn narrower than its width
     finalised = grid.trends[0]
     assert finalised.values[march_at] == round(100 / 3)  # one cell of three
     assert f">{round(100 / 3)}</text>" in page  # the number drawn as text
