@@ -13,7 +13,7 @@ name fields (`cell__committee_id`), not models, and import `cells.models` only i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
 
@@ -114,6 +114,8 @@ class Access:
     head_committee_ids: frozenset[int] = frozenset()  # committees whose Bí thư the user is, with descendants
     inspection_chair_committee_ids: frozenset[int] = frozenset()  # chair of these committees' UBKT, and below
     role_labels: tuple[str, ...] = field(default=())
+    # the committees as read for this user (None for office staff without a member record)
+    tree: CommitteeTree | None = field(default=None, compare=False, repr=False)
 
     @property
     def committee_wide_ids(self) -> frozenset[int]:
@@ -217,6 +219,7 @@ def _compute(user: AbstractBaseUser) -> Access:
             }
         ),
         role_labels=tuple(labels),
+        tree=tree,
     )
 
 
@@ -230,6 +233,30 @@ class CommitteeTree:
             seen.add(committee_id)
             committee_id = parent
         return committee_id
+
+    def up(self, committee_id: int) -> list[int]:
+        """The committee and those above it, up to its root."""
+        chain: list[int] = []
+        current: int | None = committee_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = self.parent_of.get(current)
+        return chain
+
+    def common_root(self, ids: Iterable[int]) -> int | None:
+        """The lowest committee at or above every one of these (None for none, or for separate trees)."""
+        chains = [self.up(pk) for pk in ids]
+        if not chains:
+            return None
+        shared = set(chains[0]).intersection(*map(set, chains[1:]))
+        return next((pk for pk in chains[0] if pk in shared), None)
+
+    def child_towards(self, top: int, committee_id: int) -> int | None:
+        """The committee directly under `top` that `committee_id` is in (itself, or above it); None when
+        `committee_id` is `top` or not under it."""
+        chain = self.up(committee_id)
+        at = chain.index(top) if top in chain else 0
+        return chain[at - 1] if at else None
 
     def with_descendants(self, ids: set[int]) -> frozenset[int]:
         children: dict[int, list[int]] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.db.models import Count, Q
@@ -199,11 +199,65 @@ class Figure:
         return round(self.count * 100 / self.of) if self.of else None
 
 
+@dataclasses.dataclass(slots=True)
+class CellState:
+    """What the glance reads of one cell in sight: its counts of the month and the figures beside them.
+
+    Read as plain values (a province has thousands of cells), it also stands for the cell in the list of
+    cells needing help: `pk`, `code`, `name` are the cell's.
+    """
+
+    pk: int
+    code: str
+    name: str
+    meeting_day: int | None
+    committee_id: int
+    state: str = "none"  # of the month's regular meeting: none, draft, finalised
+    late: bool = False
+    expected: int = 0
+    present: int = 0
+    quality_met: bool = False
+    overseer_attended: bool = False
+    scored: bool = False
+    overseen: bool = False  # an overseer attended one of its meetings in the last 3 months
+    assigned: bool = False  # a committee member is assigned to it this month
+    open: int = 0
+    overdue: int = 0
+    streak: int = 0  # members excused at each of its latest meetings, more than the rule allows
+    expected_pledges: int = 0
+    signed_pledges: int = 0
+    unsigned_overdue: int = 0  # pledges unsigned after the campaign's due date
+
+
 @dataclasses.dataclass(frozen=True)
 class NeedsHelp:
-    cell: Any
+    cell: CellState
     reasons: list[str]
     weight: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """One sub-committee's line of the roll-up: its cells' figures summed (drill down to its own page)."""
+
+    committee: Any
+    direct: bool  # the cells directly under the committee shown, not under a sub-committee
+    cells: int
+    finalised: int
+    expected: int
+    present: int
+    quality_met: int
+    assigned: int
+    attended: int
+    open: int
+    overdue: int
+    signed_pledges: int
+    expected_pledges: int
+    needing_help: int
+
+    @property
+    def attendance_percent(self) -> int | None:
+        return round(self.present * 100 / self.expected) if self.expected else None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,234 +265,331 @@ class Glance:
     month: dt.date
     cells: int
     figures: list[Figure]
-    needing_help: list[NeedsHelp]  # the first NEEDING_HELP_SHOWN, ranked
+    needing_help: list[NeedsHelp]  # the first `shown`, ranked
     needing_help_total: int = 0
+    committee: Any = None  # the committee shown: the one all the cells in sight share, or the one chosen
+    path: list[Any] = dataclasses.field(
+        default_factory=list
+    )  # the committees above it in sight, from the top
+    units: list[Unit] = dataclasses.field(default_factory=list)  # its sub-committees; empty for a ward
 
 
 # A province has thousands of cells needing help: the home shows the worst, the grid lists every cell.
 NEEDING_HELP_SHOWN = 20
 
 
-def committee_glance(user: Any, month: dt.date, *, today: dt.date | None = None) -> Glance:
-    """This month at a glance for everything in the user's sight, and the cells needing help, ranked.
+def committee_glance(
+    user: Any,
+    month: dt.date,
+    *,
+    today: dt.date | None = None,
+    committee: int | None = None,
+    shown: int | None = NEEDING_HELP_SHOWN,
+) -> Glance:
+    """This month at a glance for the cells in the user's sight (under `committee`, one of theirs, when
+    given), the cells needing help ranked (the first `shown`; None for all), and the roll-up by
+    sub-committee. Raises LookupError when `committee` is not one the user sees.
 
-    Queries whatever the number of cells: the cells, their counts for the month and the two before,
-    the month's assignments, the shortcomings grouped by cell, the quality rule, the year's pledge campaigns
-    of the cells' committees, and for each campaign its expected and signed per cell (the pledge services'
-    `committee_progress`: two grouped queries per committee in sight, one committee for a ward).
+    The same queries whatever the number of cells, each reading plain values, never a list of ids: the
+    cells, their counts of the month, the overseers' visits of three months, the month's assignments, the
+    open shortcomings by cell, the excused-absence streaks, the committees, the quality rule, the year's
+    pledge campaigns, and one grouped query per campaign (one for a ward). Every figure and weight is
+    then a sum over the cells in Python; only the cells shown get their reasons in words.
     """
-    from cells.models import Cell, OversightAssignment
+    from cells.models import Cell, Committee, OversightAssignment
     from reviews.models import CellMonth, PledgeCampaign, Shortcoming
     from reviews.models.rules import rules
     from reviews.services import pledges as pledge_services
 
     today = today or periods.today()
-    cells = list(
-        Cell.objects.visible_to(user)
-        .active()
-        .order_by("code")
-        .only("pk", "code", "name", "meeting_day", "committee_id", "active")
-    )
-    ids = [c.pk for c in cells]
+    scope = Cell.objects.visible_to(user).active()
+    states = {
+        pk: CellState(pk, code, name, day, committee_id)
+        for pk, code, name, day, committee_id in scope.order_by("code").values_list(
+            "pk", "code", "name", "meeting_day", "committee_id"
+        )
+    }
+    tree = access.for_user(user).tree or access.committee_tree()
+    top = tree.common_root({s.committee_id for s in states.values()})
+    current = top
+    if committee is not None:
+        if top is None or committee not in tree.with_descendants({top}):
+            raise LookupError(committee)
+        current = committee
+        below = tree.with_descendants({committee})
+        scope = scope.filter(committee_id__in=below)
+        states = {pk: s for pk, s in states.items() if s.committee_id in below}
+    ids = scope.values("pk")
     rule = rules("meeting_quality")
     streak_max = int(rule.get("excused_in_a_row_max", 3))
-    # three months for the reasons, and enough before to find each cell's latest meetings for the streaks
-    window = [periods.add_months(month, -n) for n in range(max(2, streak_max + 2), -1, -1)]
-    rows = {
-        (r.cell_id, r.month): r
-        for r in CellMonth.objects.visible_to(user).filter(cell__in=ids, month__in=window)
-    }
-    assigned = set(
+    above = float(rule.get("attendance_above", 0.85))
+
+    months = CellMonth.objects.visible_to(user).filter(cell__in=ids)
+    counted = ("state", "late", "expected", "present", "quality_met", "overseer_attended", "scored")
+    for cell_id, *values in months.filter(month=month).values_list("cell_id", *counted):
+        for field, value in zip(counted, values, strict=True):
+            setattr(states[cell_id], field, value)
+    for cell_id in (
+        months.filter(month__in=[periods.add_months(month, -n) for n in range(3)], overseer_attended=True)
+        .order_by()
+        .values_list("cell_id", flat=True)
+        .distinct()
+    ):
+        states[cell_id].overseen = True
+    for cell_id in (
         OversightAssignment.objects.visible_to(user)
         .filter(cell__in=ids, month=month)
+        .order_by()
         .values_list("cell_id", flat=True)
-    )
-    shortcomings = {
-        s["cell_id"]: s
-        for s in Shortcoming.objects.visible_to(user)
+        .distinct()
+    ):
+        states[cell_id].assigned = True
+    for cell_id, open_count, overdue_count in (
+        Shortcoming.objects.visible_to(user)
         .active()
         .filter(cell__in=ids)
         .order_by()
-        .values("cell_id")
-        .annotate(open_count=Count("pk"), overdue_count=Count("pk", filter=Q(due_on__lt=today)))
-    }
-    above = float(rule.get("attendance_above", 0.85))
-    streaks = _long_excused_streaks(cells, window, rows, streak_max)
+        .values_list("cell_id")
+        .annotate(n=Count("pk"), n_overdue=Count("pk", filter=Q(due_on__lt=today)))
+    ):
+        states[cell_id].open, states[cell_id].overdue = open_count, overdue_count
+    # the latest streak_max + 1 meetings within enough months before to find them
+    window = [periods.add_months(month, -n) for n in range(max(2, streak_max + 2), -1, -1)]
+    for cell_id, n in _long_excused_streaks(months.filter(month__in=window), streak_max + 1):
+        states[cell_id].streak = n
     campaigns = list(
         PledgeCampaign.objects.visible_to(user)
-        .filter(year=month.year, committee__in={c.committee_id for c in cells})
+        .filter(year=month.year, committee__in=scope.values("committee_id"))
         .order_by("committee_id")
     )
-    pledged: dict[int, tuple[Any, Any]] = {}  # cell id → (its campaign, its CellProgress)
     for campaign in campaigns:
-        mine = [c for c in cells if c.committee_id == campaign.committee_id]
-        for progress in pledge_services.committee_progress(campaign, mine):
-            pledged[progress.cell.pk] = (campaign, progress)
-    this = [rows.get((c.pk, month)) for c in cells]
-    finalised = [r for r in this if r is not None and r.state == "finalised"]
-    expected, present = sum(r.expected for r in finalised), sum(r.present for r in finalised)
+        overdue = campaign.is_overdue(today)
+        found = pledge_services.progress_by_cell(
+            campaign, scope.filter(committee_id=campaign.committee_id).values("pk")
+        )
+        for cell_id, (expected, signed) in found.items():
+            s = states[cell_id]
+            s.expected_pledges, s.signed_pledges = expected, signed
+            s.unsigned_overdue = expected - signed if overdue else 0
+
+    cells = list(states.values())
+    ranked = sorted(
+        ((weight, s) for s in cells if (weight := _weight(_reason_keys(s, month, above=above, today=today)))),
+        key=lambda pair: (-pair[0], pair[1].code),
+    )
+    helped = [
+        NeedsHelp(s, _words(_reason_keys(s, month, above=above, today=today), above, streak_max), weight)
+        for weight, s in (ranked if shown is None else ranked[:shown])
+    ]
+    needing = {s.pk for _weight, s in ranked}
+    chain = tree.up(current) if current is not None else []  # the committee shown, up to its root
+    path = list(reversed(chain[: chain.index(top) + 1])) if top in chain else []  # from the top down to it
+    groups: dict[int | None, list[CellState]] = {}
+    for s in cells:
+        groups.setdefault(tree.child_towards(current, s.committee_id) if current else None, []).append(s)
+    units = set(groups) - {None}
+    # names only where there is a tree to show: a ward's page reads none
+    named = Committee.objects.in_bulk([*path, *units]) if units or len(path) > 1 else {}
+    return Glance(
+        month=month,
+        cells=len(cells),
+        figures=_figures(cells, month.year, campaigns),
+        needing_help=helped,
+        needing_help_total=len(ranked),
+        committee=named.get(current) if current is not None else None,
+        path=[named[pk] for pk in path[:-1]],
+        units=_units(groups, named, current, needing) if units else [],
+    )
+
+
+def _figures(cells: list[CellState], year: int, campaigns: list[Any]) -> list[Figure]:
+    finalised = [s for s in cells if s.state == "finalised"]
+    assigned = [s for s in cells if s.assigned]
     grid = reverse("reviews:dashboard_grid")
     board = reverse("reviews:board")
-    figures = [
+    oversight = reverse("reviews:dashboard_oversight")
+    late = sum(s.late for s in finalised)
+    return [
         Figure(
             _("Minutes finalised"),
             len(finalised),
             len(cells),
             grid,
-            ngettext("%(n)d finalised late", "%(n)d finalised late", late) % {"n": late}
-            if (late := sum(r.late for r in finalised))
-            else "",
+            ngettext("%(n)d finalised late", "%(n)d finalised late", late) % {"n": late} if late else "",
         ),
-        Figure(_("Attendance at the finalised meetings"), present, expected, grid),
+        Figure(
+            _("Attendance at the finalised meetings"),
+            sum(s.present for s in finalised),
+            sum(s.expected for s in finalised),
+            grid,
+        ),
         Figure(
             _("Meetings meeting the quality criteria (HD 12)"),
-            sum(r.quality_met for r in finalised),
+            sum(s.quality_met for s in finalised),
             len(finalised),
             grid,
         ),
         Figure(
-            _("Overseers who attended"),
-            sum(
-                1 for c, r in zip(cells, this, strict=True) if c.pk in assigned and r and r.overseer_attended
-            ),
-            len(assigned),
-            reverse("reviews:dashboard_oversight"),
+            _("Overseers who attended"), sum(s.overseer_attended for s in assigned), len(assigned), oversight
         ),
         Figure(
-            _("Overseers who scored their cells"),
-            sum(1 for c, r in zip(cells, this, strict=True) if c.pk in assigned and r and r.scored),
-            len(assigned),
-            reverse("reviews:dashboard_oversight"),
+            _("Overseers who scored their cells"), sum(s.scored for s in assigned), len(assigned), oversight
         ),
-        Figure(_("Open shortcomings"), sum(s["open_count"] for s in shortcomings.values()), None, board),
-        Figure(
-            _("Overdue shortcomings"),
-            sum(s["overdue_count"] for s in shortcomings.values()),
-            None,
-            board + "?timeliness=overdue",
+        Figure(_("Open shortcomings"), sum(s.open for s in cells), None, board),
+        Figure(_("Overdue shortcomings"), sum(s.overdue for s in cells), None, board + "?timeliness=overdue"),
+        _pledge_figure(
+            year, campaigns, sum(s.signed_pledges for s in cells), sum(s.expected_pledges for s in cells)
         ),
-        _pledge_figure(month.year, campaigns, [p for _c, p in pledged.values()]),
     ]
-    helped = []
-    for cell in cells:
-        campaign, progress = pledged.get(cell.pk, (None, None))
-        unsigned = progress.unsigned if progress and campaign.is_overdue(today) else 0
-        reasons, weight = _reasons(
-            cell,
-            month,
-            rows,
-            shortcomings.get(cell.pk),
-            above=above,
-            today=today,
-            unsigned=unsigned,
-            streaks=(streaks.get(cell.pk, 0), streak_max),
+
+
+def _units(
+    groups: dict[int | None, list[CellState]], named: dict[int, Any], current: int | None, needing: set[int]
+) -> list[Unit]:
+    """The cells summed by sub-committee of the committee shown (None: the cells directly under it)."""
+    units = []
+    for pk, members in groups.items():
+        finalised = [s for s in members if s.state == "finalised"]
+        units.append(
+            Unit(
+                committee=named[pk if pk is not None else cast(int, current)],
+                direct=pk is None,
+                cells=len(members),
+                finalised=len(finalised),
+                expected=sum(s.expected for s in finalised),
+                present=sum(s.present for s in finalised),
+                quality_met=sum(s.quality_met for s in finalised),
+                assigned=sum(s.assigned for s in members),
+                attended=sum(s.assigned and s.overseer_attended for s in members),
+                open=sum(s.open for s in members),
+                overdue=sum(s.overdue for s in members),
+                signed_pledges=sum(s.signed_pledges for s in members),
+                expected_pledges=sum(s.expected_pledges for s in members),
+                needing_help=sum(s.pk in needing for s in members),
+            )
         )
-        if reasons:
-            helped.append(NeedsHelp(cell, reasons, weight))
-    helped.sort(key=lambda h: (-h.weight, h.cell.code))
-    return Glance(
-        month=month,
-        cells=len(cells),
-        figures=figures,
-        needing_help=helped[:NEEDING_HELP_SHOWN],
-        needing_help_total=len(helped),
-    )
+    units.sort(key=lambda u: (u.direct, u.committee.code))
+    return units
 
 
-def _long_excused_streaks(
-    cells: list[Any], window: list[dt.date], rows: dict[tuple[int, dt.date], Any], streak_max: int
-) -> dict[int, int]:
-    """Cell id → how many members were excused at each of the cell's latest `streak_max + 1` regular
-    meetings within the window (a streak over the rule's maximum, docs/dashboards.md).
+def _long_excused_streaks(months: Any, need: int) -> list[tuple[int, int]]:
+    """(cell id, members) for the cells with members excused at each of their latest `need` regular
+    meetings among these monthly rows: a streak over the rule's maximum (docs/dashboards.md).
 
-    The monthly counts say which cells can have one (an excused absence at each of those meetings); only
-    their excused rows are read, in one grouped query (none when no cell can).
+    One query: the monthly counts say which cells can have one (an excused absence at each of those
+    meetings); only those meetings' excused rows are read.
     """
+    from django.db import connection
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
     from reviews.models import Attendance
 
-    need = streak_max + 1
-    candidates: dict[int, int] = {}  # meeting id → cell id
-    for cell in cells:
-        held = [r for m in reversed(window) if (r := rows.get((cell.pk, m))) is not None and r.meeting_id]
-        latest = held[:need]
-        if len(latest) == need and all(r.excused for r in latest):
-            candidates.update({r.meeting_id: cell.pk for r in latest})
-    if not candidates:
-        return {}
-    found: dict[int, int] = {}
-    for row in (
-        Attendance.objects.filter(meeting_id__in=list(candidates), status="excused")
+    held = (
+        months.filter(meeting__isnull=False)
+        .annotate(rn=Window(RowNumber(), partition_by=[F("cell_id")], order_by=F("month").desc()))
         .order_by()
-        .values("member_id", "meeting__cell_id")
-        .annotate(n=Count("pk"))
-        .filter(n=need)
-    ):
-        found[row["meeting__cell_id"]] = found.get(row["meeting__cell_id"], 0) + 1
-    return found
+        .values("cell_id", "meeting_id", "excused", "rn")
+    )
+    held_sql, params = held.query.sql_with_params()
+    sql = f"""
+        WITH held AS ({held_sql}),
+        latest AS (SELECT cell_id, meeting_id, excused FROM held WHERE rn <= %s),
+        candidates AS (
+            SELECT cell_id FROM latest GROUP BY cell_id HAVING count(*) = %s AND bool_and(excused > 0)
+        ),
+        streaks AS (
+            SELECT l.cell_id FROM latest l
+            JOIN candidates c ON c.cell_id = l.cell_id
+            JOIN {Attendance._meta.db_table} a ON a.meeting_id = l.meeting_id AND a.status = %s
+            GROUP BY l.cell_id, a.member_id HAVING count(*) = %s
+        )
+        SELECT cell_id, count(*) FROM streaks GROUP BY cell_id
+    """  # the table name is the model's; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, need, need, Attendance.Status.EXCUSED, need])
+        return list(cursor.fetchall())
 
 
-def _pledge_figure(year: int, campaigns: list[Any], progress: list[Any]) -> Figure:
+def _pledge_figure(year: int, campaigns: list[Any], signed: int, expected: int) -> Figure:
     """Pledges signed / expected in the year's campaign (the committee's page; the list if several)."""
     label = _("Pledges signed (%(year)d)") % {"year": year}
     if not campaigns:
         return Figure(label, 0, None, reverse("reviews:pledges"), _("No pledge campaign opened this year"))
     url = campaigns[0].get_absolute_url() if len(campaigns) == 1 else reverse("reviews:pledges")
-    return Figure(label, sum(p.signed for p in progress), sum(p.expected for p in progress), url)
+    return Figure(label, signed, expected, url)
 
 
-def _reasons(
-    cell: Any,
-    month: dt.date,
-    rows: dict[tuple[int, dt.date], Any],
-    shortcomings: dict[str, int] | None,
-    *,
-    above: float,
-    today: dt.date,
-    unsigned: int = 0,
-    streaks: tuple[int, int] = (0, 3),
-) -> tuple[list[str], int]:
-    """Why a cell needs help this month, in words, and how much (the ranking's weight)."""
-    reasons: list[tuple[int, str]] = []
-    row = rows.get((cell.pk, month))
+# Why a cell needs help, as (weight, reason, its number): weighed for every cell, put in words for those shown.
+Reason = tuple[int, str, int]
+
+
+def _reason_keys(cell: CellState, month: dt.date, *, above: float, today: dt.date) -> list[Reason]:
+    reasons: list[Reason] = []
     month_over = periods.add_months(month, 1) <= today
     due = month.replace(day=cell.meeting_day or 1)
-    if row is None or row.state == "none":
+    if cell.state == "none":
         if month_over or today > due:
-            reasons.append((3, _("No minutes for the month")))
-    elif row.state == "draft":
+            reasons.append((3, "missing", 0))
+    elif cell.state == "draft":
         if month_over:
-            reasons.append((3, _("Minutes still a draft after the month ended")))
+            reasons.append((3, "draft_after_month", 0))
         elif today > due:
-            reasons.append((1, _("Minutes not finalised yet")))
+            reasons.append((1, "draft", 0))
     else:
-        if row.late:
-            reasons.append((1, _("Minutes finalised late")))
-        share = row.present / row.expected if row.expected else None
-        if share is not None and share <= above:
-            reasons.append(
-                (2, _("Attendance %(share)d%%, below the rule's %(rule)d%%")
-                 % {"share": round(share * 100), "rule": round(above * 100)})
-            )  # fmt: skip
-        if not row.quality_met:
-            reasons.append((2, _("The meeting did not meet the quality criteria")))
-    if shortcomings and shortcomings["overdue_count"]:
-        n = shortcomings["overdue_count"]
-        reasons.append((2, ngettext("%(n)d overdue shortcoming", "%(n)d overdue shortcomings", n) % {"n": n}))
-    window = [periods.add_months(month, -n) for n in range(3)]
-    if not any((r := rows.get((cell.pk, m))) is not None and r.overseer_attended for m in window):
-        reasons.append((1, _("No overseer at a meeting for 3 months")))
-    if streaks[0]:
-        n, most = streaks
-        reasons.append(
-            (2, ngettext("%(n)d member excused more than %(max)d times in a row",
-                         "%(n)d members excused more than %(max)d times in a row", n) % {"n": n, "max": most})
-        )  # fmt: skip
-    if unsigned:
-        reasons.append(
-            (1, ngettext("%(n)d pledge unsigned after the due date", "%(n)d pledges unsigned after the due date",
-                         unsigned) % {"n": unsigned})
-        )  # fmt: skip
-    return [text for _weight, text in reasons], sum(weight for weight, _text in reasons)
+        if cell.late:
+            reasons.append((1, "late", 0))
+        if cell.expected and cell.present / cell.expected <= above:
+            reasons.append((2, "attendance", round(cell.present * 100 / cell.expected)))
+        if not cell.quality_met:
+            reasons.append((2, "quality", 0))
+    if cell.overdue:
+        reasons.append((2, "overdue", cell.overdue))
+    if not cell.overseen:
+        reasons.append((1, "no_overseer", 0))
+    if cell.streak:
+        reasons.append((2, "streak", cell.streak))
+    if cell.unsigned_overdue:
+        reasons.append((1, "unsigned", cell.unsigned_overdue))
+    return reasons
+
+
+def _weight(reasons: list[Reason]) -> int:
+    return sum(weight for weight, _key, _n in reasons)
+
+
+def _words(reasons: list[Reason], above: float, streak_max: int) -> list[str]:
+    """The reasons in words, in the order weighed."""
+    rule = round(above * 100)
+    texts = {
+        "missing": lambda n: _("No minutes for the month"),
+        "draft_after_month": lambda n: _("Minutes still a draft after the month ended"),
+        "draft": lambda n: _("Minutes not finalised yet"),
+        "late": lambda n: _("Minutes finalised late"),
+        "attendance": lambda n: (
+            _("Attendance %(share)d%%, below the rule's %(rule)d%%") % {"share": n, "rule": rule}
+        ),
+        "quality": lambda n: _("The meeting did not meet the quality criteria"),
+        "overdue": lambda n: (
+            ngettext("%(n)d overdue shortcoming", "%(n)d overdue shortcomings", n) % {"n": n}
+        ),
+        "no_overseer": lambda n: _("No overseer at a meeting for 3 months"),
+        "streak": lambda n: (
+            ngettext(
+                "%(n)d member excused more than %(max)d times in a row",
+                "%(n)d members excused more than %(max)d times in a row",
+                n,
+            )
+            % {"n": n, "max": streak_max}
+        ),
+        "unsigned": lambda n: (
+            ngettext(
+                "%(n)d pledge unsigned after the due date", "%(n)d pledges unsigned after the due date", n
+            )
+            % {"n": n}
+        ),
+    }
+    return [texts[key](n) for _weight, key, n in reasons]
 
 
 # --- Reads: the overseer's home

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ def expected_members(campaign: PledgeCampaign, on: dt.date | None = None) -> Que
     return (
         Member.objects.filter(cell__committee_id=campaign.committee_id, cell__active=True)
         .current(on)
-        .exclude(exempt_since__lte=on)
+        .not_exempt(on)
     )
 
 
@@ -64,21 +64,34 @@ class CellProgress:
 
 
 def committee_progress(campaign: PledgeCampaign, cells: Sequence[Cell]) -> list[CellProgress]:
-    """Signed / expected for each cell, in two grouped queries whatever the number of cells or members."""
-    on = campaign.counted_on()
-    # the cells are the campaign's already: filtering members by cell id alone spares a join with the cells,
-    # which the planner misjudged on a freshly seeded province (a nested loop, 0.5 s for 220 cells)
+    """Signed / expected for each cell, in one grouped query whatever the number of cells or members."""
     ids = [c.pk for c in cells if c.committee_id == campaign.committee_id and c.active]
-    expected = Member.objects.filter(cell_id__in=ids).current(on).exclude(exempt_since__lte=on)
-    expected_by_cell = dict(expected.values_list("cell_id").annotate(n=Count("pk")).order_by())
-    signed_by_cell = dict(
-        Pledge.objects.standing()
-        .filter(campaign=campaign, member__in=expected.values("pk"))
-        .values_list("member__cell_id")
-        .annotate(n=Count("pk"))
+    counts = progress_by_cell(campaign, ids)
+    return [CellProgress(c, *counts.get(c.pk, (0, 0))) for c in cells]
+
+
+def progress_by_cell(campaign: PledgeCampaign, cell_ids: Any) -> dict[int, tuple[int, int]]:
+    """Cell id → (expected, signed) for the cells given, which must be active cells of the campaign's
+    committee (a list, or a queryset of their ids for a province's thousands), in one grouped query;
+    cells with nobody to sign are left out."""
+    on = campaign.counted_on()
+    # filtering members by cell id alone spares a join with the cells, which the planner misjudged on a
+    # freshly seeded province (a nested loop, 0.5 s for 220 cells); a member has at most one standing
+    # pledge in a campaign (a constraint), so the outer join counts each member once
+    rows = (
+        Member.objects.filter(cell_id__in=cell_ids)
+        .current(on)
+        .not_exempt(on)
+        .annotate(
+            standing=FilteredRelation(
+                "pledges", condition=Q(pledges__campaign=campaign, pledges__status=Pledge.Status.SIGNED)
+            )
+        )
+        .values_list("cell_id")
+        .annotate(n=Count("pk"), signed=Count("standing__pk"))
         .order_by()
     )
-    return [CellProgress(c, expected_by_cell.get(c.pk, 0), signed_by_cell.get(c.pk, 0)) for c in cells]
+    return {cell: (n, signed) for cell, n, signed in rows}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,13 +16,23 @@ def committee(request: HttpRequest) -> HttpResponse:
     if not access.for_user(request.user).sees_committee:
         raise Http404
     month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
-    glance = services.committee_glance(request.user, month)
+    chosen = request.GET.get("committee", "")
+    try:
+        glance = services.committee_glance(
+            request.user,
+            month,
+            committee=int(chosen) if chosen.isdigit() and len(chosen) < 10 else None,
+            shown=services.NEEDING_HELP_SHOWN,
+        )
+    except LookupError:
+        raise Http404 from None
     return render(
         request,
         "reviews/dashboard/committee.html",
         {
             "glance": glance,
             "month": month,
+            "here": f"&committee={glance.committee.pk}" if chosen and glance.committee else "",
             "previous": periods.add_months(month, -1),
             "next": periods.add_months(month, 1) if month < periods.month_start() else None,
         },

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import escape
 
-from cells.models import Cell, OversightAssignment
+from cells.models import Cell, OversightAssignment, Role
 from phuthang import periods
 from reviews.models import Meeting, MeetingAssessment, Pledge, Shortcoming
 from reviews.services import dashboard as dashboard_services
@@ -23,8 +23,10 @@ from tests.factories import (
     make_assignment,
     make_campaign,
     make_cell,
+    make_committee,
     make_meeting,
     make_member,
+    make_person,
     make_pledge,
     make_shortcoming,
 )
@@ -290,9 +292,9 @@ def test_the_committee_dashboard_runs_the_same_queries_for_2_and_50_cells(
     client.force_login(leader)
     client.get("/dashboard/")
     # session, user, access (member, positions, assignments, committee tree), the cells, their counts of the
-    # last six months, the month's assignments, shortcomings per cell, the quality rule, the menu's inbox;
-    # the excused rows of the cells that can have a long streak; the year's pledge campaigns, and the
-    # campaign's expected and signed per cell (committee_progress)
+    # month, the overseers' visits of three months, the month's assignments, shortcomings per cell, the
+    # quality rule, the menu's inbox; the long excused streaks; the year's pledge campaigns, and the
+    # campaign's expected and signed per cell (progress_by_cell)
     with django_assert_num_queries(16):
         response = client.get("/dashboard/")
     assert response.context["glance"].cells == n
@@ -427,8 +429,8 @@ def test_the_cell_dashboard_runs_the_same_queries_for_3_and_40_members(
     # session, user, access (member, positions, assignments, committee tree), the cell, this month's
     # counts, the months ahead's meetings, the members, the rule, shortcomings, the 12 months' attendance,
     # open tasks, the latest round's counts, the menu's inbox; this year's pledge campaign, its expected and
-    # signed for the cell (committee_progress)
-    with django_assert_num_queries(19):
+    # signed for the cell in one grouped query (committee_progress)
+    with django_assert_num_queries(18):
         response = client.get(f"/dashboard/cell/{ward.cell01.pk}/")
     assert len(response.context["board"].grid) == n  # the secretary among them, the exempt one left out
 
@@ -576,3 +578,88 @@ def test_the_grid_counts_the_latest_rounds_ratings_as_decided(client, leader, wa
     assert ratings["Hoàn thành tốt nhiệm vụ"] == Review.objects.filter(decided_rating="good").count() == 2
     assert ratings["Hoàn thành xuất sắc nhiệm vụ"] == 0
     assert "Kiểm điểm năm 2026" in response.content.decode()
+
+
+# --- A committee over sub-committees: the same page rolls up by sub-committee, and drills down
+
+
+@pytest.fixture
+def province(db):
+    """A province committee with its own office cell, over two wards of two cells each; its secretary."""
+    top = make_committee(name="Đảng bộ tỉnh thử", code="T")
+    wards = [
+        make_committee(name=f"Đảng bộ phường {name}", code=f"T-{name[0]}", parent=top)
+        for name in ("An", "Bình")
+    ]
+    office = make_cell(top, name="Chi bộ Văn phòng Tỉnh ủy", code="T-VP")
+    cells = {w.pk: [make_cell(w, code=f"{w.code}-{n}") for n in (1, 2)] for w in wards}
+    for cell in [office, *(c for pair in cells.values() for c in pair)]:
+        make_member(cell)
+    leader = make_person(office, Role.SECRETARY, username="bithutinh")
+    with time_machine.travel(dt.datetime(2026, 3, 20, 12, 0), tick=False):
+        _finalise(make_meeting(cells[wards[0].pk][0], month=MONTH))
+    make_shortcoming(cells[wards[1].pk][1], due_on=dt.date(2026, 3, 1), raised_on=dt.date(2026, 2, 1))
+    return {"top": top, "wards": wards, "cells": cells, "office": office, "leader": leader}
+
+
+def test_a_committee_over_sub_committees_sums_its_figures_by_sub_committee(client, province):
+    an, binh = province["wards"]
+    client.force_login(province["leader"])
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):
+        response = client.get("/dashboard/?month=2026-03")
+    glance = response.context["glance"]
+    assert glance.cells == 5 and glance.committee == province["top"]
+    units = {u.committee.code: u for u in glance.units}
+    assert [u.committee.code for u in glance.units] == ["T-A", "T-B", "T"]  # the province's own cell last
+    assert (units["T-A"].cells, units["T-A"].finalised, units["T-A"].overdue) == (2, 1, 0)
+    assert (units["T-B"].cells, units["T-B"].finalised, units["T-B"].overdue) == (2, 0, 1)
+    assert units["T"].direct and units["T"].cells == 1
+    assert sum(u.needing_help for u in glance.units) == glance.needing_help_total
+    page = response.content.decode()
+    assert f"?month=2026-03&amp;committee={an.pk}" in page and escape(binh.name) in page
+
+
+def test_drilling_down_shows_one_sub_committee_with_the_way_back_up(client, province):
+    an = province["wards"][0]
+    client.force_login(province["leader"])
+    with time_machine.travel(dt.datetime(2026, 4, 2, 12, 0), tick=False):
+        response = client.get(f"/dashboard/?month=2026-03&committee={an.pk}")
+    glance = response.context["glance"]
+    assert glance.committee == an and glance.path == [province["top"]] and glance.units == []
+    assert glance.cells == 2
+    figures = {f.label: f for f in glance.figures}
+    assert (figures[vi("Minutes finalised")].count, figures[vi("Minutes finalised")].of) == (1, 2)
+    assert figures[vi("Overdue shortcomings")].count == 0  # Bình's is not counted here
+    assert {h.cell.code for h in glance.needing_help} <= {c.code for c in province["cells"][an.pk]}
+    page = response.content.decode()
+    assert (
+        f"committee={an.pk}" in page.split('aria-label="' + vi("Month"))[1].split("</nav>")[0]
+    )  # months keep it
+
+
+def test_a_ward_leader_cannot_open_the_province_or_another_ward(client, province):
+    an, binh = province["wards"]
+    ward_leader = make_person(province["cells"][an.pk][0], Role.SECRETARY)
+    client.force_login(ward_leader)
+    response = client.get("/dashboard/")
+    assert response.context["glance"].cells == 2 and response.context["glance"].units == []
+    for committee in (province["top"].pk, binh.pk, 999999999):
+        assert client.get(f"/dashboard/?committee={committee}").status_code == 404
+    for hostile in ("abc", "-1", "1" * 40):  # not a committee: the page as without one
+        assert client.get(f"/dashboard/?committee={hostile}").status_code == 200
+    assert client.get("/dashboard/?committee=%00").status_code == 400  # the hostile-input middleware
+
+
+@pytest.mark.parametrize("wards", [2, 6])
+def test_the_roll_up_runs_the_same_queries_for_2_and_6_sub_committees(
+    client, province, wards, django_assert_num_queries
+):
+    for n in range(wards - 2):
+        extra = make_committee(name=f"Đảng bộ xã {n}", code=f"T-X{n}", parent=province["top"])
+        make_member(make_cell(extra))
+    client.force_login(province["leader"])
+    client.get("/dashboard/")
+    # as a ward's (test above) and the committees' names for the roll-up
+    with django_assert_num_queries(16):
+        response = client.get("/dashboard/")
+    assert len(response.context["glance"].units) == wards + 1

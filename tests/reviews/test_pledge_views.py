@@ -190,8 +190,8 @@ def test_the_committee_page_runs_the_same_queries_from_2_cells_to_50(
             make_pledge(make_member(cell), campaign)
     client.force_login(leader)
     # session, user, access (member, positions, assignments, committee tree), the campaign, the cells in
-    # sight, expected per cell, signed per cell, the user's member and their pledge, the menu's inbox count
-    with django_assert_num_queries(13):
+    # sight, expected and signed per cell, the user's member and their pledge, the menu's inbox count
+    with django_assert_num_queries(12):
         response = client.get(f"/pledges/campaigns/{campaign.pk}/")
     assert len(response.context["rows"]) == n + 2
 
