@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +19,7 @@ from cells.models import Cell, Committee, LifeEvent, Member, OversightAssignment
 from phuthang import access, jobs, periods, safe_input, submits, xlsx
 from phuthang.concurrency import OutOfDate, refuse
 from phuthang.http import AuthenticatedHttpRequest
+from phuthang.paging import BoundedPaginator
 
 CELLS_PER_PAGE = 50
 
@@ -34,7 +35,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if query:
         cells = cells.filter(Q(name__icontains=query) | Q(code__icontains=query))
     # queries: the number of cells, this page of cells with committee, their assignments with overseer
-    page = Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     overseers = {
         x.cell_id: x.overseer
         for x in OversightAssignment.objects.for_month(month)
@@ -147,7 +148,7 @@ def oversight(request: HttpRequest) -> HttpResponse:
             | Q(overseer__full_name__icontains=query)
         )
     # queries: the number of assignments, this page of them with cell and overseer
-    page = Paginator(assignments, CELLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(assignments, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "cells/oversight.html",
@@ -198,7 +199,7 @@ def _edit_page(request: HttpRequest, committee: Committee, month: dt.date) -> tu
         cells = cells.filter(
             Q(name__icontains=query) | Q(code__icontains=query) | Q(pk__in=overseen.values("cell_id"))
         )
-    return Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page")), query
+    return BoundedPaginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page")), query
 
 
 def _overseers_of(cells: list[Cell], month: dt.date) -> dict[int, Member]:
@@ -388,7 +389,7 @@ def members(request: HttpRequest) -> HttpResponse:
     """The members in sight, filtered, 50 a page; the same list exports to XLSX."""
     form, found = _member_list(request)
     # queries: the number of members, this page of them with their cell, the cells of the filter
-    page = Paginator(found, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(found, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "cells/members.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -146,6 +146,8 @@ for _database in (DATABASES["default"], DATABASE_OWNER):
 # a job may insert a province's reviews in one statement. The owner's connection (migrate) has none.
 DATABASE_STATEMENT_TIMEOUT = int(env("DATABASE_STATEMENT_TIMEOUT", "20"))
 DATABASE_WORKER_STATEMENT_TIMEOUT = int(env("DATABASE_WORKER_STATEMENT_TIMEOUT", "600"))
+# a list page counts at most this many rows and pages no further (phuthang/paging.py, docs/scaling.md)
+PAGE_COUNT_CAP = int(env("PAGE_COUNT_CAP", "10000"))
 
 
 DATABASE_OPTIONS_GIVEN = str(DATABASES["default"]["OPTIONS"].get("options", ""))  # from DATABASE_URL, if any

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +12,7 @@ from django.utils.http import content_disposition_header
 from accounts.forms import LoginForm
 from phuthang import access
 from phuthang.models import Job, JobFile
+from phuthang.paging import BoundedPaginator
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -84,7 +84,7 @@ def job_index(request: HttpRequest) -> HttpResponse:
     if not access.for_user(request.user).is_staff:
         raise Http404
     # queries: the page of jobs with who started them, their count (the paginator)
-    page = Paginator(
+    page = BoundedPaginator(
         Job.objects.select_related("started_by").defer("params", "result").order_by("-created_at", "-pk"),
         JOBS_PER_PAGE,
     ).get_page(request.GET.get("page"))

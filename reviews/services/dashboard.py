@@ -899,7 +899,8 @@ def grid(user: Any, *, page: str | None, today: dt.date | None = None) -> Grid:
     """The cells × months grid (50 cells a page), the trends and the latest round's rating distribution.
 
     Queries: the cells' count and page, their counts of 12 months, the monthly totals over every cell in
-    sight, the latest round, its ratings.
+    sight, the latest round, its ratings. The cells' count is exact (Django's paginator, not the bounded one):
+    it is the trends' denominator.
     """
     from django.core.paginator import Paginator
 
@@ -981,9 +982,10 @@ class Coverage:
 def coverage(user: Any, *, page: str | None, today: dt.date | None = None) -> Coverage:
     """Committee member × cell × month for 12 months: assigned, attended, scored (30 overseers a page).
 
-    Queries: the overseers' count and page, their assignments with cells, those cells' counts.
+    Queries: the overseers' count (bounded: phuthang/paging.py) and page, their assignments with cells, those
+    cells' counts.
     """
-    from django.core.paginator import Paginator
+    from phuthang.paging import BoundedPaginator
 
     from cells.models import Cell, Member, OversightAssignment
     from reviews.models import CellMonth
@@ -995,7 +997,7 @@ def coverage(user: Any, *, page: str | None, today: dt.date | None = None) -> Co
         month__in=months, cell__in=Cell.objects.visible_to(user).values("pk")
     )
     overseers = Member.objects.filter(pk__in=assigned.values("overseer_id")).order_by("full_name", "pk")
-    overseer_page = Paginator(overseers.only("pk", "full_name"), 30).get_page(page)
+    overseer_page = BoundedPaginator(overseers.only("pk", "full_name"), 30).get_page(page)
     found = list(
         assigned.filter(overseer__in=list(overseer_page)).select_related("cell").order_by("cell__code")
     )

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from phuthang import access, periods, submits, xlsx
 from phuthang.concurrency import OutOfDate
 from phuthang.http import AuthenticatedHttpRequest
+from phuthang.paging import BoundedPaginator
 from reviews.forms.feedback import (
     AttachForm,
     ClassifyForm,
@@ -67,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
     if not (permissions.sees_register(request.user) or access.for_user(request.user).is_secretary):
         raise Http404
     form, items = _filtered(request)
-    page = Paginator(items.for_list().order_by("-received_on", "-pk"), PAGE_SIZE).get_page(
+    page = BoundedPaginator(items.for_list().order_by("-received_on", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     shown = services.with_senders(request.user, page)

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from cells.models import Cell, Member
 from phuthang import access, periods, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
+from phuthang.paging import BoundedPaginator
 from reviews.forms.meetings import (
     AssessmentForm,
     MeetingSheetForm,
@@ -62,7 +62,7 @@ def index(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         cells = cells.filter(Q(name__icontains=query) | Q(code__icontains=query))
-    page = Paginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     this_month = {
         m.cell_id: m
         for m in Meeting.objects.visible_to(request.user)

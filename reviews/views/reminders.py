@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from phuthang import access, periods, safe_input
+from phuthang.paging import BoundedPaginator
 from reviews.models import Digest, Kind, Notification
 from reviews.services import reminders
 
@@ -35,7 +35,7 @@ def _member_id(request: HttpRequest) -> int:
 def inbox(request: HttpRequest) -> HttpResponse:
     member_id = _member_id(request)
     # queries: the page of notifications, their count (the paginator)
-    page = Paginator(
+    page = BoundedPaginator(
         Notification.objects.current().filter(recipient_id=member_id).order_by("-created_at", "-pk"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
@@ -107,7 +107,7 @@ def reminders_index(request: HttpRequest) -> HttpResponse:
         digests = digests.filter(**{k: v for k, v in form.cleaned_data.items() if v})
     # queries: counts by status, the page of emails with their recipients, their count (the paginator)
     counts = dict(digests.order_by().values_list("status").annotate(n=Count("pk")))
-    page = Paginator(
+    page = BoundedPaginator(
         digests.select_related("recipient").order_by("-created_at", "-pk").defer("body_text", "body_html"),
         PAGE_SIZE,
     ).get_page(request.GET.get("page"))
@@ -178,7 +178,7 @@ def reminders_preview(request: HttpRequest) -> HttpResponse:
             or needle in d.recipient.cell.code.casefold()
         ]
     # a province's dry run has thousands of emails: the page shows 50 of them
-    page = Paginator(digests, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(digests, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "reviews/notifications_preview.html",

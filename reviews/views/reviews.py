@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cells.models import Cell, Member
 from phuthang import access, jobs, periods, submits
 from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
+from phuthang.paging import BoundedPaginator
 from phuthang.security import safe_next
 from reviews import jobs as round_jobs
 from reviews.forms.reviews import (
@@ -120,7 +120,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if query:
         counts = counts.filter(Q(cell__name__icontains=query) | Q(cell__code__icontains=query))
-    page = Paginator(counts, CELLS_PER_PAGE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(counts, CELLS_PER_PAGE).get_page(request.GET.get("page"))
     progress = services.round_progress(page, visible)
     a = access.for_user(request.user)
     to_decide = []
@@ -456,7 +456,9 @@ def _label_ratings(reviews: Any) -> None:
 def cell_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     cell = get_object_or_404(Cell.objects.visible_to(request.user).select_related("committee"), pk=pk)
     reviews = Review.objects.visible_to(request.user).filter(cell=cell).for_list()
-    page = Paginator(reviews.order_by("-year", "member__full_name"), 50).get_page(request.GET.get("page"))
+    page = BoundedPaginator(reviews.order_by("-year", "member__full_name"), 50).get_page(
+        request.GET.get("page")
+    )
     _label_ratings(page)
     today = periods.today()
     shortcomings = list(

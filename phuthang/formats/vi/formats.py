@@ -11,3 +11,5 @@ DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
 FIRST_DAY_OF_WEEK = 1
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
+# 10.000: thousands grouped by three where a number is shown grouped (a list's count, phuthang/paging.py)
+NUMBER_GROUPING = 3
