@@ -29,10 +29,11 @@ class BoundedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         """The matching rows, counted up to one past the cap."""
-        rows = self.object_list
+        rows: Any = self.object_list
         if hasattr(rows, "query"):
-            # no ordering and no joins for the count: a sort under the LIMIT would read every row again
-            return rows.order_by().select_related(None)[: self.cap + 1].count()  # type: ignore[no-any-return]
+            # no ordering and no joined columns for the count: a sort under the LIMIT would read every row
+            counted: int = rows.order_by().select_related(None)[: self.cap + 1].count()
+            return counted
         return min(len(rows), self.cap + 1)
 
     @property
@@ -40,7 +41,7 @@ class BoundedPaginator(Paginator):
         return self._counted > self.cap
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._counted, self.cap)
 
     @property

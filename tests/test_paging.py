@@ -78,7 +78,11 @@ def test_the_count_query_carries_a_limit_and_no_sort(client, leader, committee, 
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/members/").status_code == 200
 
-    counts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT COUNT(*) FROM (SELECT "cells_member"')]
+    counts = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT COUNT(*) FROM (SELECT "cells_member"')
+    ]
     assert len(counts) == 1
     assert "LIMIT 61" in counts[0]
     assert "ORDER BY" not in counts[0]

@@ -985,9 +985,8 @@ def coverage(user: Any, *, page: str | None, today: dt.date | None = None) -> Co
     Queries: the overseers' count (bounded: phuthang/paging.py) and page, their assignments with cells, those
     cells' counts.
     """
-    from phuthang.paging import BoundedPaginator
-
     from cells.models import Cell, Member, OversightAssignment
+    from phuthang.paging import BoundedPaginator
     from reviews.models import CellMonth
 
     today = today or periods.today()
