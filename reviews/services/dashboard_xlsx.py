@@ -18,6 +18,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from phuthang import periods, xlsx
 from phuthang.xlsx import NUMBER, Column
@@ -208,7 +209,7 @@ def coverage_xlsx(user: Any, *, today: dt.date | None = None, progress: Progress
             Column(_("Month"), max_width=8),
             Column(_("Code"), max_width=10),
             Column(_("Cell assigned"), max_width=28),
-            Column(_("Minutes"), max_width=12),
+            Column(pgettext("of a meeting", "Minutes"), max_width=12),
             Column(_("The overseer attended"), max_width=10),
             Column(_("Scored"), max_width=8),
             Column(_("Overseer's verdict"), max_width=20),

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.utils import translation
 from openpyxl import load_workbook
 
 from cells.models import Cell, OversightAssignment
@@ -30,6 +31,11 @@ def _sheet(response: Any) -> Any:
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     return load_workbook(io.BytesIO(response.content)).active
+
+
+def _meeting_minutes() -> str:
+    with translation.override("vi"):
+        return translation.pgettext("of a meeting", "Minutes")
 
 
 def _header(sheet: Any) -> list[Any]:
@@ -177,7 +183,7 @@ def test_the_coverage_export_lists_each_assignment_with_what_the_overseer_did(
         vi("Month"),
         vi("Code"),
         vi("Cell assigned"),
-        vi("Minutes"),
+        _meeting_minutes(),
         vi("The overseer attended"),
         vi("Scored"),
         vi("Overseer's verdict"),
