@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -118,7 +118,7 @@ def ward_report(request: HttpRequest) -> HttpResponse:
 
 
 def _job_or_sheet(
-    request: HttpRequest, kind: str, rows: int, params: dict[str, str], sheet: Any
+    request: HttpRequest, kind: str, rows: int, params: dict[str, str], sheet: Callable[[], tuple[bytes, str]]
 ) -> HttpResponse:
     """Above `jobs.IN_REQUEST_ROWS` rows the worker writes the sheet (as the UBKT board's export does)."""
     if rows > jobs.IN_REQUEST_ROWS:
