@@ -115,10 +115,13 @@ def needing_help_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
 
     user = job.started_by
     month, today = dt.date.fromisoformat(job.params["month"]), dt.date.fromisoformat(job.params["today"])
-    helped = dashboard_xlsx.needing_help(user, month, today=today)
+    committee = int(job.params["committee"]) if job.params.get("committee") else None
+    glance = dashboard_xlsx.needing_help(user, month, committee=committee, today=today)
     return _dashboard_sheet(
         job,
         progress,
-        len(helped),
-        lambda report: dashboard_xlsx.needing_help_xlsx(user, month, helped=helped, progress=report),
+        len(glance.needing_help),
+        lambda report: dashboard_xlsx.needing_help_xlsx(
+            user, month, committee=committee, glance=glance, progress=report
+        ),
     )

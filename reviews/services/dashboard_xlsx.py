@@ -20,7 +20,7 @@ from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from phuthang import periods, xlsx
+from phuthang import access, periods, xlsx
 from phuthang.xlsx import NUMBER, Column
 
 Progress = Callable[[int], None] | None
@@ -267,39 +267,57 @@ def attendance_xlsx(cell: Any, *, today: dt.date | None = None) -> tuple[bytes, 
 # --- The cells needing help, every one of them
 
 
-def needing_help_rows_bound(user: Any) -> int:
-    """At most one row per active cell in sight: the bound the view decides by, before ranking anything."""
-    return grid_rows_count(user)
+def needing_help_rows_bound(user: Any, *, committee: int | None = None) -> int:
+    """At most one row per active cell in sight (under `committee`, when chosen): the bound the view decides
+    by, before ranking anything. A committee out of sight has no cells: the request then answers 404."""
+    cells = grid_cells(user)
+    if committee is not None:
+        tree = access.for_user(user).tree or access.committee_tree()
+        cells = cells.filter(committee_id__in=tree.with_descendants({committee}))
+    return cells.count()
 
 
-def needing_help(user: Any, month: dt.date, *, today: dt.date | None = None) -> list[Any]:
-    """Every cell needing help in the month, ranked as the committee dashboard ranks them, with its reasons:
-    the dashboard's own glance, asked for all of them (its queries, whatever the number of cells)."""
+def needing_help(
+    user: Any, month: dt.date, *, committee: int | None = None, today: dt.date | None = None
+) -> Any:
+    """The committee dashboard's glance (under `committee` when chosen, as on the page) with every cell
+    needing help, ranked as the page ranks them, with its reasons (its queries, whatever the number of
+    cells). Raises LookupError when `committee` is not one the user sees."""
     from reviews.services.dashboard import committee_glance
 
-    return committee_glance(user, month, today=today, shown=None).needing_help
+    return committee_glance(user, month, today=today, committee=committee, shown=None)
 
 
 def needing_help_xlsx(
     user: Any,
     month: dt.date,
     *,
+    committee: int | None = None,
     today: dt.date | None = None,
-    helped: list[Any] | None = None,
+    glance: Any = None,
     progress: Progress = None,
 ) -> tuple[bytes, str]:
-    """The cells needing help (`helped`, or computed) as a sheet: code, name, the reasons one a line."""
-    helped = needing_help(user, month, today=today) if helped is None else helped
+    """The cells needing help (of `glance`, or computed) as a sheet: code, name, the reasons one a line."""
+    glance = needing_help(user, month, committee=committee, today=today) if glance is None else glance
+    at = {"month": month_label(month)}
+    if committee is not None and glance.committee is not None:
+        filters = _("the active cells in sight under %(committee)s, the month %(month)s, the worst first") % {
+            **at,
+            "committee": glance.committee.name,
+        }
+    else:
+        filters = _("every active cell in sight, the month %(month)s, the worst first") % at
     content = xlsx.write_xlsx(
         sheet_name=_("Cells needing help"),
-        title=_("CELLS NEEDING HELP IN %(month)s") % {"month": month_label(month)},
-        filters=_("every active cell in sight, the month %(month)s, the worst first")
-        % {"month": month_label(month)},
+        title=_("CELLS NEEDING HELP IN %(month)s") % at,
+        filters=filters,
         columns=[
             Column(_("Code"), max_width=10),
             Column(_("Cell"), max_width=28),
             Column(_("Why it needs help"), max_width=60),
         ],
-        rows=_reported(([h.cell.code, h.cell.name, "\n".join(h.reasons)] for h in helped), progress),
+        rows=_reported(
+            ([h.cell.code, h.cell.name, "\n".join(h.reasons)] for h in glance.needing_help), progress
+        ),
     )
     return content, f"chi-bo-can-giup-{month:%Y-%m}.xlsx"

@@ -164,15 +164,21 @@ def cell_attendance_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def needing_help_export(request: HttpRequest) -> HttpResponse:
-    """Every cell needing help in the dashboard's month (`?month=YYYY-MM`), not only the worst shown."""
+    """Every cell needing help in the dashboard's month (`?month=YYYY-MM`) and committee (`&committee=`, as
+    the page reads it), not only the worst shown."""
     if not access.for_user(request.user).sees_committee:
         raise Http404
     month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
+    chosen = request.GET.get("committee", "")
+    committee = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
     today = periods.today()
-    return _job_or_sheet(
-        request,
-        "needing_help_export",
-        dashboard_xlsx.needing_help_rows_bound(request.user),
-        {"month": month.isoformat(), "today": today.isoformat()},
-        lambda: dashboard_xlsx.needing_help_xlsx(request.user, month, today=today),
-    )
+    try:
+        return _job_or_sheet(
+            request,
+            "needing_help_export",
+            dashboard_xlsx.needing_help_rows_bound(request.user, committee=committee),
+            {"month": month.isoformat(), "today": today.isoformat(), "committee": str(committee or "")},
+            lambda: dashboard_xlsx.needing_help_xlsx(request.user, month, committee=committee, today=today),
+        )
+    except LookupError:  # not a committee the user sees: 404, as on the page
+        raise Http404 from None

@@ -12,14 +12,19 @@ import time_machine
 from django.utils import translation
 from openpyxl import load_workbook
 
-from cells.models import Cell, OversightAssignment
+from cells.models import Cell, OversightAssignment, Role
 from phuthang import jobs, periods
 from phuthang.models import Job
 from reviews.models import Attendance, Meeting
 from reviews.services import dashboard as dashboard_services
 from tests.conftest import vi
-from tests.factories import make_assignment, make_cell, make_committee, make_meeting, make_member
-from tests.reviews.test_dashboard_views import MONTH, _excused, march  # noqa: F401  (march: a fixture)
+from tests.factories import make_assignment, make_cell, make_committee, make_meeting, make_member, make_person
+from tests.reviews.test_dashboard_views import (  # noqa: F401  (march, province: fixtures)
+    MONTH,
+    _excused,
+    march,
+    province,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -310,7 +315,7 @@ def test_the_attendance_export_runs_the_same_queries_for_3_and_40_members(
 def test_the_needing_help_export_lists_every_cell_needing_help_not_only_those_shown(
     client, leader, ward, elsewhere, monkeypatch
 ):
-    monkeypatch.setitem(dashboard_services.committee_glance.__kwdefaults__, "shown", 2)  # the home shows 2
+    monkeypatch.setattr(dashboard_services, "NEEDING_HELP_SHOWN", 2)  # the home shows 2
     with time_machine.travel(APRIL_2, tick=False):
         client.force_login(leader)
         page = client.get("/dashboard/?month=2026-03")
@@ -333,6 +338,28 @@ def test_the_needing_help_export_lists_every_cell_needing_help_not_only_those_sh
     _texts_are_strings(sheet)
 
 
+def test_the_needing_help_export_of_a_sub_committee_holds_its_cells_only_and_a_ward_leader_not_the_province(
+    client, request
+):
+    tree = request.getfixturevalue("province")  # of the committee dashboard's tests
+    an, binh = tree["wards"]
+    client.force_login(tree["leader"])
+    with time_machine.travel(APRIL_2, tick=False):
+        page = client.get(f"/dashboard/?month=2026-03&committee={an.pk}")
+        sheet = _sheet(client.get(f"/dashboard/needing-help.xlsx?month=2026-03&committee={an.pk}"))
+        whole = _rows(_sheet(client.get("/dashboard/needing-help.xlsx?month=2026-03")))
+    assert f"/dashboard/needing-help.xlsx?month=2026-03&amp;committee={an.pk}" in page.content.decode()
+    rows = _rows(sheet)
+    assert [r[1] for r in rows] == [h.cell.code for h in page.context["glance"].needing_help]
+    assert {r[1] for r in rows} <= {c.code for c in tree["cells"][an.pk]} and rows
+    assert len(whole) > len(rows)  # the province's own export holds the other ward's cells too
+    assert an.name in sheet.cell(row=2, column=1).value
+    ward_leader = make_person(tree["cells"][an.pk][0], Role.SECRETARY)
+    client.force_login(ward_leader)
+    for committee in (tree["top"].pk, binh.pk, 999999999):
+        assert client.get(f"/dashboard/needing-help.xlsx?committee={committee}").status_code == 404
+
+
 def test_the_needing_help_export_is_404_to_a_secretary_and_an_overseer(client, ward, secretary, overseer):
     for outside in (secretary, overseer):
         client.force_login(outside)
@@ -346,10 +373,10 @@ def test_the_needing_help_export_runs_the_same_queries_for_2_and_50_cells(
     for number in range(n - 2):
         make_meeting(make_cell(ward.committee, code=f"X{number:02d}"))
     client.force_login(leader)
-    # session, user, access (4), the cells' count (in the request or a job?); then the glance: the cells,
-    # their counts of the last six months, the month's assignments, shortcomings per cell, the quality rule,
-    # the year's pledge campaigns (none here)
-    with django_assert_num_queries(13):
+    # session, user, access (4), the cells' count (in the request or a job?); then the glance: the cells, their
+    # counts of the month, the overseers' visits of three months, the month's assignments, shortcomings per
+    # cell, the long excused streaks, the quality rule, the year's pledge campaigns (none here)
+    with django_assert_num_queries(15):
         rows = _rows(_sheet(client.get("/dashboard/needing-help.xlsx")))
     assert len(rows) == len(
         dashboard_services.committee_glance(leader, periods.month_start(), shown=None).needing_help
