@@ -3,6 +3,7 @@ board's export when it is too long for a request. Each calls a plain service in 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import QueryDict
@@ -63,3 +64,64 @@ def board_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
         "rows": total,
         "bytes": len(content),
     }
+
+
+# --- The dashboards' exports too long for a request (reviews/services/dashboard_xlsx.py)
+
+
+def _dashboard_sheet(job: Job, progress: jobs.Progress, total: int, sheet: Any) -> dict[str, Any]:
+    progress(0, total)
+    content, filename = sheet(progress)
+    progress(total)
+    jobs.store_file(job, filename, xlsx.CONTENT_TYPE, content)
+    return {
+        "message": _("The sheet of %(count)d rows is ready.") % {"count": total},
+        "rows": total,
+        "bytes": len(content),
+    }
+
+
+@jobs.job_kind("dashboard_grid_export", title=gettext_lazy("Export the cells month by month to Excel"))
+def dashboard_grid_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """The cells × months grid as its starter sees it now, for the months of the day they asked."""
+    from reviews.services import dashboard_xlsx
+
+    user, today = job.started_by, dt.date.fromisoformat(job.params["today"])
+    return _dashboard_sheet(
+        job,
+        progress,
+        dashboard_xlsx.grid_rows_count(user),
+        lambda report: dashboard_xlsx.grid_xlsx(user, today=today, progress=report),
+    )
+
+
+@jobs.job_kind("dashboard_oversight_export", title=gettext_lazy("Export the oversight coverage to Excel"))
+def dashboard_oversight_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    from reviews.services import dashboard_xlsx
+
+    user, today = job.started_by, dt.date.fromisoformat(job.params["today"])
+    return _dashboard_sheet(
+        job,
+        progress,
+        dashboard_xlsx.coverage_rows_count(user, today=today),
+        lambda report: dashboard_xlsx.coverage_xlsx(user, today=today, progress=report),
+    )
+
+
+@jobs.job_kind("needing_help_export", title=gettext_lazy("Export the cells needing help to Excel"))
+def needing_help_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """Every cell needing help in the month, ranked with its reasons, as its starter sees them now."""
+    from reviews.services import dashboard_xlsx
+
+    user = job.started_by
+    month, today = dt.date.fromisoformat(job.params["month"]), dt.date.fromisoformat(job.params["today"])
+    committee = int(job.params["committee"]) if job.params.get("committee") else None
+    glance = dashboard_xlsx.needing_help(user, month, committee=committee, today=today)
+    return _dashboard_sheet(
+        job,
+        progress,
+        len(glance.needing_help),
+        lambda report: dashboard_xlsx.needing_help_xlsx(
+            user, month, committee=committee, glance=glance, progress=report
+        ),
+    )

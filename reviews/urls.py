@@ -87,6 +87,18 @@ urlpatterns = [
     path("dashboard/cells/", dashboard_views.cells_grid, name="dashboard_grid"),
     path("dashboard/oversight/", dashboard_views.oversight_coverage, name="dashboard_oversight"),
     path("dashboard/report.docx", dashboard_views.ward_report, name="ward_report"),
+    path("dashboard/cells/export.xlsx", dashboard_views.cells_grid_export, name="dashboard_grid_export"),
+    path(
+        "dashboard/oversight/export.xlsx",
+        dashboard_views.oversight_coverage_export,
+        name="dashboard_oversight_export",
+    ),
+    path(
+        "dashboard/cell/<id:pk>/attendance.xlsx",
+        dashboard_views.cell_attendance_export,
+        name="cell_attendance_export",
+    ),
+    path("dashboard/needing-help.xlsx", dashboard_views.needing_help_export, name="needing_help_export"),
     # pledges (issue 12)
     path("pledges/", pledge_views.index, name="pledges"),
     path("pledges/campaigns/new/", pledge_views.campaign_new, name="pledge_campaign_new"),

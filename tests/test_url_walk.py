@@ -74,6 +74,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:dashboard_grid": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:dashboard_oversight": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "reviews:ward_report": row(302,  404, 404, 404, 200, 200,  404, 404, 200),
+    "reviews:dashboard_grid_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:dashboard_oversight_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
+    "reviews:cell_attendance_export": row(302, 200, 404, 200, 200, 200, 404, 404, 200),
+    "reviews:needing_help_export": row(302, 404, 404, 404, 200, 200, 404, 404, 200),
     "healthz":             row(200,  200, 200, 200, 200, 200,  200, 200, 200),
     "login":               row(200,  302, 302, 302, 302, 302,  302, 302, 302),
     "logout":              row(302,  302, 302, 302, 302, 302,  302, 302, 302),
@@ -222,6 +226,7 @@ class Context:
 URL_ARGS: dict[str, Callable[[Context], dict[str, Any]]] = {
     "cells:detail": lambda c: {"pk": c.cell01.pk},
     "reviews:cell_dashboard": lambda c: {"pk": c.cell01.pk},
+    "reviews:cell_attendance_export": lambda c: {"pk": c.cell01.pk},
     "cells:member": lambda c: {"pk": c.ward.members01[0].pk},  # an ordinary member of cell01
     "cells:member_edit": lambda c: {"pk": c.ward.members01[0].pk},
     "cells:member_event": lambda c: {"pk": c.ward.members01[0].pk},

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from cells.models import Cell
-from phuthang import access, periods
+from phuthang import access, jobs, periods, xlsx
 from reviews.services import dashboard as services
-from reviews.services import report_docx
+from reviews.services import dashboard_xlsx, report_docx
 
 
 def committee(request: HttpRequest) -> HttpResponse:
@@ -110,3 +112,73 @@ def ward_report(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="bao-cao-{period.slug}.docx"'
     return response
+
+
+# --- The dashboards' tables as XLSX (reviews/services/dashboard_xlsx.py): what the page shows, every row
+
+
+def _job_or_sheet(
+    request: HttpRequest, kind: str, rows: int, params: dict[str, str], sheet: Callable[[], tuple[bytes, str]]
+) -> HttpResponse:
+    """Above `jobs.IN_REQUEST_ROWS` rows the worker writes the sheet (as the UBKT board's export does)."""
+    if rows > jobs.IN_REQUEST_ROWS:
+        key = ":".join([str(request.user.pk), *params.values()])
+        return redirect(jobs.start(kind, key=key, by=request.user, params=params))
+    content, filename = sheet()
+    return xlsx.xlsx_response(content, filename=filename)
+
+
+def cells_grid_export(request: HttpRequest) -> HttpResponse:
+    """The cells × months grid of every cell in sight, not one page."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    today = periods.today()
+    return _job_or_sheet(
+        request,
+        "dashboard_grid_export",
+        dashboard_xlsx.grid_rows_count(request.user),
+        {"today": today.isoformat()},
+        lambda: dashboard_xlsx.grid_xlsx(request.user, today=today),
+    )
+
+
+def oversight_coverage_export(request: HttpRequest) -> HttpResponse:
+    """Every assignment of the coverage's 12 months: committee member × cell × month."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    today = periods.today()
+    return _job_or_sheet(
+        request,
+        "dashboard_oversight_export",
+        dashboard_xlsx.coverage_rows_count(request.user, today=today),
+        {"today": today.isoformat()},
+        lambda: dashboard_xlsx.coverage_xlsx(request.user, today=today),
+    )
+
+
+def cell_attendance_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The cell dashboard's member × month attendance grid (a cell's members: always in the request)."""
+    found = get_object_or_404(Cell.objects.visible_to(request.user), pk=pk)
+    content, filename = dashboard_xlsx.attendance_xlsx(found)
+    return xlsx.xlsx_response(content, filename=filename)
+
+
+def needing_help_export(request: HttpRequest) -> HttpResponse:
+    """Every cell needing help in the dashboard's month (`?month=YYYY-MM`) and committee (`&committee=`, as
+    the page reads it), not only the worst shown."""
+    if not access.for_user(request.user).sees_committee:
+        raise Http404
+    month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
+    chosen = request.GET.get("committee", "")
+    committee = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+    today = periods.today()
+    try:
+        return _job_or_sheet(
+            request,
+            "needing_help_export",
+            dashboard_xlsx.needing_help_rows_bound(request.user, committee=committee),
+            {"month": month.isoformat(), "today": today.isoformat(), "committee": str(committee or "")},
+            lambda: dashboard_xlsx.needing_help_xlsx(request.user, month, committee=committee, today=today),
+        )
+    except LookupError:  # not a committee the user sees: 404, as on the page
+        raise Http404 from None
