@@ -243,6 +243,8 @@ class ActionPlanAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
 class CriterionFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
+        if not self.instance.active:
+            return  # a group not in use may be built up a criterion at a time
         totals: dict[str, int] = {}
         for form in self.forms:
             data = getattr(form, "cleaned_data", None)

@@ -27,7 +27,7 @@ from reviews.forms.reviews import (
     SelfAssessmentForm,
     WithdrawForm,
 )
-from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
+from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming, WorksheetScore
 from reviews.models.reviews import RatingLevels, RoundCellCount
 from reviews.permissions import duties
 from reviews.permissions import reviews as permissions
@@ -499,7 +499,8 @@ def review_history(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     if not permissions.can_read_history(request.user, review.cell):
         raise PermissionDenied
-    events = history_rows(review, children=(ReviewFinding,))  # the review and its checklist lines
+    # the review, its checklist lines and its worksheet scores
+    events = history_rows(review, children=(ReviewFinding, WorksheetScore))
     return render(request, "reviews/review_history.html", {"review": review, "events": events})
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
+from django.utils.text import capfirst
 
 from reviews.models import CriteriaGroup, Criterion, Manifestation, ReviewFinding, WorksheetScore
 from reviews.models.reviews import RatingLevels
@@ -355,3 +356,45 @@ def test_the_admin_refuses_criteria_that_do_not_add_up_to_30_and_70(client, staf
     assert Criterion.objects.get(pk=criteria[0].pk).max_points == criteria[0].max_points
     data["criteria-1-max_points"] = criteria[1].max_points - 1  # moved a point within the general criteria
     assert client.post(f"/admin/reviews/criteriagroup/{group.pk}/change/", data).status_code == 302
+
+
+def test_a_change_of_points_shows_in_the_reviews_history(client, member, inspector, own):
+    criteria = worksheets.criteria_for(own)
+    services.self_assess(
+        own,
+        by=member,
+        sections=services.SelfReview(strengths="Tốt"),
+        on_paper=False,
+        version=1,
+        column=full(criteria, total=80),
+    )
+    own.refresh_from_db()
+    services.self_assess(
+        own,
+        by=member,
+        sections=services.SelfReview(strengths="Tốt"),
+        on_paper=False,
+        version=own.version,
+        column=full(criteria, total=81),
+    )
+    client.force_login(inspector)
+    page = client.get(f"/reviews/{own.pk}/history/").content.decode()
+    assert escape(capfirst(vi("worksheet score"))) in page  # the changed score, marked as such
+
+
+def _form_page_queries(client, member, n):
+    review = make_review(member=member.member)
+    criteria = _group_of(n)
+    WorksheetScore.objects.bulk_create(
+        WorksheetScore(review=review, criterion=c, stage="self", points=1) for c in criteria
+    )
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/reviews/{review.pk}/self-assessment/")
+    assert response.status_code == 200 and f'name="score_{criteria[-1].pk}"' in response.content.decode()
+    return len(queries)
+
+
+def test_the_self_assessment_page_runs_the_same_queries_however_many_criteria(client, member):
+    # the worksheet adds four: the criteria, the scores, whether a manifestation is concluded, earlier ones
+    assert _form_page_queries(client, member, 2) == _form_page_queries(client, member, 50)
