@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db.models import Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reviews.models import CriteriaGroup, Criterion, Review, WorksheetScore
@@ -119,7 +120,8 @@ def build(
     present: bool,
     earlier: EarlierShortcomings,
 ) -> Worksheet:
-    """The three columns with their totals and suggestions, from rows already fetched (no query)."""
+    """The three columns with their totals and suggestions, from rows already fetched (and the sections'
+    points, one query)."""
     labels = dict(Stage.choices)
     columns: dict[str, StageColumn] = {
         str(stage): StageColumn(stage=str(stage), label=str(labels[stage])) for stage in STAGES
@@ -152,7 +154,8 @@ def build(
         column.suggested = suggested_level(
             column.total, levels=levels, disqualified=bool(column.reasons), top_allowed=earlier.all_fixed
         )
-        if not column.reasons and column.total >= levels.levels[0].min_points and not earlier.all_fixed:
+        reached_top = bool(levels.levels) and column.total >= levels.levels[0].min_points
+        if not column.reasons and reached_top and not earlier.all_fixed:
             column.reasons.append(_("the shortcomings of earlier periods are not all fixed"))
         column.suggested_name = levels.name(column.suggested)
     points = section_points()
@@ -175,7 +178,8 @@ def build(
 def load(
     review: Review, *, levels: RatingLevels, present: bool, earlier: EarlierShortcomings
 ) -> Worksheet | None:
-    """The review's worksheet (two queries: the criteria, the scores), or None when no criteria apply."""
+    """The review's worksheet (three queries: the criteria, the scores, the sections' points), or None when
+    no criteria apply (one query)."""
     criteria = criteria_for(review)
     if not criteria:
         return None
@@ -230,7 +234,12 @@ def save_column(
                 )
             )
         elif (row.points, row.breached) != (points, breached):
-            row.points, row.breached, row.by = points, breached, by
+            row.points, row.breached, row.by, row.at = (
+                points,
+                breached,
+                by,
+                timezone.now(),
+            )  # no auto_now here
             to_update.append(row)
     WorksheetScore.objects.bulk_create(to_create)
     WorksheetScore.objects.bulk_update(to_update, ["points", "breached", "by", "at"])

@@ -200,7 +200,7 @@ def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
         "decided_name": levels.name(review.decided_rating),
         "checklist": checklist,
         "earlier": earlier,
-        # issue 12: the 100-point worksheet, seen by whoever sees the review (two queries)
+        # issue 12: the 100-point worksheet, seen by whoever sees the review (three queries)
         "worksheet": worksheets.load(review, levels=levels, present=present, earlier=earlier),
         "earlier_list": services.earlier_shortcoming_list(review),
         "self_level_name": levels.name(review.self_level),
@@ -298,7 +298,7 @@ def _self_assessment_form(request: HttpRequest, review: Review) -> SelfAssessmen
 
 def _add_worksheet(form: Any, review: Review, stage: str) -> dict[str, Any]:
     """Give a step's form its stage's column of the worksheet; what its page shows beside the fields: the
-    other stages' points (two queries)."""
+    other stages' points (six queries, whatever the number of criteria)."""
     sheet = worksheets.load(
         review,
         levels=RatingLevels.load(),

@@ -319,7 +319,8 @@ def _review_page_queries(client, leader, ward, n):
 
 
 def test_the_review_page_runs_the_same_queries_however_many_criteria(client, leader, ward):
-    # the worksheet adds two queries (the criteria of the first active group, the review's scores)
+    # the worksheet adds three queries (the criteria of the first active group, the review's scores, the
+    # sections' points)
     assert _review_page_queries(client, leader, ward, 2) == _review_page_queries(client, leader, ward, 50)
 
 
@@ -396,5 +397,6 @@ def _form_page_queries(client, member, n):
 
 
 def test_the_self_assessment_page_runs_the_same_queries_however_many_criteria(client, member):
-    # the worksheet adds four: the criteria, the scores, whether a manifestation is concluded, earlier ones
+    # the worksheet adds six: the levels, whether a manifestation is concluded, the earlier shortcomings,
+    # the criteria, the scores, the sections' points
     assert _form_page_queries(client, member, 2) == _form_page_queries(client, member, 50)
