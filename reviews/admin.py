@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -5,6 +6,8 @@ from phuthang import safe_input
 from reviews.models import (
     ActionPlan,
     ActionPlanItem,
+    CriteriaGroup,
+    Criterion,
     Digest,
     Manifestation,
     Meeting,
@@ -19,7 +22,7 @@ from reviews.models import (
     Rule,
     Shortcoming,
 )
-from reviews.services import reminders
+from reviews.services import reminders, worksheets
 from reviews.services.history import history_rows
 
 
@@ -231,3 +234,51 @@ class ActionPlanAdmin(ReadOnly, TriggerHistory, admin.ModelAdmin):
     list_filter = ["year"]
     list_select_related = ["member", "committee", "cell"]
     inlines = [ActionPlanItemInline]
+
+
+# --- The 100-point worksheet (issue 12): the criteria are the office's to edit, a group at a time, so the
+# sections' totals (30 and 70 by the rules) are checked together; scores change only through the steps.
+
+
+class CriterionFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if not self.instance.active:
+            return  # a group not in use may be built up a criterion at a time
+        totals: dict[str, int] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("active"):
+                continue
+            section = data.get("section")
+            totals[section] = totals.get(section, 0) + (data.get("max_points") or 0)
+        wanted = worksheets.section_points()
+        wrong = [
+            _("%(section)s: %(total)s points, not %(wanted)s")
+            % {"section": label, "total": totals.get(code, 0), "wanted": wanted[code]}
+            for code, label in Criterion.Section.choices
+            if code in wanted and totals.get(code, 0) != wanted[code]
+        ]
+        if wrong:
+            raise forms.ValidationError(
+                _("The criteria in use must add up to the worksheet's points: %(wrong)s.")
+                % {"wrong": "; ".join(str(w) for w in wrong)}
+            )
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    formset = CriterionFormSet
+    fields = ["position", "section", "code", "text", "max_points", "active"]
+    extra = 0
+    can_delete = False  # taken out of use (active), never deleted: scores refer to it
+
+
+@admin.register(CriteriaGroup)
+class CriteriaGroupAdmin(TriggerHistory, admin.ModelAdmin):
+    list_display = ["title", "collective", "position", "active", "verified"]
+    list_filter = ["active", "verified", "collective"]
+    inlines = [CriterionInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,6 +9,7 @@ from reviews.demo_feedback import build_feedback
 from reviews.demo_meetings import build_meetings
 from reviews.demo_pledges import build_plans, build_pledges
 from reviews.demo_reviews import build_reviews
+from reviews.demo_worksheets import build_worksheets
 from reviews.models import Rule
 from reviews.services import reminders
 
@@ -25,6 +26,7 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     build_feedback(ward, rng=rng)
     build_pledges(ward, rng=random.Random(f"pledges-{ward.seed}"))  # its own: the others' draws stay
     build_plans(ward, rng=random.Random(f"plans-{ward.seed}"))
+    build_worksheets(ward, rng=random.Random(f"worksheets-{ward.seed}"))
     build_reminders(ward)
 
 

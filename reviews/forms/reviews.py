@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Committee
 from phuthang import periods, safe_input
 from phuthang.submits import OnceForm
-from reviews.models import Manifestation, ReviewFinding
+from reviews.models import Criterion, Manifestation, ReviewFinding
 from reviews.models.reviews import PeriodKind, RatingLevels
 from reviews.services.reviews import SelfReview
 
@@ -17,6 +19,61 @@ class VersionForm(safe_input.Form):
     """Carries the version of the row the user saw, so a save from a stale page is refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class PointsField(forms.CharField):
+    """Points as the ward writes them, "8,5" or "8.5"; at most one decimal. The criterion's maximum is the
+    service's to check (it names the criterion in its message)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, max_length=6, **kwargs)
+        self.widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "class": "form-control points"}
+        )
+
+    def clean(self, value: Any) -> Decimal | None:
+        text = (super().clean(value) or "").strip().replace(",", ".")
+        if not text:
+            return None
+        try:
+            points = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(_("Write the points as a number, for example 8 or 8,5.")) from None
+        if not points.is_finite() or points != points.quantize(Decimal("0.1")):
+            raise ValidationError(
+                _("Write the points as a number with at most one decimal, for example 8,5.")
+            )
+        return points
+
+
+class WorksheetFields:
+    """Mixed into a step's form: its stage's column of the 100-point worksheet, a points field per
+    criterion and a box per disqualifier."""
+
+    fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+    criteria: list[Criterion] = []
+
+    def add_worksheet(self, criteria: list[Criterion], column: dict[int, Any]) -> None:
+        self.criteria = criteria
+        for c in criteria:
+            if c.is_disqualifier:
+                self.fields[f"score_{c.pk}"] = forms.BooleanField(
+                    label=f"{c.code}. {c.text}", required=False, initial=bool(column.get(c.pk))
+                )
+            else:
+                value = column.get(c.pk)
+                self.fields[f"score_{c.pk}"] = PointsField(
+                    label=f"{c.code}. {c.text}",
+                    initial=None if value is None else f"{value.normalize():f}".replace(".", ","),
+                    help_text=_("At most %(max)s points.") % {"max": c.max_points},
+                )
+
+    def worksheet_field(self, criterion: Criterion) -> Any:
+        return self[f"score_{criterion.pk}"]  # type: ignore[index]  # mixed into a Form
+
+    def column(self) -> dict[int, Any]:
+        return {c.pk: self.cleaned_data.get(f"score_{c.pk}") for c in self.criteria}
 
 
 class RoundForm(OnceForm):
@@ -48,7 +105,7 @@ class RoundForm(OnceForm):
         return data
 
 
-class SelfAssessmentForm(VersionForm):
+class SelfAssessmentForm(VersionForm, WorksheetFields):
     """The self-review in the official form's sections, and the 27-manifestation self-check."""
 
     self_strengths = forms.CharField(
@@ -116,7 +173,7 @@ def rating_choices(levels: RatingLevels) -> list[tuple[str, str]]:
     return [("", _("— no rating —")), *levels.choices]
 
 
-class ProposalForm(VersionForm):
+class ProposalForm(VersionForm, WorksheetFields):
     """The cell's step: criticism received, the 27-line checklist, and the proposed rating."""
 
     criticism = forms.CharField(
@@ -165,8 +222,15 @@ class ProposalForm(VersionForm):
         }
 
 
-class DecisionForm(VersionForm):
+class DecisionForm(VersionForm, WorksheetFields):
     rating = forms.ChoiceField(label=_("Decided rating"), required=False)
+    reason = forms.CharField(
+        label=_("Why the decided level differs from the worksheet's"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        help_text=_("Needed only when the level decided is not the one the worksheet's points suggest."),
+    )
 
     def __init__(self, *args: Any, levels: RatingLevels, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

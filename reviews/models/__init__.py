@@ -44,3 +44,6 @@ __all__ += ["CellMonth"]
 __all__ += ["Pledge", "PledgeCampaign", "PledgeCampaignText", "PledgeLine", "PledgeText"]
 __all__ += ["ActionPlan", "ActionPlanItem", "ActionPlanNote"]
 __all__ += ["PledgeLineOutcome"]
+from reviews.models.worksheets import CriteriaGroup, Criterion, WorksheetScore  # noqa: E402
+
+__all__ += ["CriteriaGroup", "Criterion", "WorksheetScore"]

@@ -318,6 +318,11 @@ class Review(models.Model):
     criticism = models.TextField(_("comments received (criticism)"), blank=True)
     proposed_rating = models.CharField(_("proposed rating"), max_length=20, blank=True)
     decided_rating = models.CharField(_("decided rating"), max_length=20, blank=True)
+    decision_reason = models.TextField(
+        _("why the decided level differs from the worksheet's"),
+        blank=True,
+        help_text=_("Needed when the decided level is not the one the worksheet's points suggest."),
+    )
     self_assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.PROTECT,

@@ -27,6 +27,8 @@ from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Sh
 from reviews.models.reviews import PeriodKind, RatingLevels, RoundCellCount, RoundRatingCount
 from reviews.models.rules import rule
 from reviews.permissions import duties
+from reviews.services import worksheets
+from reviews.services.worksheets import Column
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -353,9 +355,14 @@ def self_assess(
     sections: SelfReview | None = None,
     on_paper: bool,
     version: int | None,
+    column: Column | None = None,
 ) -> Review:
-    """Save the self-review: the form's sections, or (`text`) the single text of the older shape."""
+    """Save the self-review: the form's sections, or (`text`) the single text of the older shape, and the
+    member's column of the worksheet."""
     review = _lock(review, allowed=(S.DRAFT, S.SELF_ASSESSED), version=version, action=_("self-assessment"))
+    if column is not None:
+        criteria = worksheets.criteria_for(review)
+        worksheets.save_column(review, stage=worksheets.Stage.SELF, column=column, criteria=criteria, by=by)
     was = review.status
     fields = ["self_assessed_on_paper", "self_assessed_by", "self_assessed_at", "status"]
     if sections is None:
@@ -469,8 +476,10 @@ def propose(
     findings: dict[int, tuple[bool, str]],
     rating: str,
     version: int | None,
+    column: Column | None = None,
 ) -> Review:
-    """The cell's step: comments received, the checklist and the proposed rating."""
+    """The cell's step: comments received, the checklist, the cell's column of the worksheet and the
+    proposed rating."""
     review = _lock(review, allowed=(S.SELF_ASSESSED, S.PROPOSED), version=version, action=_("proposal"))
     was = review.status
     levels = RatingLevels.load()
@@ -484,6 +493,12 @@ def propose(
     )
     if problem:
         raise ValidationError({"rating": problem})
+    if column is not None:
+        criteria = worksheets.criteria_for(review)
+        stage = worksheets.Stage.CELL
+        if problem := worksheets.column_problem(rating, criteria=criteria, column=column, levels=levels):
+            raise ValidationError({"rating": problem})
+        worksheets.save_column(review, stage=stage, column=column, criteria=criteria, by=by)
     save_findings(review, findings)
     review.criticism, review.proposed_rating = criticism, rating
     review.proposed_by, review.proposed_at = by, timezone.now()
@@ -513,7 +528,17 @@ def save_findings(review: Review, findings: dict[int, tuple[bool, str]]) -> None
 
 @records_who
 @transaction.atomic
-def decide(review: Review, *, by: auth.User, rating: str, version: int | None) -> Review:
+def decide(
+    review: Review,
+    *,
+    by: auth.User,
+    rating: str,
+    version: int | None,
+    column: Column | None = None,
+    reason: str = "",
+) -> Review:
+    """The deciding level's step: its column of the worksheet and the rating; a rating that is not the one
+    the worksheet's points suggest needs a reason."""
     review = _lock(review, allowed=(S.PROPOSED,), version=version, action=_("decision"))
     if refusal := duties.decide_refusal(by, review):
         raise ValidationError(refusal)
@@ -535,10 +560,43 @@ def decide(review: Review, *, by: auth.User, rating: str, version: int | None) -
         _lock_open_round(review)  # serialises the decisions of one round, so the cap holds
         if rating == levels.top and (problem := top_cap_problem(review, levels)):
             raise ValidationError({"rating": problem})
-    review.decided_rating = rating
+    reason = reason.strip()
+    criteria = worksheets.criteria_for(review)
+    if column is not None and criteria:
+        stage = worksheets.Stage.DECISION
+        if problem := worksheets.column_problem(rating, criteria=criteria, column=column, levels=levels):
+            raise ValidationError({"rating": problem})
+        worksheets.save_column(review, stage=stage, column=column, criteria=criteria, by=by)
+    sheet = worksheets.build(
+        criteria,
+        list(review.scores.all()),
+        levels=levels,
+        present=present,
+        earlier=earlier_shortcomings(review),
+    )
+    latest = sheet.latest if criteria else None
+    differs = bool(rating) and latest is not None and latest.suggested != rating
+    if differs and not reason:
+        assert latest is not None  # for mypy: differs says so
+        raise ValidationError(
+            {
+                "reason": _(
+                    "The worksheet's points (%(total)s) suggest “%(suggested)s”: give the reason for deciding "
+                    "“%(decided)s” instead."
+                )
+                % {
+                    "total": worksheets.number(latest.total),
+                    "suggested": latest.suggested_name,
+                    "decided": levels.name(rating),
+                }
+            }
+        )
+    review.decided_rating, review.decision_reason = rating, reason if differs else ""
     review.decided_by, review.decided_at = by, timezone.now()
     review.status = S.DECIDED
-    return _save(review, ["decided_rating", "decided_by", "decided_at", "status"], was=S.PROPOSED)
+    return _save(
+        review, ["decided_rating", "decision_reason", "decided_by", "decided_at", "status"], was=S.PROPOSED
+    )
 
 
 @records_who

@@ -27,12 +27,13 @@ from reviews.forms.reviews import (
     SelfAssessmentForm,
     WithdrawForm,
 )
-from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming
+from reviews.models import Manifestation, Review, ReviewFinding, ReviewRound, Shortcoming, WorksheetScore
 from reviews.models.reviews import RatingLevels, RoundCellCount
 from reviews.permissions import duties
 from reviews.permissions import reviews as permissions
 from reviews.services import pledges as pledge_services
 from reviews.services import reviews as services
+from reviews.services import worksheets
 from reviews.services.history import history_rows, round_history
 
 
@@ -189,13 +190,18 @@ def _detail_page(request: HttpRequest, review: Review) -> dict[str, Any]:
     decide_refusal = None
     if review.status == Review.Status.PROPOSED and _is_leader(user, review):
         decide_refusal = duties.decide_refusal(user, review)
+    checklist = [row for row in services.checklist(review) if row[1] is not None]
+    earlier = services.earlier_shortcomings(review)
+    present = any(line.present for _m, line in checklist if line is not None)
     return {
         "review": review,
         "levels": levels,
         "proposed_name": levels.name(review.proposed_rating),
         "decided_name": levels.name(review.decided_rating),
-        "checklist": [row for row in services.checklist(review) if row[1] is not None],
-        "earlier": services.earlier_shortcomings(review),
+        "checklist": checklist,
+        "earlier": earlier,
+        # issue 12: the 100-point worksheet, seen by whoever sees the review (three queries)
+        "worksheet": worksheets.load(review, levels=levels, present=present, earlier=earlier),
         "earlier_list": services.earlier_shortcoming_list(review),
         "self_level_name": levels.name(review.self_level),
         "shortcomings": list(review.shortcomings.visible_to(user).for_list().order_by("due_on")),
@@ -245,8 +251,9 @@ def review_self_assess(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise PermissionDenied
     form = _self_assessment_form(request, review)
+    sheet = _add_worksheet(form, review, worksheets.Stage.SELF)
     on_paper = not own and review.member_id is not None
-    page = {"title": _("Self-assessment"), "on_paper": on_paper, **_self_review_page(review)}
+    page = {"title": _("Self-assessment"), "on_paper": on_paper, **_self_review_page(review), **sheet}
     if form.is_valid():
         try:
             services.self_assess(
@@ -255,6 +262,7 @@ def review_self_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 sections=form.sections(),
                 on_paper=on_paper,
                 version=form.cleaned_data["version"],
+                column=form.column() if form.criteria else None,
             )
         except OutOfDate as error:
             context = {"review": error.current, "form": form, **page}
@@ -288,6 +296,38 @@ def _self_assessment_form(request: HttpRequest, review: Review) -> SelfAssessmen
     )
 
 
+def _add_worksheet(form: Any, review: Review, stage: str) -> dict[str, Any]:
+    """Give a step's form its stage's column of the worksheet; what its page shows beside the fields: the
+    other stages' points (six queries, whatever the number of criteria)."""
+    sheet = worksheets.load(
+        review,
+        levels=RatingLevels.load(),
+        present=review.findings.filter(present=True).exists(),
+        earlier=services.earlier_shortcomings(review),
+    )
+    if sheet is None:
+        return {"worksheet": None}
+    own = sheet.column(stage)
+    column: dict[int, Any] = {**own.points, **dict.fromkeys(own.breached, True)}
+    form.add_worksheet(sheet.criteria, column)
+    rows = [
+        (
+            title,
+            points,
+            [
+                (
+                    line,
+                    form.worksheet_field(line.criterion),
+                    [cell for cell in line.cells if cell[0].stage != stage],
+                )
+                for line in lines
+            ],
+        )
+        for _code, title, points, lines in sheet.sections
+    ]
+    return {"worksheet": sheet, "worksheet_rows": rows, "worksheet_stage": stage}
+
+
 def _self_review_page(review: Review) -> dict[str, Any]:
     """What the self-review form shows read-only: the earlier shortcomings being fixed, the old text."""
     return {"earlier_list": services.earlier_shortcoming_list(review), "self_form": True}
@@ -306,6 +346,7 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProposalForm(
         request.POST or None, initial=initial, levels=levels, manifestations=manifestations, lines=lines
     )
+    sheet = _add_worksheet(form, review, worksheets.Stage.CELL)
     if form.is_valid():
         try:
             services.propose(
@@ -315,6 +356,7 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 findings=form.findings(),
                 rating=form.cleaned_data["rating"],
                 version=form.cleaned_data["version"],
+                column=form.column() if form.criteria else None,
             )
         except OutOfDate as error:
             context = {
@@ -323,6 +365,7 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
                 "earlier": services.earlier_shortcomings(review),
                 "earlier_list": services.earlier_shortcoming_list(review),
                 "self_level_name": levels.name(error.current.self_level),
+                **sheet,
             }
             return refuse(request, error, "reviews/review_propose.html", context, form=form)
         except ValidationError as error:
@@ -340,6 +383,7 @@ def review_propose(request: HttpRequest, pk: int) -> HttpResponse:
             "pledge_lines": pledge_services.review_lines(review),
             "earlier_list": services.earlier_shortcoming_list(review),
             "self_level_name": levels.name(review.self_level),
+            **sheet,
         },
     )
 
@@ -353,9 +397,14 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     levels = RatingLevels.load()
     form = DecisionForm(
         request.POST or None,
-        initial={"version": review.version, "rating": review.proposed_rating},
+        initial={
+            "version": review.version,
+            "rating": review.proposed_rating,
+            "reason": review.decision_reason,
+        },
         levels=levels,
     )
+    sheet = _add_worksheet(form, review, worksheets.Stage.DECISION)
     if form.is_valid():
         try:
             services.decide(
@@ -363,21 +412,29 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
                 rating=form.cleaned_data["rating"],
                 version=form.cleaned_data["version"],
+                column=form.column() if form.criteria else None,
+                reason=form.cleaned_data["reason"],
             )
         except OutOfDate as error:
             review = error.current
             return refuse(
-                request, error, "reviews/review_form.html", _decide_page(review, form, levels), form=form
+                request,
+                error,
+                "reviews/review_form.html",
+                _decide_page(review, form, levels, sheet),
+                form=form,
             )
         except ValidationError as error:
             _form_errors(form, error)
         else:
             messages.success(request, _("Rating decided."))
             return redirect(safe_next(request, request.POST.get("next"), review))
-    return render(request, "reviews/review_form.html", _decide_page(review, form, levels))
+    return render(request, "reviews/review_form.html", _decide_page(review, form, levels, sheet))
 
 
-def _decide_page(review: Review, form: DecisionForm, levels: RatingLevels) -> dict[str, Any]:
+def _decide_page(
+    review: Review, form: DecisionForm, levels: RatingLevels, sheet: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "review": review,
         "form": form,
@@ -385,6 +442,8 @@ def _decide_page(review: Review, form: DecisionForm, levels: RatingLevels) -> di
         "proposed_name": levels.name(review.proposed_rating),
         "earlier": services.earlier_shortcomings(review),
         "present": review.findings.filter(present=True).exists(),
+        "decide_form": True,
+        **sheet,
     }
 
 
@@ -440,7 +499,8 @@ def review_history(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request, pk)
     if not permissions.can_read_history(request.user, review.cell):
         raise PermissionDenied
-    events = history_rows(review, children=(ReviewFinding,))  # the review and its checklist lines
+    # the review, its checklist lines and its worksheet scores
+    events = history_rows(review, children=(ReviewFinding, WorksheetScore))
     return render(request, "reviews/review_history.html", {"review": review, "events": events})
 
 
