@@ -88,7 +88,7 @@ def progress_by_cell(campaign: PledgeCampaign, cell_ids: Any) -> dict[int, tuple
             )
         )
         .values_list("cell_id")
-        .annotate(n=Count("pk"), signed=Count("standing__pk"))
+        .annotate(n=Count("pk"), signed=Count("standing__member"))
         .order_by()
     )
     return {cell: (n, signed) for cell, n, signed in rows}
