@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from cells.models import Cell, Committee, Member
 from phuthang import access, periods, submits
 from phuthang.concurrency import OutOfDate, refuse
+from phuthang.paging import BoundedPaginator
 from reviews.forms.pledges import CampaignForm, PaperPledgeForm, PledgeLinesForm, SignForm, TextCorrectionForm
 from reviews.models import Pledge, PledgeCampaign, PledgeText, Review
 from reviews.permissions import pledges as permissions
@@ -99,16 +101,25 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/pledge_campaign_new.html", {"form": form, "reference": reference})
 
 
+CELLS_PER_PAGE = 50
+
+
 def campaign(request: HttpRequest, pk: int) -> HttpResponse:
-    """Signed / expected per cell in sight, each figure linking to the cell's list; the user's own pledge."""
+    """Signed / expected per cell in sight, 50 cells a page with a search, each figure linking to the cell's
+    list, the totals over every cell in sight; the user's own pledge."""
     campaign = _campaign_or_404(request, pk)
-    # queries: the cells in sight, expected per cell, signed per cell; the user's member and pledge
-    cells = list(
-        Cell.objects.filter(access.cells(request.user)).filter(
-            committee_id=campaign.committee_id, active=True
-        )
+    # queries: expected and signed per cell in sight, the page's count and cells; the user's member and pledge
+    cells = (
+        Cell.objects.filter(access.cells(request.user))
+        .filter(committee_id=campaign.committee_id, active=True)
+        .order_by("code", "pk")
     )
-    rows = services.committee_progress(campaign, cells)
+    counts = services.progress_by_cell(campaign, cells.values("pk"))
+    query = request.GET.get("q", "").strip()
+    if query:
+        cells = cells.filter(Q(name__icontains=query) | Q(code__icontains=query))
+    page = BoundedPaginator(cells, CELLS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [services.CellProgress(cell, *counts.get(cell.pk, (0, 0))) for cell in page]
     member = _own_member(request)
     own = services.standing_pledge(campaign, member) if member else None
     return render(
@@ -117,8 +128,10 @@ def campaign(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "rows": rows,
-            "total_expected": sum(r.expected for r in rows),
-            "total_signed": sum(r.signed for r in rows),
+            "page": page,
+            "query": query,
+            "total_expected": sum(expected for expected, _signed in counts.values()),
+            "total_signed": sum(signed for _expected, signed in counts.values()),
             "own": own,
             "can_sign": permissions.can_sign(request.user, campaign, member),
             "can_correct": permissions.can_correct_text(request.user, campaign),

@@ -32,6 +32,17 @@ def test_who_must_sign_is_every_current_member_not_exempt(ward):
     assert _progress(campaign, ward.cell01, ward.cell02) == {ward.cell01.pk: (0, 2), ward.cell02.pk: (0, 2)}
 
 
+def test_a_member_back_from_an_exemption_must_sign_again(ward):
+    campaign = make_campaign(ward.committee)
+    back = make_member(
+        ward.cell01, exempt_since=dt.date(2020, 1, 1), exempt_until=periods.today() - dt.timedelta(days=1)
+    )
+    assert services.expected_members(campaign).filter(pk=back.pk).exists()
+    assert _progress(campaign, ward.cell01)[ward.cell01.pk] == (0, 3)
+    Member.objects.filter(pk=back.pk).update(exempt_until=None)  # exempt again, with no end
+    assert _progress(campaign, ward.cell01)[ward.cell01.pk] == (0, 2)
+
+
 def test_a_member_who_joins_later_is_added_and_one_who_leaves_drops_out_from_that_day(ward):
     campaign = make_campaign(ward.committee)
     leaver = ward.members01[0]

@@ -189,11 +189,31 @@ def test_the_committee_page_runs_the_same_queries_from_2_cells_to_50(
         for _ in range(2):
             make_pledge(make_member(cell), campaign)
     client.force_login(leader)
-    # session, user, access (member, positions, assignments, committee tree), the campaign, the cells in
-    # sight, expected and signed per cell, the user's member and their pledge, the menu's inbox count
-    with django_assert_num_queries(12):
+    # session, user, access (member, positions, assignments, committee tree), the campaign, expected and
+    # signed per cell in sight, the page's count and cells, the user's member and their pledge, the menu's
+    # inbox count
+    with django_assert_num_queries(13):
         response = client.get(f"/pledges/campaigns/{campaign.pk}/")
-    assert len(response.context["rows"]) == n + 2
+    assert len(response.context["rows"]) == min(n + 2, 50)
+
+
+def test_the_committee_page_shows_50_cells_a_page_with_a_search_and_totals_over_every_cell(
+    client, ward, leader
+):
+    campaign = make_campaign(ward.committee)
+    for cell in make_cells(58, ward.committee):
+        make_pledge(make_member(cell), campaign)
+    client.force_login(leader)
+    first = client.get(f"/pledges/campaigns/{campaign.pk}/")
+    assert len(first.context["rows"]) == 50 and first.context["page"].paginator.num_pages == 2
+    assert (first.context["total_signed"], first.context["total_expected"]) == (58, 63)  # the ward: 5 unsigned
+    second = client.get(f"/pledges/campaigns/{campaign.pk}/?page=2")
+    assert len(second.context["rows"]) == 10
+    assert 'data-testid="total-signed">58<' in second.content.decode()
+    found = client.get(f"/pledges/campaigns/{campaign.pk}/?q={ward.cell01.code}")
+    assert [r.cell.pk for r in found.context["rows"]] == [ward.cell01.pk]
+    nothing = client.get(f"/pledges/campaigns/{campaign.pk}/?q=không-có-chi-bộ-này")
+    assert nothing.context["rows"] == [] and vi("No cell matches.") in nothing.content.decode()
 
 
 @pytest.mark.parametrize("n", [3, 60])
