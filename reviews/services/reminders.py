@@ -246,29 +246,33 @@ def plan_pledge_unsigned(today: dt.date, rule: ReminderRules) -> list[Plan]:
         occasion = max(campaign.due_on + dt.timedelta(days=1), periods.month_start(today))
         if not rule.allows("pledge_unsigned", occasion, today):
             continue
+        # plain values, and one link per cell: a province's campaign has thousands unsigned
         unsigned = list(
             pledge_services.unsigned_members(campaign, today)
-            .select_related("cell")
             .order_by("cell__code", "full_name")
+            .values_list("pk", "full_name", "cell_id", "cell__name")
         )
-        secretaries = _secretaries(today, {m.cell_id for m in unsigned})
+        secretaries = _secretaries(today, {cell_id for _pk, _name, cell_id, _cell in unsigned})
         reachable = _recipient_ids(today, secretaries.values())
-        for m in unsigned:
-            secretary = secretaries.get(m.cell_id)
+        links: dict[int, str] = {}
+        for pk, full_name, cell_id, cell_name in unsigned:
+            secretary = secretaries.get(cell_id)
             if secretary in reachable:
+                if cell_id not in links:
+                    links[cell_id] = reverse("reviews:pledge_cell", args=[campaign.pk, cell_id])
                 plan.items.append(
                     Item(
                         secretary,
                         Kind.PLEDGE_UNSIGNED,
                         plan.period,
-                        f"pledge:{campaign.pk}:member:{m.pk}",
+                        f"pledge:{campaign.pk}:member:{pk}",
                         {
-                            "member": m.full_name,
-                            "cell": m.cell.name,
+                            "member": full_name,
+                            "cell": cell_name,
                             "campaign": campaign.title,
                             "due_on": campaign.due_on.isoformat(),
                         },
-                        reverse("reviews:pledge_cell", args=[campaign.pk, m.cell_id]),
+                        links[cell_id],
                     )
                 )
     return [plan]

@@ -385,11 +385,16 @@ def board_counts(user: User, form: Any, shortcomings: Any, today: dt.date | None
         rows = rows.filter(cell=data["cell"])
     if data.get("year"):
         rows = rows.filter(year=data["year"])
-    by_status = dict(rows.order_by().values_list("status").annotate(n=Sum("items")))
-    extended = rows.aggregate(n=Sum("extended"))["n"] or 0
-    counts = {status: by_status.get(status, 0) for status in St.values}
-    counts["total"] = sum(by_status.values())
-    counts["extended"] = extended
+    # one grouped query: the items and the moved due dates per status
+    by_status = {
+        status: (items, extended)
+        for status, items, extended in rows.order_by()
+        .values_list("status")
+        .annotate(n=Sum("items"), moved=Sum("extended"))
+    }
+    counts = {status: by_status.get(status, (0, 0))[0] for status in St.values}
+    counts["total"] = sum(items for items, _extended in by_status.values())
+    counts["extended"] = sum(extended for _items, extended in by_status.values())
     counts["overdue"] = shortcomings.filter(status__in=Shortcoming.ACTIVE, due_on__lt=today).count()
     outside = shortcomings.exclude(access.shortcoming_counts(user))
     if not access.for_user(user).is_staff and outside.exists():
@@ -402,7 +407,13 @@ def board_counts(user: User, form: Any, shortcomings: Any, today: dt.date | None
 def board_years(user: User, visible: Any) -> list[int]:
     """The years (of `period_start`) the board's year filter offers, newest first: from the counts of the
     cells the user follows, and the years of their own shortcomings elsewhere (a handful of rows)."""
-    years = set(ShortcomingCount.objects.visible_to(user).filter(items__gt=0).values_list("year", flat=True))
+    years = set(
+        ShortcomingCount.objects.visible_to(user)
+        .filter(items__gt=0)
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
+    )
     if not access.for_user(user).is_staff:
         outside = visible.exclude(access.shortcoming_counts(user))
         years |= {d.year for d in outside.dates("period_start", "year")}

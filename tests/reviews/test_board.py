@@ -342,10 +342,11 @@ def test_the_unfiltered_board_reads_its_counts_and_years_from_the_counts_table(
     _bulk(ward, n)
     client.force_login(inspector)
     # session, user, access (member, positions, this month's assignments, committee tree), years (the counts',
-    # the user's own elsewhere), the counts per status and the extended sum (the counts table), overdue (active
-    # rows due before today, an index), the user's own shortcomings outside the cells they follow (exists?),
-    # the page's rows, the cells of the cell filter, the cells the user may record for, the menu's inbox count
-    with django_assert_num_queries(16):
+    # the user's own elsewhere), the counts and the extended per status (the counts table, one grouped
+    # query), overdue (active rows due before today, an index), the user's own shortcomings outside the cells
+    # they follow (exists?), the page's rows, the cells of the cell filter, the cells the user may record for,
+    # the menu's inbox count
+    with django_assert_num_queries(15):
         response = client.get("/shortcomings/")
     counts = response.context["counts"]
     assert counts["total"] == Shortcoming.objects.count() == response.context["page"].paginator.count
