@@ -250,6 +250,12 @@ class Attendance(models.Model):
                 condition=~Q(status="excused") | ~Q(reason=""), name="excused_absence_has_reason"
             ),
         ]
+        indexes = [
+            # the committee dashboard's excused-absence streaks read only these rows, from the index alone
+            models.Index(
+                fields=["meeting", "member"], condition=Q(status="excused"), name="attendance_excused"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} — {self.get_status_display()}"
