@@ -290,16 +290,13 @@ def committee_glance(
     given), the cells needing help ranked (the first `shown`; None for all), and the roll-up by
     sub-committee. Raises LookupError when `committee` is not one the user sees.
 
-    The same queries whatever the number of cells, each reading plain values, never a list of ids: the
-    cells, their counts of the month, the overseers' visits of three months, the month's assignments, the
-    open shortcomings by cell, the excused-absence streaks, the committees, the quality rule, the year's
-    pledge campaigns, and one grouped query per campaign (one for a ward). Every figure and weight is
-    then a sum over the cells in Python; only the cells shown get their reasons in words.
+    The same queries whatever the number of cells (`_read_cells`), each reading plain values, never a list
+    of ids; the committees' tree is the one the access rules read, and their names are read only for a
+    roll-up. Every figure and weight is then a sum over the cells in Python; only the cells shown get their
+    reasons in words.
     """
-    from cells.models import Cell, Committee, OversightAssignment
-    from reviews.models import CellMonth, PledgeCampaign, Shortcoming
+    from cells.models import Cell, Committee
     from reviews.models.rules import rules
-    from reviews.services import pledges as pledge_services
 
     today = today or periods.today()
     scope = Cell.objects.visible_to(user).active()
@@ -319,11 +316,55 @@ def committee_glance(
         below = tree.with_descendants({committee})
         scope = scope.filter(committee_id__in=below)
         states = {pk: s for pk, s in states.items() if s.committee_id in below}
-    ids = scope.values("pk")
     rule = rules("meeting_quality")
     streak_max = int(rule.get("excused_in_a_row_max", 3))
     above = float(rule.get("attendance_above", 0.85))
 
+    campaigns = _read_cells(user, states, scope, month, today=today, streak_max=streak_max)
+    cells = list(states.values())
+    ranked = sorted(
+        ((weight, s) for s in cells if (weight := _weight(_reason_keys(s, month, above=above, today=today)))),
+        key=lambda pair: (-pair[0], pair[1].code),
+    )
+    helped = [
+        NeedsHelp(s, _words(_reason_keys(s, month, above=above, today=today), above, streak_max), weight)
+        for weight, s in (ranked if shown is None else ranked[:shown])
+    ]
+    needing = {s.pk for _weight, s in ranked}
+    chain = tree.up(current) if current is not None else []  # the committee shown, up to its root
+    path = list(reversed(chain[: chain.index(top) + 1])) if top in chain else []  # from the top down to it
+    groups: dict[int | None, list[CellState]] = {}
+    for s in cells:
+        groups.setdefault(
+            tree.child_towards(current, s.committee_id) if current is not None else None, []
+        ).append(s)
+    units = set(groups) - {None}
+    # names only where there is a tree to show: a ward's page reads none
+    named = Committee.objects.in_bulk([*path, *units]) if units or len(path) > 1 else {}
+    return Glance(
+        month=month,
+        cells=len(cells),
+        figures=_figures(cells, month.year, campaigns),
+        needing_help=helped,
+        needing_help_total=len(ranked),
+        committee=named.get(current) if current is not None else None,
+        path=[named[pk] for pk in path[:-1]],
+        units=_units(groups, named, current, needing) if units else [],
+    )
+
+
+def _read_cells(
+    user: Any, states: dict[int, CellState], scope: Any, month: dt.date, *, today: dt.date, streak_max: int
+) -> list[Any]:
+    """Fill each cell's state from the records, in a fixed number of queries filtered by the cells'
+    subquery: their counts of the month, the overseers' visits of three months, the month's assignments,
+    the open shortcomings by cell, the excused-absence streaks, the year's pledge campaigns and one grouped
+    query per campaign. Returns the campaigns."""
+    from cells.models import OversightAssignment
+    from reviews.models import CellMonth, PledgeCampaign, Shortcoming
+    from reviews.services import pledges as pledge_services
+
+    ids = scope.values("pk")
     months = CellMonth.objects.visible_to(user).filter(cell__in=ids)
     counted = ("state", "late", "expected", "present", "quality_met", "overseer_attended", "scored")
     for cell_id, *values in months.filter(month=month).values_list("cell_id", *counted):
@@ -372,34 +413,7 @@ def committee_glance(
             s.expected_pledges, s.signed_pledges = expected, signed
             s.unsigned_overdue = expected - signed if overdue else 0
 
-    cells = list(states.values())
-    ranked = sorted(
-        ((weight, s) for s in cells if (weight := _weight(_reason_keys(s, month, above=above, today=today)))),
-        key=lambda pair: (-pair[0], pair[1].code),
-    )
-    helped = [
-        NeedsHelp(s, _words(_reason_keys(s, month, above=above, today=today), above, streak_max), weight)
-        for weight, s in (ranked if shown is None else ranked[:shown])
-    ]
-    needing = {s.pk for _weight, s in ranked}
-    chain = tree.up(current) if current is not None else []  # the committee shown, up to its root
-    path = list(reversed(chain[: chain.index(top) + 1])) if top in chain else []  # from the top down to it
-    groups: dict[int | None, list[CellState]] = {}
-    for s in cells:
-        groups.setdefault(tree.child_towards(current, s.committee_id) if current else None, []).append(s)
-    units = set(groups) - {None}
-    # names only where there is a tree to show: a ward's page reads none
-    named = Committee.objects.in_bulk([*path, *units]) if units or len(path) > 1 else {}
-    return Glance(
-        month=month,
-        cells=len(cells),
-        figures=_figures(cells, month.year, campaigns),
-        needing_help=helped,
-        needing_help_total=len(ranked),
-        committee=named.get(current) if current is not None else None,
-        path=[named[pk] for pk in path[:-1]],
-        units=_units(groups, named, current, needing) if units else [],
-    )
+    return campaigns
 
 
 def _figures(cells: list[CellState], year: int, campaigns: list[Any]) -> list[Figure]:
