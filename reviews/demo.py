@@ -22,9 +22,11 @@ def build_cycle(ward: Ward, *, rng: random.Random) -> None:
     stays fast.
     """
     build_meetings(ward, rng=rng)
+    # before the reviews, whose self-reviews mark each line of the year's pledge; its own rng, so the
+    # others' draws stay
+    build_pledges(ward, rng=random.Random(f"pledges-{ward.seed}"))
     build_reviews(ward, rng=rng)
     build_feedback(ward, rng=rng)
-    build_pledges(ward, rng=random.Random(f"pledges-{ward.seed}"))  # its own: the others' draws stay
     build_plans(ward, rng=random.Random(f"plans-{ward.seed}"))
     build_worksheets(ward, rng=random.Random(f"worksheets-{ward.seed}"))
     build_reminders(ward)

@@ -1,5 +1,8 @@
 """Demo reviews and shortcomings: last year's finished round, this year's open one, shortcomings in every state.
 
+Member reviews past self-assessment carry the form's sections and their year's pledge lines marked
+(`reviews.demo_self_reviews`), so the pledges are built first.
+
 Deterministic (draws only from `rng`, dates from `ward.today`) and inserted in bulk, so `seed_demo --scale`
 stays fast.
 """
@@ -15,6 +18,7 @@ from django.utils import timezone
 
 from cells.demo import Ward
 from cells.models import Member
+from reviews.demo_self_reviews import mark_pledge_lines, write_self_reviews
 from reviews.models import (
     DueDateExtension,
     Manifestation,
@@ -109,7 +113,10 @@ def build_reviews(ward: Ward, *, rng: random.Random) -> dict[str, int]:
     _nobody_verifies_their_own(ward, shortcomings, inspector, ward.users.get("ubkt2"))
     Shortcoming.objects.bulk_create(shortcomings, batch_size=2000)
     _decide_as_the_pages_do(reviews)
+    own = random.Random(f"self-reviews-{ward.seed}")  # its own: the draws above and after stay
+    write_self_reviews(ward, reviews, rng=own)
     Review.objects.bulk_create(reviews, batch_size=2000)
+    outcomes = mark_pledge_lines(ward, reviews, rng=own)  # the pledges are built before the reviews
     for review_round in (finished, open_round):
         services.recount_round(review_round)  # the progress pages read these counts, not the reviews
 
@@ -117,7 +124,7 @@ def build_reviews(ward: Ward, *, rng: random.Random) -> dict[str, int]:
     updates, extensions = _timelines(shortcomings, rng, verifiers, today)
     RemediationUpdate.objects.bulk_create(updates, batch_size=5000)
     DueDateExtension.objects.bulk_create(extensions, batch_size=2000)
-    return {"reviews": len(reviews), "shortcomings": len(shortcomings)}
+    return {"reviews": len(reviews), "shortcomings": len(shortcomings), "pledge_outcomes": outcomes}
 
 
 def _member_of(ward: Ward, username: str) -> int | None:
