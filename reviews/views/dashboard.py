@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from cells.models import Cell
-from phuthang import access, jobs, periods, xlsx
+from phuthang import access, jobs, periods, safe_input, xlsx
 from reviews.services import dashboard as services
 from reviews.services import dashboard_xlsx, report_docx
 
@@ -23,7 +23,7 @@ def committee(request: HttpRequest) -> HttpResponse:
         glance = services.committee_glance(
             request.user,
             month,
-            committee=int(chosen) if chosen.isdigit() and len(chosen) < 10 else None,
+            committee=safe_input.parse_id(chosen),
             shown=services.NEEDING_HELP_SHOWN,
         )
     except LookupError:
@@ -170,7 +170,7 @@ def needing_help_export(request: HttpRequest) -> HttpResponse:
         raise Http404
     month = periods.parse_month(request.GET.get("month", "")) or periods.month_start()
     chosen = request.GET.get("committee", "")
-    committee = int(chosen) if chosen.isdigit() and len(chosen) < 10 else None
+    committee = safe_input.parse_id(chosen)
     today = periods.today()
     try:
         return _job_or_sheet(
