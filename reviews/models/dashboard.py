@@ -51,6 +51,9 @@ class CellMonth(models.Model):
     overseer_attended = models.BooleanField(_("the overseer attended"), default=False)
     scored = models.BooleanField(_("scored by the overseer"), default=False)
     verdict = models.CharField(_("overseer's verdict"), max_length=20, blank=True)
+    # members excused at each of the cell's latest `excused_in_a_row_max + 1` regular meetings up to this
+    # row's, the months without one skipped: kept by the same refresh (a write moves the later rows' too)
+    long_streaks = models.PositiveIntegerField(_("members excused too many times in a row"), default=0)
 
     objects = CellMonthQuerySet.as_manager()
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -141,7 +141,8 @@ def _write(model: Any, rows: list[Any]) -> None:
 
 
 def refresh(cell_id: int, *months: dt.date) -> None:
-    """Recompute the cell's rows for these months from its meetings: two queries, and one write."""
+    """Recompute the cell's rows for these months from its meetings, then the excused streaks of these
+    rows and the later ones: two queries, and two writes."""
     from reviews.models import CellMonth, Meeting
     from reviews.models.rules import rules
 
@@ -152,6 +153,7 @@ def refresh(cell_id: int, *months: dt.date) -> None:
         CellMonth,
         [CellMonth(cell_id=cell_id, month=m, **month_row(found.get((cell_id, m), []), rule)) for m in wanted],
     )
+    keep_streaks(CellMonth, streak_need(rule), cell_id=cell_id, since=wanted[0])
 
 
 @transaction.atomic
@@ -178,7 +180,65 @@ def recount_all(
             written, batch = written + len(batch), []
     batch += [count_model(cell_id=cell_id, month=month, **EMPTY) for cell_id, month in stale]
     _write(count_model, batch)
+    if any(f.name == "long_streaks" for f in count_model._meta.fields):  # not in the migration before it
+        keep_streaks(count_model, streak_need(rule))
     return written + len(batch)
+
+
+def streak_need(rule: dict[str, Any]) -> int:
+    """The meetings in a row at which an excused member makes a streak too long: one more than allowed."""
+    return int(rule.get("excused_in_a_row_max", 3)) + 1
+
+
+def keep_streaks(
+    count_model: Any, need: int, *, cell_id: int | None = None, since: dt.date | None = None
+) -> None:
+    """Set `long_streaks` of the rows from `since` on (of one cell, or every row): the members excused at
+    each of the cell's latest `need` regular meetings up to the row's month, the months without a meeting
+    skipped (docs/dashboards.md). One statement; a row whose count is unchanged is not written."""
+    from django.db import connection
+
+    from reviews.models import Attendance  # its table and status value, the same in a migration
+
+    table = count_model._meta.db_table
+
+    def where(alias: str) -> tuple[str, list[Any]]:
+        clauses = [(f"{alias}cell_id = %s", cell_id), (f"{alias}month >= %s", since)]
+        given = [(sql, value) for sql, value in clauses if value is not None]
+        return " AND ".join(["TRUE", *(sql for sql, _v in given)]), [value for _s, value in given]
+
+    rows, rows_params = where("c.")
+    targets, targets_params = where("t.")
+    cells = "cell_id = %s" if cell_id is not None else "TRUE"
+    sql = f"""
+        WITH held AS (
+            SELECT id, cell_id, month, meeting_id,
+                   row_number() OVER (PARTITION BY cell_id ORDER BY month) AS rn
+            FROM {table} WHERE meeting_id IS NOT NULL AND {cells}
+        ),
+        excused AS (
+            SELECT t.id FROM held t
+            JOIN held h ON h.cell_id = t.cell_id AND h.rn BETWEEN t.rn - %s + 1 AND t.rn
+            JOIN {Attendance._meta.db_table} a ON a.meeting_id = h.meeting_id AND a.status = %s
+            WHERE t.rn >= %s AND {targets}
+            GROUP BY t.id, a.member_id HAVING count(*) = %s
+        ),
+        counted AS (
+            SELECT c.id, count(e.id) AS n FROM {table} c LEFT JOIN excused e ON e.id = c.id
+            WHERE {rows} GROUP BY c.id
+        )
+        UPDATE {table} c SET long_streaks = counted.n FROM counted
+        WHERE c.id = counted.id AND c.long_streaks <> counted.n
+    """  # the table names are the models'; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                *([cell_id] if cell_id is not None else []),
+                *(need, Attendance.Status.EXCUSED, need, *targets_params, need),
+                *rows_params,
+            ],
+        )
 
 
 # --- Reads: the committee dashboard
@@ -320,7 +380,7 @@ def committee_glance(
     streak_max = int(rule.get("excused_in_a_row_max", 3))
     above = float(rule.get("attendance_above", 0.85))
 
-    campaigns = _read_cells(user, states, scope, month, today=today, streak_max=streak_max)
+    campaigns = _read_cells(user, states, scope, month, today=today)
     cells = list(states.values())
     ranked = sorted(
         ((weight, s) for s in cells if (weight := _weight(_reason_keys(s, month, above=above, today=today)))),
@@ -354,7 +414,7 @@ def committee_glance(
 
 
 def _read_cells(
-    user: Any, states: dict[int, CellState], scope: Any, month: dt.date, *, today: dt.date, streak_max: int
+    user: Any, states: dict[int, CellState], scope: Any, month: dt.date, *, today: dt.date
 ) -> list[Any]:
     """Fill each cell's state from the records, in a fixed number of queries filtered by the cells'
     subquery: their counts of the month, the overseers' visits of three months, the month's assignments,
@@ -394,9 +454,16 @@ def _read_cells(
         .annotate(n=Count("pk"), n_overdue=Count("pk", filter=Q(due_on__lt=today)))
     ):
         states[cell_id].open, states[cell_id].overdue = open_count, overdue_count
-    # the latest streak_max + 1 meetings within enough months before to find them
-    window = [periods.add_months(month, -n) for n in range(max(2, streak_max + 2), -1, -1)]
-    for cell_id, n in _long_excused_streaks(months.filter(month__in=window), streak_max + 1):
+    # the kept streaks of each cell's latest regular meeting up to the month, within the five months before
+    latest = CellMonth.objects.filter(
+        cell_id=OuterRef("cell_id"), month__gt=OuterRef("month"), month__lte=month, meeting__isnull=False
+    )
+    for cell_id, n in (
+        months.filter(month__gte=periods.add_months(month, -5), month__lte=month, long_streaks__gt=0)
+        .exclude(meeting=None)
+        .filter(~Exists(latest))
+        .values_list("cell_id", "long_streaks")
+    ):
         states[cell_id].streak = n
     campaigns = list(
         PledgeCampaign.objects.visible_to(user)
@@ -484,45 +551,6 @@ def _units(
         )
     units.sort(key=lambda u: (u.direct, u.committee.code))
     return units
-
-
-def _long_excused_streaks(months: Any, need: int) -> list[tuple[int, int]]:
-    """(cell id, members) for the cells with members excused at each of their latest `need` regular
-    meetings among these monthly rows: a streak over the rule's maximum (docs/dashboards.md).
-
-    One query: the monthly counts say which cells can have one (an excused absence at each of those
-    meetings); only those meetings' excused rows are read.
-    """
-    from django.db import connection
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
-    from reviews.models import Attendance
-
-    held = (
-        months.filter(meeting__isnull=False)
-        .annotate(rn=Window(RowNumber(), partition_by=[F("cell_id")], order_by=F("month").desc()))
-        .order_by()
-        .values("cell_id", "meeting_id", "excused", "rn")
-    )
-    held_sql, params = held.query.sql_with_params()
-    sql = f"""
-        WITH held AS ({held_sql}),
-        latest AS (SELECT cell_id, meeting_id, excused FROM held WHERE rn <= %s),
-        candidates AS (
-            SELECT cell_id FROM latest GROUP BY cell_id HAVING count(*) = %s AND bool_and(excused > 0)
-        ),
-        streaks AS (
-            SELECT l.cell_id FROM latest l
-            JOIN candidates c ON c.cell_id = l.cell_id
-            JOIN {Attendance._meta.db_table} a ON a.meeting_id = l.meeting_id AND a.status = %s
-            GROUP BY l.cell_id, a.member_id HAVING count(*) = %s
-        )
-        SELECT cell_id, count(*) FROM streaks GROUP BY cell_id
-    """  # the table name is the model's; every value is a parameter
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, need, need, Attendance.Status.EXCUSED, need])
-        return list(cursor.fetchall())
 
 
 def _pledge_figure(year: int, campaigns: list[Any], signed: int, expected: int) -> Figure:

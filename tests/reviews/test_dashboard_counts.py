@@ -155,3 +155,48 @@ def test_the_command_rebuilds_the_counts_from_the_meetings(cell, people):
     assert _kept() == _recount()
     assert _kept()[(cell.pk, MONTH)]["present"] == 7
     assert "1" in out.getvalue()
+
+
+def _recounted_streaks(cell) -> dict[dt.date, int]:
+    """Each regular meeting's month → the members excused at it and at the 3 before it (the rule's 3 + 1),
+    straight from the attendance rows, month by month."""
+    meetings = list(Meeting.objects.standing().filter(cell=cell, kind=Meeting.Kind.REGULAR).order_by("month"))
+    excused = {m.pk: set(m.attendance.filter(status=E).values_list("member_id", flat=True)) for m in meetings}
+    found = {}
+    for i, m in enumerate(meetings):
+        last = meetings[max(0, i - 3) : i + 1]
+        found[m.month] = len(set.intersection(*(excused[x.pk] for x in last))) if len(last) == 4 else 0
+    return found
+
+
+def _kept_streaks(cell) -> dict[dt.date, int]:
+    return dict(
+        CellMonth.objects.filter(cell=cell).exclude(meeting=None).values_list("month", "long_streaks")
+    )
+
+
+def test_the_kept_excused_streaks_follow_an_edit_of_an_earlier_month(cell, people):
+    months = [dt.date(2026, m, 1) for m in (1, 2, 4, 5, 6)]  # no meeting in March: skipped
+    meetings = [make_meeting(cell, month=m) for m in months]
+    for meeting in meetings[:4]:
+        _save(meeting, {people[0]: (E, "Ốm"), people[1]: (E, "Công tác")})
+    assert _kept_streaks(cell) == _recounted_streaks(cell)
+    assert _kept_streaks(cell)[dt.date(2026, 5, 1)] == 2  # January to May, March skipped
+
+    _save(meetings[1], {people[1]: (P, "")})  # February corrected: people[1] was there
+    assert _kept_streaks(cell) == _recounted_streaks(cell)
+    assert _kept_streaks(cell)[dt.date(2026, 5, 1)] == 1
+
+    _save(meetings[4], {people[0]: (E, "Ốm")})  # June: the run goes on from February
+    assert _kept_streaks(cell) == _recounted_streaks(cell)
+    assert _kept_streaks(cell)[dt.date(2026, 6, 1)] == 1
+
+    meetings[0].refresh_from_db()
+    services.withdraw_meeting(meetings[0], by=None, reason="Tạo nhầm", version=meetings[0].version)
+    assert _kept_streaks(cell) == _recounted_streaks(cell)
+    assert _kept_streaks(cell)[dt.date(2026, 5, 1)] == 0  # three meetings left up to May
+
+    CellMonth.objects.update(long_streaks=0)  # as after a restore from an older dump
+    call_command("recount_dashboard", stdout=StringIO())
+    assert _kept_streaks(cell) == _recounted_streaks(cell)
+    assert _kept_streaks(cell)[dt.date(2026, 6, 1)] == 1
