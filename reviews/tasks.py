@@ -11,7 +11,7 @@ import logging
 
 from celery import shared_task
 
-from reviews.services import reminders
+from reviews.services import pledges, reminders
 
 log = logging.getLogger(__name__)
 
@@ -42,3 +42,10 @@ def run_reminders() -> None:
     """On request (a save that changes who should be reminded, or staff's "send now"): plan, then send."""
     reminders.plan_due()
     reminders.send_due()
+
+
+@shared_task(ignore_result=True)
+def pledge_counts() -> None:
+    """Every hour, and when a campaign opens: re-base the kept pledge counts whose day has passed."""
+    if counted := pledges.rebase_counts():
+        log.info("pledge counts re-based for %d campaigns", counted)

@@ -8,6 +8,7 @@ from reviews.models.pledges import (
     Pledge,
     PledgeCampaign,
     PledgeCampaignText,
+    PledgeCellCount,
     PledgeLine,
     PledgeLineOutcome,
     PledgeText,
@@ -43,7 +44,7 @@ __all__ += ["CellMonth"]
 
 __all__ += ["Pledge", "PledgeCampaign", "PledgeCampaignText", "PledgeLine", "PledgeText"]
 __all__ += ["ActionPlan", "ActionPlanItem", "ActionPlanNote"]
-__all__ += ["PledgeLineOutcome"]
+__all__ += ["PledgeCellCount", "PledgeLineOutcome"]
 from reviews.models.worksheets import CriteriaGroup, Criterion, WorksheetScore  # noqa: E402
 
 __all__ += ["CriteriaGroup", "Criterion", "WorksheetScore"]

@@ -298,3 +298,30 @@ class PledgeLineOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id}/{self.line_id}: {self.outcome}"
+
+
+class PledgeCellCount(models.Model):
+    """Signed / expected of a campaign in one cell on the day counted, for the dashboards of a province.
+
+    Kept by database triggers (migration 0027) in the statement that changes a member, a pledge or a cell,
+    whatever the path (a service, an import, the admin, raw SQL), at the campaign's kept day; re-based to a
+    new day by the `pledge_counts` task as days pass (an exemption ends by itself). A reader uses the rows
+    only when they are of the day it counts on, and counts from the records otherwise (docs/pledges.md).
+    """
+
+    campaign = models.ForeignKey(PledgeCampaign, models.CASCADE, related_name="+", verbose_name=_("campaign"))
+    cell = models.ForeignKey("cells.Cell", models.CASCADE, related_name="+", verbose_name=_("cell"))
+    counted_on = models.DateField(_("counted on"))
+    expected = models.PositiveIntegerField(_("expected"), default=0)
+    signed = models.PositiveIntegerField(_("signed"), default=0)
+
+    class Meta:
+        verbose_name = _("pledges counted in a cell")
+        verbose_name_plural = _("pledges counted in cells")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "cell"], name="one_pledge_count_per_campaign_cell")
+        ]
+        indexes = [models.Index(fields=["campaign", "counted_on"], name="pledge_count_day")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.cell_id}: {self.signed}/{self.expected}"

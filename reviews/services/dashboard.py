@@ -472,9 +472,10 @@ def _read_cells(
     )
     for campaign in campaigns:
         overdue = campaign.is_overdue(today)
-        found = pledge_services.progress_by_cell(
-            campaign, scope.filter(committee_id=campaign.committee_id).values("pk")
-        )
+        cells = scope.filter(committee_id=campaign.committee_id).values("pk")
+        found = pledge_services.kept_progress(
+            campaign, cells, campaign.counted_on(today)
+        ) or pledge_services.progress_by_cell(campaign, cells)
         for cell_id, (expected, signed) in found.items():
             s = states[cell_id]
             s.expected_pledges, s.signed_pledges = expected, signed

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
+import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,7 +26,16 @@ from phuthang import periods
 from phuthang.concurrency import lock_current
 from phuthang.constraints import constraint_error
 from phuthang.history import records_who
-from reviews.models import Pledge, PledgeCampaign, PledgeCampaignText, PledgeLine, PledgeLineOutcome
+from reviews.models import (
+    Pledge,
+    PledgeCampaign,
+    PledgeCampaignText,
+    PledgeCellCount,
+    PledgeLine,
+    PledgeLineOutcome,
+)
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from django.contrib.auth import models as auth
@@ -92,6 +103,37 @@ def progress_by_cell(campaign: PledgeCampaign, cell_ids: Any) -> dict[int, tuple
         .order_by()
     )
     return {cell: (n, signed) for cell, n, signed in rows}
+
+
+def kept_progress(campaign: PledgeCampaign, cell_ids: Any, on: dt.date) -> dict[int, tuple[int, int]] | None:
+    """`progress_by_cell` from the kept counts (`PledgeCellCount`), in one small query; None when they are
+    not of the day counted (not re-based yet today, or never): the caller counts from the records."""
+    rows = list(
+        PledgeCellCount.objects.filter(campaign=campaign, cell__in=cell_ids).values_list(
+            "cell_id", "counted_on", "expected", "signed"
+        )
+    )
+    if not rows or any(day != on for _cell, day, _n, _s in rows):
+        return None
+    return {cell: (n, signed) for cell, _day, n, signed in rows if n}
+
+
+def rebase_counts(today: dt.date | None = None) -> int:
+    """Count again every campaign whose kept counts are not of its day counted (`counted_on`): a new
+    campaign, or a new day of this year's. One statement per such campaign; returns how many."""
+    from django.db import connection
+
+    today = today or periods.today()
+    kept = dict(PledgeCellCount.objects.order_by().values_list("campaign_id").annotate(day=Max("counted_on")))
+    stale = [
+        (c.pk, day)
+        for c in PledgeCampaign.objects.only("pk", "year")
+        if kept.get(c.pk) != (day := c.counted_on(today))
+    ]
+    with connection.cursor() as cursor:
+        for pk, day in stale:
+            cursor.execute("SELECT phuthang_count_pledges(NULL, %s, %s)", [pk, day])
+    return len(stale)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,7 +216,22 @@ def start_campaign(
     except IntegrityError as exc:
         raise constraint_error(exc, PledgeCampaign) from exc
     PledgeCampaignText.objects.create(campaign=campaign, number=1, text=campaign.text, created_by=by)
+    transaction.on_commit(_count_on_the_worker, robust=True)  # a province's count is the worker's
     return campaign
+
+
+def _count_on_the_worker() -> None:
+    threading.Thread(target=_publish_count, name="enqueue-pledge-counts", daemon=True).start()
+
+
+def _publish_count() -> None:
+    """Never blocks the request on the broker; if it is down, beat's hourly tick counts the same."""
+    from reviews import tasks  # tasks import the services
+
+    try:
+        tasks.pledge_counts.apply_async(retry=False)
+    except Exception:
+        log.warning("could not enqueue pledge_counts; the next beat tick will do it", exc_info=True)
 
 
 @records_who
