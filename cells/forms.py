@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, cast
 
 from django import forms
@@ -10,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cells import importing
 from cells.models import Cell, Member
+from cells.services import candidate_labels
 from phuthang import safe_input
 from phuthang.submits import OnceForm
 
@@ -37,20 +37,9 @@ class MemberContactForm(safe_input.ModelForm):
 
 
 # Up to this many candidates each cell gets a plain <select>; beyond it (a province committee has
-# thousands) one shared <datalist> lists them once and the leader types a name.
+# thousands) the leader types a name: one shared <datalist> holds the page's overseers, and
+# static/js/oversight.js fills it with the names matching what is typed (cells.views.oversight_candidates).
 MAX_SELECT_CANDIDATES = 40
-
-
-def candidate_labels(candidates: list[Member]) -> dict[str, Member]:
-    """A name per candidate that tells them apart: the full name, with the cell where names repeat."""
-    counts = Counter(m.full_name for m in candidates)
-    labels: dict[str, Member] = {}
-    for m in candidates:
-        label = m.full_name if counts[m.full_name] == 1 else f"{m.full_name} — {m.cell.name}"
-        if label in labels:  # same name in the same cell: only the number tells them apart
-            label = f"{label} (#{m.pk})"
-        labels[label] = m
-    return labels
 
 
 class OversightForm(OnceForm):
@@ -121,8 +110,10 @@ class OversightForm(OnceForm):
         return [pk for pk in ids if pk is not None][:limit]
 
     def datalist_options(self) -> str:
-        """The candidates' <option>s, built here: a template loop over thousands of names is slow."""
-        return format_html_join("", '<option value="{}">', ((label,) for label in self.labels))
+        """The page's overseers still on the committee, once each: never every candidate (a province has
+        thousands); the search suggests the other names as they are typed."""
+        shown = dict.fromkeys(value for value in self.shown.values() if value in self.labels)
+        return format_html_join("", '<option value="{}">', ((label,) for label in shown))
 
     def clean_token(self) -> str:
         if self.cleaned_data["token"] != self.current_token:

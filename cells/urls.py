@@ -14,6 +14,7 @@ urlpatterns = [
     path("members/<id:pk>/events/new/", views.member_event, name="member_event"),
     path("oversight/", views.oversight, name="oversight"),
     path("oversight/<year:year>-<month:month>/edit/", views.oversight_edit, name="oversight_edit"),
+    path("oversight/candidates/", views.oversight_candidates, name="oversight_candidates"),
     path("oversight/<year:year>-<month:month>/copy/", views.oversight_copy, name="oversight_copy"),
     # the member list import (issue 14)
     path("members/import/", import_views.import_new, name="import_new"),

@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page
 from django.db.models import Exists, OuterRef, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cells import importing, services
 from cells.forms import LifeEventForm, MemberContactForm, MemberFilterForm, OversightForm
@@ -183,7 +183,7 @@ def _committee_for_edit(request: HttpRequest) -> Committee:
         raise PermissionDenied
     wanted = request.GET.get("committee") or request.POST.get("committee")
     for committee in editable:
-        if str(committee.pk) == wanted:
+        if committee.pk == safe_input.parse_id(wanted):
             return committee
     if wanted:
         raise Http404
@@ -290,6 +290,24 @@ def _refuse_oversight(
             chosen = posted.by_pk.get(safe_input.parse_id(value) or 0)
             typed[cell.name] = chosen.full_name if chosen else value or str(_("— nobody —"))
     return refuse(request, error, "cells/oversight_edit.html", {"form": form, **context}, typed=typed)
+
+
+CANDIDATES_SHOWN = 20  # what a phone's suggestion list shows; type more of the name to narrow it
+SEARCH_CHARACTERS = 100
+
+
+@require_GET
+def oversight_candidates(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The candidates matching ?q= for the edit page's typed boxes, as the form reads them back.
+
+    The edit page's own rules: a committee the user may assign for (else 404 or 403), its candidates.
+    """
+    committee = _committee_for_edit(request)
+    if not access.can_assign_oversight(request.user, committee):
+        raise PermissionDenied
+    text = request.GET.get("q", "")[:SEARCH_CHARACTERS]
+    labels = services.search_candidates(committee, text, limit=CANDIDATES_SHOWN)
+    return JsonResponse({"labels": labels}, json_dumps_params={"ensure_ascii": False})
 
 
 @require_POST

@@ -675,7 +675,12 @@ def sender_shown(user: User) -> Q:
 # --- Permissions on the organisation: predicates on objects already in sight.
 
 
-@may("Oversight assignments", "assign a month's overseers", staff="any committee", leader="their committees")
+@may(
+    "Oversight assignments",
+    "assign a month's overseers, searching the committee's candidates",
+    staff="any committee",
+    leader="their committees",
+)
 def can_assign_oversight(user: User, committee: Committee) -> bool:
     a = for_user(user)
     return a.is_staff or committee.pk in a.leader_committee_ids

@@ -230,7 +230,10 @@ def _cases(ward: Any, member: Any) -> dict[tuple[str, str], tuple[Any, ...]]:
     )
     campaign = PledgeCampaign(committee=ward.committee, year=periods.today().year)
     return {
-        (f"{access_}.can_assign_oversight", "assign a month's overseers"): (ward.committee,),
+        (
+            f"{access_}.can_assign_oversight",
+            "assign a month's overseers, searching the committee's candidates",
+        ): (ward.committee,),
         (f"{access_}.can_edit_member", "edit contact details and exemption"): (ward.members01[0],),
         (f"{meetings}.can_start", "start a meeting"): (cell,),
         (f"{meetings}.can_edit", "write the minutes while a draft"): (draft,),

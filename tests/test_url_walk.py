@@ -98,6 +98,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "cells:oversight":     row(302,  200, 200, 200, 200, 200,  200, 404, 200),
     "cells:oversight_edit": row(302, 403, 403, 403, 403, 200,  403, 404, 200),
     "cells:oversight_copy": row(302, 403, 403, 403, 403, 302,  403, 404, 302),
+    "cells:oversight_candidates": row(302, 403, 403, 403, 403, 200, 403, 404, 200),  # the edit page's search
     # the member list import (issue 14): office staff for any committee, a secretary for their cell
     "cells:import_new":    row(302,  200, 200, 403, 403, 403,  403, 403, 200),
     "cells:import_template": row(302, 200, 200, 403, 403, 403, 403, 403, 200),
