@@ -45,6 +45,8 @@ DELETABLE_TABLES = {
     # A member no longer in the cell on the (moved) meeting date loses their attendance row
     # (reviews.services.meetings); its delete trigger records the row in the history first.
     "reviews_attendance": "a member's attendance row goes when they were not in the cell that day",
+    # A prepared dry run of the reminders is a computed copy, not a record: preparing it again replaces it.
+    "reviews_dryrunemail": "a dry run of the reminders is prepared again",
 }
 
 # Tables the application reads only: the migrations' ledger is the owner's to write.

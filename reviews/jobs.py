@@ -1,12 +1,15 @@
-"""The accountability cycle's background jobs (phuthang.jobs): starting a review round, and the UBKT
-board's export when it is too long for a request. Each calls a plain service in one transaction."""
+"""The accountability cycle's background jobs (phuthang.jobs): starting a review round, the UBKT board's
+and the dashboards' exports when too long for a request, and the reminders' dry run at a province's scale.
+Each calls a plain service in one transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -125,3 +128,24 @@ def needing_help_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
             user, month, committee=committee, glance=glance, progress=report
         ),
     )
+
+
+# --- The reminders' dry run at a province's scale (reviews/services/reminders.py, docs/reminders.md)
+
+
+@jobs.job_kind("reminders_preview", title=gettext_lazy("Prepare the reminders' dry run"))
+def reminders_preview(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    """Who would receive what on the day asked (or for the month asked), as its starter sees it, kept as
+    rows that the preview page pages and searches."""
+    from reviews.services import reminders
+
+    period = job.params.get("period") or None
+    count = reminders.store_preview(
+        job, today=dt.date.fromisoformat(job.params["today"]), period=period, progress=progress
+    )
+    return {
+        "message": _("The dry run is ready: %(count)d emails.") % {"count": count},
+        "url": reverse("reviews:reminders_preview") + (f"?{urlencode({'period': period})}" if period else ""),
+        "link_label": _("Open the dry run"),
+        "emails": count,
+    }

@@ -75,6 +75,11 @@ urlpatterns = [
     path("inbox/read-all/", reminder_views.inbox_read_all, name="inbox_read_all"),
     path("reminders/", reminder_views.reminders_index, name="reminders"),
     path("reminders/preview/", reminder_views.reminders_preview, name="reminders_preview"),
+    path(
+        "reminders/preview/prepare/",
+        reminder_views.reminders_preview_prepare,
+        name="reminders_preview_prepare",
+    ),
     path("reminders/run/", reminder_views.reminders_run, name="reminders_run"),
     path("reminders/<id:pk>/", reminder_views.reminder, name="reminder"),
     path("reminders/<id:pk>/as-sent/", reminder_views.reminder_body, name="reminder_body"),

@@ -167,6 +167,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:reminder":    row(302,  404, 404, 404, 404, 200,  404, 404, 200),
     "reviews:reminder_body": row(302, 404, 404, 404, 404, 200,  404, 404, 200),
     "reviews:reminders_preview": row(302, 404, 404, 404, 404, 200, 404, 404, 200),
+    "reviews:reminders_preview_prepare": row(302, 404, 404, 404, 404, 302, 404, 404, 302),
     "reviews:reminders_run": row(302, 404, 404, 404, 404, 403,  404, 404, 302),
     "reviews:reminder_retry": row(302, 404, 404, 404, 404, 403, 404, 404, 302),
     # background jobs (issue 11): a finished round-start of the ward committee, started by its leader
@@ -423,6 +424,7 @@ def _finalised_meeting(c: Context) -> Any:
 POST_DATA: dict[str, Callable[[Context], dict[str, Any]]] = {
     "reviews:inbox_read_all": lambda c: {},
     "reviews:reminders_run": lambda c: {},
+    "reviews:reminders_preview_prepare": lambda c: {},
     "reviews:reminder_body": lambda c: {"pk": _reminder(c).digest_id},
     "reviews:reminder_retry": lambda c: {},
     "reviews:review_reopen": lambda c: {"version": 1, "reason": "Có thông tin mới"},

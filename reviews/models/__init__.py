@@ -2,7 +2,7 @@
 
 from reviews.models.dashboard import CellMonth
 from reviews.models.meetings import Attendance, Meeting, MeetingAssessment, MeetingTask
-from reviews.models.notifications import Digest, Kind, Notification
+from reviews.models.notifications import Digest, DryRunEmail, Kind, Notification
 from reviews.models.plans import ActionPlan, ActionPlanItem, ActionPlanNote
 from reviews.models.pledges import (
     Pledge,
@@ -29,7 +29,7 @@ __all__ += [
     "Shortcoming",
     "ShortcomingCount",
 ]
-__all__ += ["Digest", "Kind", "Notification"]
+__all__ += ["Digest", "DryRunEmail", "Kind", "Notification"]
 from reviews.models.feedback import (  # noqa: E402 (issue 15: after the models it links to)
     FeedbackAttachment,
     FeedbackItem,

@@ -147,3 +147,30 @@ class Notification(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reviews:inbox_item", args=[self.pk])
+
+
+class DryRunEmail(models.Model):
+    """One email of a dry run prepared by a job (`reminders_preview`, docs/reminders.md): a province's dry run
+    takes longer than a request, so the worker plans it once and the preview page pages and searches these
+    rows. Plain values, as the page shows them; written once with their job and never changed."""
+
+    job = models.ForeignKey("phuthang.Job", models.CASCADE, related_name="+", verbose_name=_("job"))
+    position = models.PositiveIntegerField(_("position"))  # the dry run's order: by kind, then name
+    name = models.CharField(_("recipient"), max_length=200)
+    cell_code = models.CharField(_("cell code"), max_length=50)
+    cell_name = models.CharField(_("cell"), max_length=200)
+    committee = models.ForeignKey(
+        "cells.Committee", models.CASCADE, related_name="+", verbose_name=_("committee")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    period = models.CharField(_("period"), max_length=10)
+    status = models.CharField(_("status"), max_length=20)  # the ledger's, or "new"
+    items = models.JSONField(_("items"), default=list)  # [{"kind", "subject", "payload"}]
+
+    class Meta:
+        verbose_name = _("email of a dry run")
+        verbose_name_plural = _("emails of a dry run")
+        constraints = [models.UniqueConstraint(fields=["job", "position"], name="dry_run_email_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} → {self.name}"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,9 +16,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from phuthang import access, periods, safe_input
+from phuthang import access, jobs, periods, safe_input
 from phuthang.paging import BoundedPaginator
-from reviews.models import Digest, Kind, Notification
+from reviews.models import Digest, DryRunEmail, Kind, Notification
 from reviews.services import reminders
 
 PAGE_SIZE = 50
@@ -156,27 +158,46 @@ def reminder_body(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def reminders_preview(request: HttpRequest) -> HttpResponse:
-    """The dry run: who would receive what today (or for a month), without writing anything."""
-    _sees_reminders(request)
-    text = request.GET.get("period", "")
+def _preview_period(request: HttpRequest, text: str) -> str | None:
     period = reminders.parse_period(text) if text else None
     if text and period is None:
         messages.error(request, _("Write a month as 2026-11."))
-    digests = reminders.preview(period=period)
-    a = access.for_user(request.user)
-    if not a.is_staff:
-        digests = [d for d in digests if d.recipient.cell.committee_id in a.leader_committee_ids]
+    return period
+
+
+def reminders_preview(request: HttpRequest) -> HttpResponse:
+    """The dry run: who would receive what today (or for a month), without writing anything.
+
+    A ward's is planned in the request; a province's (more than `reminders.PREVIEW_IN_REQUEST_CELLS` active
+    cells) is prepared by a job on request, and the page pages and searches what it kept.
+    """
+    _sees_reminders(request)
+    period = _preview_period(request, request.GET.get("period", ""))
     query = request.GET.get("q", "").strip()
-    if query:  # a recipient's name or their cell's name or code
-        needle = query.casefold()
-        digests = [
-            d
-            for d in digests
-            if needle in d.recipient.full_name.casefold()
-            or needle in d.recipient.cell.name.casefold()
-            or needle in d.recipient.cell.code.casefold()
-        ]
+    prepared = preparing = None
+    if reminders.preview_is_a_job():
+        # queries: the cells' count, the two jobs, then the page of stored emails and their count
+        prepared, preparing = reminders.prepared_preview(request.user, period=period)
+        digests: Any = (
+            reminders.stored_preview(prepared, request.user) if prepared else DryRunEmail.objects.none()
+        )
+        if query:  # a recipient's name or their cell's name or code
+            digests = digests.filter(
+                Q(name__icontains=query) | Q(cell_name__icontains=query) | Q(cell_code__icontains=query)
+            )
+        as_job = True
+    else:
+        digests = reminders.in_sight(request.user, reminders.preview(period=period))
+        if query:
+            needle = query.casefold()
+            digests = [
+                d
+                for d in digests
+                if needle in d.name.casefold()
+                or needle in d.cell_name.casefold()
+                or needle in d.cell_code.casefold()
+            ]
+        as_job = False
     # a province's dry run has thousands of emails: the page shows 50 of them
     page = BoundedPaginator(digests, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -189,8 +210,28 @@ def reminders_preview(request: HttpRequest) -> HttpResponse:
             "period": period,
             "today": periods.today(),
             "kinds": dict(Kind.choices),
+            "as_job": as_job,
+            "prepared": prepared,
+            "preparing": preparing,
         },
     )
+
+
+@require_POST
+def reminders_preview_prepare(request: HttpRequest) -> HttpResponse:
+    """Start (or join) the job preparing the person's dry run of today or of the month asked."""
+    _sees_reminders(request)
+    period = _preview_period(request, request.POST.get("period", ""))
+    if request.POST.get("period") and period is None:
+        return redirect("reviews:reminders_preview")
+    today = periods.today()
+    job = jobs.start(
+        reminders.PREVIEW_JOB,
+        key=reminders.preview_key(request.user, today=today, period=period),
+        by=request.user,
+        params={"today": today.isoformat(), "period": period or ""},
+    )
+    return redirect(job)
 
 
 @require_POST
