@@ -21,13 +21,27 @@ TASK_ROWS = 3  # blank task rows on the sheet; the page shows one and reveals th
 PREFIXES = ("att_", "reason_", "done_")
 
 
+class ListedMemberField(forms.ModelChoiceField):
+    """One of the members already fetched: its choices and its check read the list, never the database."""
+
+    def __init__(self, members: list[Member], **kwargs: Any) -> None:
+        super().__init__(queryset=Member.objects.none(), **kwargs)
+        self.members = {str(m.pk): m for m in members}
+        self.choices = [("", "---------"), *((m.pk, m.full_name) for m in members)]
+
+    def to_python(self, value: Any) -> Member | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return self.members[str(value)]
+        except KeyError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
 def _member_choice(members: list[Member], *, label: str, required: bool) -> forms.ModelChoiceField:
-    field = forms.ModelChoiceField(
-        queryset=Member.objects.filter(pk__in=[m.pk for m in members]), label=label, required=required
-    )
-    # The choices come from the list already fetched, so rendering runs no query.
-    field.choices = [("", "---------"), *((m.pk, m.full_name) for m in members)]
-    return field
+    return ListedMemberField(members, label=label, required=required)
 
 
 class DetailsMixin:

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS as NON_FIELD
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import BigIntegerField, Case, Count, DateField, F, Q, Value, When
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
@@ -235,15 +235,16 @@ def _attendance_counts(meeting: Meeting) -> dict[str, int]:
 
 
 def _save_tasks(meeting: Meeting, *, new_tasks: list[dict[str, Any]], done_task_ids: set[int]) -> None:
+    """The new tasks, then one statement whatever was ticked: the cell's open tasks ticked are done at this
+    meeting, and those done at it but unticked again on the same draft are open once more."""
     if new_tasks:
         MeetingTask.objects.bulk_create([MeetingTask(meeting=meeting, **task) for task in new_tasks])
-    if done_task_ids:
-        MeetingTask.objects.filter(
-            pk__in=done_task_ids, meeting__cell_id=meeting.cell_id, done_on__isnull=True
-        ).update(done_on=meeting.date, done_at=meeting)
-    # unticked again on the same draft: open once more
-    MeetingTask.objects.filter(done_at=meeting).exclude(pk__in=done_task_ids).update(
-        done_on=None, done_at=None
+    ticked = Q(pk__in=done_task_ids)
+    MeetingTask.objects.filter(
+        (ticked & Q(meeting__cell_id=meeting.cell_id, done_on__isnull=True)) | (Q(done_at=meeting) & ~ticked)
+    ).update(
+        done_on=Case(When(ticked, then=Value(meeting.date)), default=None, output_field=DateField()),
+        done_at=Case(When(ticked, then=Value(meeting.pk)), default=None, output_field=BigIntegerField()),
     )
 
 

@@ -390,27 +390,38 @@ def test_the_detail_page_runs_the_same_queries_for_a_big_cell(
             assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
 
 
+@pytest.mark.parametrize("filled", [False, True], ids=["bare", "chair-recorder-and-tasks-ticked"])
 def test_saving_a_forty_member_sheet_runs_a_bounded_number_of_queries(
-    client, ward, secretary, django_assert_num_queries
+    client, ward, secretary, filled, django_assert_num_queries
 ):
     for _ in range(37):
         make_member(ward.cell01)
+    earlier = make_meeting(ward.cell01, month=dt.date(2026, 1, 1))
+    tasks = MeetingTask.objects.bulk_create(
+        MeetingTask(meeting=earlier, text=f"Việc {n}", due_on=dt.date(2026, 1, 30)) for n in range(3)
+    )
     meeting = make_meeting(ward.cell01)
     data = sheet(meeting)
     for n, key in enumerate(k for k in list(data) if k.startswith("att_")):
         data[key] = "excused" if n % 4 == 0 else data[key]
         data["reason_" + key[4:]] = "Ốm"
+    if filled:  # the chair and recorder are checked against the members read, the tasks in one statement
+        data.update(chair=secretary.member.pk, recorder=secretary.member.pk)
+        data.update({f"done_{task.pk}": "on" for task in tasks})
     client.force_login(secretary)
     client.get(edit_url(meeting))
     # session, user, access (member, positions, assignments, committee tree), meeting, members, rows, open
     # tasks, regular-meeting check; the service: savepoint, lock, expected members, rows, one bulk update,
-    # count the rows, savepoint, update the meeting, release, reopen unticked tasks, the dashboard's month
-    # (the quality rule, the month's meetings, one upsert, the excused streaks), release
+    # count the rows, savepoint, update the meeting, release, the tasks ticked and unticked, the dashboard's
+    # month (the quality rule, the month's meetings, one upsert, the excused streaks), release
     with django_assert_num_queries(26):
         response = client.post(edit_url(meeting), data)
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.expected_count == 40 and meeting.excused_count == 10
+    assert (meeting.chair_id == secretary.member.pk) is filled
+    done = set(MeetingTask.objects.filter(done_at=meeting).values_list("pk", flat=True))
+    assert done == ({task.pk for task in tasks} if filled else set())
 
 
 # --- Withdrawing a draft started by mistake
