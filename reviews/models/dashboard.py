@@ -64,7 +64,19 @@ class CellMonth(models.Model):
             models.UniqueConstraint(fields=["cell", "month"], name="one_count_per_cell_month"),
             models.CheckConstraint(condition=Q(month__day=1), name="cell_month_is_first_day"),
         ]
-        indexes = [models.Index(fields=["month", "cell"])]
+        indexes = [
+            models.Index(fields=["month", "cell"]),
+            # the committee dashboard's reads of a few months of every cell in sight (docs/dashboards.md)
+            models.Index(
+                fields=["month", "cell"],
+                include=["long_streaks"],
+                condition=Q(long_streaks__gt=0, meeting__isnull=False),
+                name="cell_month_long_streaks",
+            ),
+            models.Index(
+                fields=["month", "cell"], condition=Q(overseer_attended=True), name="cell_month_overseen"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cell_id}/{self.month:%Y-%m}"

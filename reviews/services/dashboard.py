@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -350,206 +351,299 @@ def committee_glance(
     given), the cells needing help ranked (the first `shown`; None for all), and the roll-up by
     sub-committee. Raises LookupError when `committee` is not one the user sees.
 
-    The same queries whatever the number of cells (`_read_cells`), each reading plain values, never a list
-    of ids; the committees' tree is the one the access rules read, and their names are read only for a
-    roll-up. Every figure and weight is then a sum over the cells in Python; only the cells shown get their
-    reasons in words.
+    The database sums the cells' figures by committee and ranks the cells needing help (`_sums_and_ranked`,
+    one statement): the page reads one row per committee and the cells it shows, never one per cell in
+    sight. The committees' tree is the one the access rules read; their names are read only for a roll-up.
     """
     from cells.models import Cell, Committee
+    from reviews.models import PledgeCampaign
     from reviews.models.rules import rules
 
     today = today or periods.today()
     scope = Cell.objects.visible_to(user).active()
-    states = {
-        pk: CellState(pk, code, name, day, committee_id)
-        for pk, code, name, day, committee_id in scope.order_by("code").values_list(
-            "pk", "code", "name", "meeting_day", "committee_id"
-        )
-    }
     tree = access.for_user(user).tree or access.committee_tree()
-    top = tree.common_root({s.committee_id for s in states.values()})
+    top = tree.common_root(scope.order_by().values_list("committee_id", flat=True).distinct())
     current = top
     if committee is not None:
         if top is None or committee not in tree.with_descendants({top}):
             raise LookupError(committee)
         current = committee
-        below = tree.with_descendants({committee})
-        scope = scope.filter(committee_id__in=below)
-        states = {pk: s for pk, s in states.items() if s.committee_id in below}
+        scope = scope.filter(committee_id__in=tree.with_descendants({committee}))
     rule = rules("meeting_quality")
-    streak_max = int(rule.get("excused_in_a_row_max", 3))
     above = float(rule.get("attendance_above", 0.85))
-
-    campaigns = _read_cells(user, states, scope, month, today=today)
-    cells = list(states.values())
-    ranked = sorted(
-        ((weight, s) for s in cells if (weight := _weight(_reason_keys(s, month, above=above, today=today)))),
-        key=lambda pair: (-pair[0], pair[1].code),
-    )
-    helped = [
-        NeedsHelp(s, _words(_reason_keys(s, month, above=above, today=today), above, streak_max), weight)
-        for weight, s in (ranked if shown is None else ranked[:shown])
-    ]
-    needing = {s.pk for _weight, s in ranked}
-    chain = tree.up(current) if current is not None else []  # the committee shown, up to its root
-    path = list(reversed(chain[: chain.index(top) + 1])) if top in chain else []  # from the top down to it
-    groups: dict[int | None, list[CellState]] = {}
-    for s in cells:
-        groups.setdefault(
-            tree.child_towards(current, s.committee_id) if current is not None else None, []
-        ).append(s)
-    units = set(groups) - {None}
-    # names only where there is a tree to show: a ward's page reads none
-    named = Committee.objects.in_bulk([*path, *units]) if units or len(path) > 1 else {}
-    return Glance(
-        month=month,
-        cells=len(cells),
-        figures=_figures(cells, month.year, campaigns),
-        needing_help=helped,
-        needing_help_total=len(ranked),
-        committee=named.get(current) if current is not None else None,
-        path=[named[pk] for pk in path[:-1]],
-        units=_units(groups, named, current, needing) if units else [],
-    )
-
-
-def _read_cells(
-    user: Any, states: dict[int, CellState], scope: Any, month: dt.date, *, today: dt.date
-) -> list[Any]:
-    """Fill each cell's state from the records, in a fixed number of queries filtered by the cells'
-    subquery: their counts of the month, the overseers' visits of three months, the month's assignments,
-    the open shortcomings by cell, the excused-absence streaks, the year's pledge campaigns and one grouped
-    query per campaign. Returns the campaigns."""
-    from cells.models import OversightAssignment
-    from reviews.models import CellMonth, PledgeCampaign, Shortcoming
-    from reviews.services import pledges as pledge_services
-
-    ids = scope.values("pk")
-    months = CellMonth.objects.visible_to(user).filter(cell__in=ids)
-    counted = ("state", "late", "expected", "present", "quality_met", "overseer_attended", "scored")
-    for cell_id, *values in months.filter(month=month).values_list("cell_id", *counted):
-        for field, value in zip(counted, values, strict=True):
-            setattr(states[cell_id], field, value)
-    for cell_id in (
-        months.filter(month__in=[periods.add_months(month, -n) for n in range(3)], overseer_attended=True)
-        .order_by()
-        .values_list("cell_id", flat=True)
-        .distinct()
-    ):
-        states[cell_id].overseen = True
-    for cell_id in (
-        OversightAssignment.objects.visible_to(user)
-        .filter(cell__in=ids, month=month)
-        .order_by()
-        .values_list("cell_id", flat=True)
-        .distinct()
-    ):
-        states[cell_id].assigned = True
-    for cell_id, open_count, overdue_count in (
-        Shortcoming.objects.visible_to(user)
-        .active()
-        .filter(cell__in=ids)
-        .order_by()
-        .values_list("cell_id")
-        .annotate(n=Count("pk"), n_overdue=Count("pk", filter=Q(due_on__lt=today)))
-    ):
-        states[cell_id].open, states[cell_id].overdue = open_count, overdue_count
-    # the kept streaks of each cell's latest regular meeting up to the month, within the five months before
-    latest = CellMonth.objects.filter(
-        cell_id=OuterRef("cell_id"), month__gt=OuterRef("month"), month__lte=month, meeting__isnull=False
-    )
-    for cell_id, n in (
-        months.filter(month__gte=periods.add_months(month, -5), month__lte=month, long_streaks__gt=0)
-        .exclude(meeting=None)
-        .filter(~Exists(latest))
-        .values_list("cell_id", "long_streaks")
-    ):
-        states[cell_id].streak = n
     campaigns = list(
         PledgeCampaign.objects.visible_to(user)
         .filter(year=month.year, committee__in=scope.values("committee_id"))
         .order_by("committee_id")
     )
+    by_committee, ranked = _sums_and_ranked(
+        user, scope, month, campaigns, above=above, today=today, shown=shown
+    )
+    total = sum(by_committee.values(), Sums())
+    chain = tree.up(current) if current is not None else []  # the committee shown, up to its root
+    path = list(reversed(chain[: chain.index(top) + 1])) if top in chain else []  # from the top down to it
+    groups: dict[int | None, Sums] = {}
+    for committee_id, sums in by_committee.items():
+        unit = tree.child_towards(current, committee_id) if current is not None else None
+        groups[unit] = groups.get(unit, Sums()) + sums
+    units = set(groups) - {None}
+    # names only where there is a tree to show: a ward's page reads none
+    named = Committee.objects.in_bulk([*path, *units]) if units or len(path) > 1 else {}
+    streak_max = int(rule.get("excused_in_a_row_max", 3))
+    return Glance(
+        month=month,
+        cells=total.cells,
+        figures=_figures(total, month.year, campaigns),
+        needing_help=[
+            NeedsHelp(cell, _words(reasons, above, streak_max), weight) for cell, reasons, weight in ranked
+        ],
+        needing_help_total=total.needing_help,
+        committee=named.get(current) if current is not None else None,
+        path=[named[pk] for pk in path[:-1]],
+        units=_units(groups, named, current) if units else [],
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Sums:
+    """The figures of a set of cells, summed: of one committee's cells as the database grouped them, then
+    of a sub-committee's or of the whole sight in Python."""
+
+    cells: int = 0
+    finalised: int = 0
+    late: int = 0  # among the finalised
+    expected: int = 0  # of the finalised meetings
+    present: int = 0
+    quality_met: int = 0
+    assigned: int = 0
+    attended: int = 0  # among the assigned: the overseer attended
+    scored: int = 0  # among the assigned: the overseer scored
+    open: int = 0
+    overdue: int = 0
+    signed_pledges: int = 0
+    expected_pledges: int = 0
+    needing_help: int = 0
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(
+            *(a + b for a, b in zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True))
+        )
+
+
+# Why a cell needs help: (key, weight, condition over a cell's row of `_sums_and_ranked`). One definition
+# for the weight that ranks every cell and the reasons put in words for those shown. `{past_due}` is the
+# meeting day of the month passed; `{month_over}` the month ended; `{above}` the rule's attendance share.
+REASONS: list[tuple[str, int, str]] = [
+    ("missing", 3, "state = 'none' AND ({month_over} OR {past_due})"),
+    ("draft_after_month", 3, "state = 'draft' AND {month_over}"),
+    ("draft", 1, "state = 'draft' AND NOT {month_over} AND {past_due}"),
+    ("late", 1, "state = 'finalised' AND late"),
+    ("attendance", 2, "state = 'finalised' AND expected > 0 AND present::float8 / expected <= {above}"),
+    ("quality", 2, "state = 'finalised' AND NOT quality_met"),
+    ("overdue", 2, "overdue > 0"),
+    ("no_overseer", 1, "NOT overseen"),
+    ("streak", 2, "streak > 0"),
+    ("unsigned", 1, "unsigned_overdue > 0"),
+]
+
+
+def _sql(queryset: Any) -> tuple[str, list[Any]]:
+    sql, params = queryset.order_by().query.sql_with_params()
+    return sql, list(params)
+
+
+def _sums_and_ranked(
+    user: Any,
+    scope: Any,
+    month: dt.date,
+    campaigns: list[Any],
+    *,
+    above: float,
+    today: dt.date,
+    shown: int | None,
+) -> tuple[dict[int, Sums], list[tuple[CellState, list[Reason], int]]]:
+    """In one statement: each cell in sight with its counts of the month (`CellMonth`), whether an overseer
+    visited in the last three months and one is assigned this month, its open and overdue shortcomings,
+    the kept excused streaks of its latest meeting, its pledges (a campaign's kept counts when they are of
+    the day counted, else counted from the members), then weighed by `REASONS`; returned summed by
+    committee, and the first `shown` cells needing help (None: every one), worst first, with their reasons.
+    Each part is the queryset of the access rules, compiled: the cells' sight is never a list of ids."""
+    from cells.models import OversightAssignment
+    from reviews.models import CellMonth, PledgeCellCount, Shortcoming
+    from reviews.services import pledges as pledge_services
+
+    # each part is joined to the cells in sight (`c`): filtered by its own access rule alone
+    months = CellMonth.objects.visible_to(user)
+    latest = CellMonth.objects.filter(
+        cell_id=OuterRef("cell_id"), month__gt=OuterRef("month"), month__lte=month, meeting__isnull=False
+    )
+    parts = {
+        "c(pk, code, name, meeting_day, committee_id)": scope.values_list(
+            "pk", "code", "name", "meeting_day", "committee_id"
+        ),
+        "m(cell_id, state, late, expected, present, quality_met, overseer_attended, scored)": months.filter(
+            month=month
+        ).values_list(
+            "cell_id", "state", "late", "expected", "present", "quality_met", "overseer_attended", "scored"
+        ),
+        "o(cell_id)": months.filter(
+            month__in=[periods.add_months(month, -n) for n in range(3)], overseer_attended=True
+        )
+        .values_list("cell_id")
+        .distinct(),
+        "a(cell_id)": OversightAssignment.objects.visible_to(user)
+        .filter(month=month)
+        .values_list("cell_id")
+        .distinct(),
+        "s(cell_id, open, overdue)": Shortcoming.objects.visible_to(user)
+        .active()
+        .values_list("cell_id")
+        .annotate(n=Count("pk"), n_overdue=Count("pk", filter=Q(due_on__lt=today))),
+        # the kept streaks of each cell's latest regular meeting up to the month, within the five before
+        "k(cell_id, streak)": months.filter(
+            month__gte=periods.add_months(month, -5), month__lte=month, long_streaks__gt=0
+        )
+        .exclude(meeting=None)
+        .filter(~Exists(latest))
+        .values_list("cell_id", "long_streaks"),
+    }
+    pledges: list[tuple[str, list[Any]]] = []
     for campaign in campaigns:
-        overdue = campaign.is_overdue(today)
         cells = scope.filter(committee_id=campaign.committee_id).values("pk")
-        found = pledge_services.kept_progress(
-            campaign, cells, campaign.counted_on(today)
-        ) or pledge_services.progress_by_cell(campaign, cells)
-        for cell_id, (expected, signed) in found.items():
-            s = states[cell_id]
-            s.expected_pledges, s.signed_pledges = expected, signed
-            s.unsigned_overdue = expected - signed if overdue else 0
+        kept = PledgeCellCount.objects.filter(campaign=campaign, cell__in=cells)
+        rows: Any
+        if pledge_services.kept_is_current(kept, campaign.counted_on(today)):
+            rows = kept.filter(expected__gt=0).values_list("cell_id", "expected", "signed")
+        else:
+            rows = pledge_services.progress_rows(campaign, cells)
+        sql, params = _sql(rows)
+        pledges.append((f"SELECT q.*, %s FROM ({sql}) q", [campaign.is_overdue(today), *params]))
+    if not pledges:
+        pledges.append(("SELECT NULL::bigint, 0, 0, false WHERE false", []))
+    withs, params = [], []
+    for name, queryset in parts.items():
+        sql, more = _sql(queryset)
+        withs.append(f"{name} AS ({sql})")
+        params += more
+    withs.append(
+        f"p(cell_id, expected, signed, overdue) AS ({' UNION ALL '.join(sql for sql, _p in pledges)})"
+    )
+    params += [p for _sql_text, more in pledges for p in more]
 
-    return campaigns
+    month_over = "true" if periods.add_months(month, 1) <= today else "false"
+    if month > today:
+        past_due = "false"
+    else:  # the month's meeting day (the 1st when the cell has none) is before today
+        past_due = f"(DATE '{month.isoformat()}' + coalesce(meeting_day, 1) - 1) < DATE '{today.isoformat()}'"
+    conditions = [
+        (key, weight, condition.format(month_over=month_over, past_due=past_due, above=repr(float(above))))
+        for key, weight, condition in REASONS
+    ]
+    weight = " + ".join(f"CASE WHEN {condition} THEN {w} ELSE 0 END" for _key, w, condition in conditions)
+    reasons = ", ".join(f"CASE WHEN {condition} THEN '{key}' END" for key, _w, condition in conditions)
+    sql = f"""
+        WITH {", ".join(withs)},
+        cell AS (
+            SELECT c.pk, c.code, c.name, c.committee_id,
+                coalesce(m.state, 'none') AS state, coalesce(m.late, false) AS late,
+                coalesce(m.expected, 0) AS expected, coalesce(m.present, 0) AS present,
+                coalesce(m.quality_met, false) AS quality_met,
+                coalesce(m.overseer_attended, false) AS overseer_attended, coalesce(m.scored, false) AS scored,
+                o.cell_id IS NOT NULL AS overseen, a.cell_id IS NOT NULL AS assigned,
+                coalesce(s.open, 0) AS open, coalesce(s.overdue, 0) AS overdue, coalesce(k.streak, 0) AS streak,
+                coalesce(p.expected, 0) AS expected_pledges, coalesce(p.signed, 0) AS signed_pledges,
+                CASE WHEN p.overdue THEN p.expected - p.signed ELSE 0 END AS unsigned_overdue,
+                c.meeting_day
+            FROM c
+            LEFT JOIN m ON m.cell_id = c.pk LEFT JOIN o ON o.cell_id = c.pk LEFT JOIN a ON a.cell_id = c.pk
+            LEFT JOIN s ON s.cell_id = c.pk LEFT JOIN k ON k.cell_id = c.pk LEFT JOIN p ON p.cell_id = c.pk
+        ),
+        weighed AS (SELECT cell.*, {weight} AS weight FROM cell)
+        SELECT
+            (SELECT coalesce(json_agg(json_build_array(
+                committee_id, cells, finalised, late, expected, present, quality_met, assigned, attended,
+                scored, open, overdue, signed_pledges, expected_pledges, needing_help)), '[]')
+             FROM (
+                SELECT committee_id, count(*) AS cells,
+                    count(*) FILTER (WHERE state = 'finalised') AS finalised,
+                    count(*) FILTER (WHERE state = 'finalised' AND late) AS late,
+                    coalesce(sum(expected) FILTER (WHERE state = 'finalised'), 0) AS expected,
+                    coalesce(sum(present) FILTER (WHERE state = 'finalised'), 0) AS present,
+                    count(*) FILTER (WHERE state = 'finalised' AND quality_met) AS quality_met,
+                    count(*) FILTER (WHERE assigned) AS assigned,
+                    count(*) FILTER (WHERE assigned AND overseer_attended) AS attended,
+                    count(*) FILTER (WHERE assigned AND scored) AS scored,
+                    sum(open) AS open, sum(overdue) AS overdue,
+                    sum(signed_pledges) AS signed_pledges, sum(expected_pledges) AS expected_pledges,
+                    count(*) FILTER (WHERE weight > 0) AS needing_help
+                FROM weighed GROUP BY committee_id
+             ) g),
+            (SELECT coalesce(json_agg(json_build_array(
+                pk, code, name, meeting_day, committee_id, state, late, expected, present, quality_met,
+                overseer_attended, scored, overseen, assigned, open, overdue, streak, expected_pledges,
+                signed_pledges, unsigned_overdue, weight, reasons) ORDER BY weight DESC, code COLLATE "C"), '[]')
+             FROM (
+                SELECT weighed.*, array_remove(ARRAY[{reasons}], NULL) AS reasons FROM weighed
+                WHERE weight > 0 ORDER BY weight DESC, code COLLATE "C" LIMIT %s
+             ) t)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, shown])
+        grouped, first = cursor.fetchone()
+    if isinstance(grouped, str):  # json, not parsed by the driver
+        grouped, first = json.loads(grouped), json.loads(first)
+    by_committee = {row[0]: Sums(*row[1:]) for row in grouped}
+    ranked = []
+    for *values, weight, keys in first:
+        cell = CellState(*values)
+        ranked.append((cell, _reasons(cell, keys), weight))
+    return by_committee, ranked
 
 
-def _figures(cells: list[CellState], year: int, campaigns: list[Any]) -> list[Figure]:
-    finalised = [s for s in cells if s.state == "finalised"]
-    assigned = [s for s in cells if s.assigned]
+def _figures(total: Sums, year: int, campaigns: list[Any]) -> list[Figure]:
     grid = reverse("reviews:dashboard_grid")
     board = reverse("reviews:board")
     oversight = reverse("reviews:dashboard_oversight")
-    late = sum(s.late for s in finalised)
+    late = total.late
     return [
         Figure(
             _("Minutes finalised"),
-            len(finalised),
-            len(cells),
+            total.finalised,
+            total.cells,
             grid,
             ngettext("%(n)d finalised late", "%(n)d finalised late", late) % {"n": late} if late else "",
         ),
-        Figure(
-            _("Attendance at the finalised meetings"),
-            sum(s.present for s in finalised),
-            sum(s.expected for s in finalised),
-            grid,
-        ),
-        Figure(
-            _("Meetings meeting the quality criteria (HD 12)"),
-            sum(s.quality_met for s in finalised),
-            len(finalised),
-            grid,
-        ),
-        Figure(
-            _("Overseers who attended"), sum(s.overseer_attended for s in assigned), len(assigned), oversight
-        ),
-        Figure(
-            _("Overseers who scored their cells"), sum(s.scored for s in assigned), len(assigned), oversight
-        ),
-        Figure(_("Open shortcomings"), sum(s.open for s in cells), None, board),
-        Figure(_("Overdue shortcomings"), sum(s.overdue for s in cells), None, board + "?timeliness=overdue"),
-        _pledge_figure(
-            year, campaigns, sum(s.signed_pledges for s in cells), sum(s.expected_pledges for s in cells)
-        ),
+        Figure(_("Attendance at the finalised meetings"), total.present, total.expected, grid),
+        Figure(_("Meetings meeting the quality criteria (HD 12)"), total.quality_met, total.finalised, grid),
+        Figure(_("Overseers who attended"), total.attended, total.assigned, oversight),
+        Figure(_("Overseers who scored their cells"), total.scored, total.assigned, oversight),
+        Figure(_("Open shortcomings"), total.open, None, board),
+        Figure(_("Overdue shortcomings"), total.overdue, None, board + "?timeliness=overdue"),
+        _pledge_figure(year, campaigns, total.signed_pledges, total.expected_pledges),
     ]
 
 
-def _units(
-    groups: dict[int | None, list[CellState]], named: dict[int, Any], current: int | None, needing: set[int]
-) -> list[Unit]:
-    """The cells summed by sub-committee of the committee shown (None: the cells directly under it)."""
-    units = []
-    for pk, members in groups.items():
-        finalised = [s for s in members if s.state == "finalised"]
-        units.append(
-            Unit(
-                committee=named[pk if pk is not None else cast(int, current)],
-                direct=pk is None,
-                cells=len(members),
-                finalised=len(finalised),
-                expected=sum(s.expected for s in finalised),
-                present=sum(s.present for s in finalised),
-                quality_met=sum(s.quality_met for s in finalised),
-                assigned=sum(s.assigned for s in members),
-                attended=sum(s.assigned and s.overseer_attended for s in members),
-                open=sum(s.open for s in members),
-                overdue=sum(s.overdue for s in members),
-                signed_pledges=sum(s.signed_pledges for s in members),
-                expected_pledges=sum(s.expected_pledges for s in members),
-                needing_help=sum(s.pk in needing for s in members),
-            )
+def _units(groups: dict[int | None, Sums], named: dict[int, Any], current: int | None) -> list[Unit]:
+    """The sums by sub-committee of the committee shown (None: the cells directly under it)."""
+    units = [
+        Unit(
+            committee=named[pk if pk is not None else cast(int, current)],
+            direct=pk is None,
+            cells=sums.cells,
+            finalised=sums.finalised,
+            expected=sums.expected,
+            present=sums.present,
+            quality_met=sums.quality_met,
+            assigned=sums.assigned,
+            attended=sums.attended,
+            open=sums.open,
+            overdue=sums.overdue,
+            signed_pledges=sums.signed_pledges,
+            expected_pledges=sums.expected_pledges,
+            needing_help=sums.needing_help,
         )
+        for pk, sums in groups.items()
+    ]
     units.sort(key=lambda u: (u.direct, u.committee.code))
     return units
 
@@ -563,42 +657,20 @@ def _pledge_figure(year: int, campaigns: list[Any], signed: int, expected: int) 
     return Figure(label, signed, expected, url)
 
 
-# Why a cell needs help, as (weight, reason, its number): weighed for every cell, put in words for those shown.
+# Why a cell needs help, as (weight, reason, its number), for the cells shown.
 Reason = tuple[int, str, int]
 
 
-def _reason_keys(cell: CellState, month: dt.date, *, above: float, today: dt.date) -> list[Reason]:
-    reasons: list[Reason] = []
-    month_over = periods.add_months(month, 1) <= today
-    due = month.replace(day=cell.meeting_day or 1)
-    if cell.state == "none":
-        if month_over or today > due:
-            reasons.append((3, "missing", 0))
-    elif cell.state == "draft":
-        if month_over:
-            reasons.append((3, "draft_after_month", 0))
-        elif today > due:
-            reasons.append((1, "draft", 0))
-    else:
-        if cell.late:
-            reasons.append((1, "late", 0))
-        if cell.expected and cell.present / cell.expected <= above:
-            reasons.append((2, "attendance", round(cell.present * 100 / cell.expected)))
-        if not cell.quality_met:
-            reasons.append((2, "quality", 0))
-    if cell.overdue:
-        reasons.append((2, "overdue", cell.overdue))
-    if not cell.overseen:
-        reasons.append((1, "no_overseer", 0))
-    if cell.streak:
-        reasons.append((2, "streak", cell.streak))
-    if cell.unsigned_overdue:
-        reasons.append((1, "unsigned", cell.unsigned_overdue))
-    return reasons
-
-
-def _weight(reasons: list[Reason]) -> int:
-    return sum(weight for weight, _key, _n in reasons)
+def _reasons(cell: CellState, keys: list[str]) -> list[Reason]:
+    """The reasons the database found (`REASONS`, in their order), with the number each one names."""
+    weights = {key: weight for key, weight, _condition in REASONS}
+    numbers = {
+        "attendance": round(cell.present * 100 / cell.expected) if cell.expected else 0,
+        "overdue": cell.overdue,
+        "streak": cell.streak,
+        "unsigned": cell.unsigned_overdue,
+    }
+    return [(weights[key], key, numbers.get(key, 0)) for key in keys]
 
 
 def _words(reasons: list[Reason], above: float, streak_max: int) -> list[str]:

@@ -85,11 +85,16 @@ def progress_by_cell(campaign: PledgeCampaign, cell_ids: Any) -> dict[int, tuple
     """Cell id → (expected, signed) for the cells given, which must be active cells of the campaign's
     committee (a list, or a queryset of their ids for a province's thousands), in one grouped query;
     cells with nobody to sign are left out."""
+    return {cell: (n, signed) for cell, n, signed in progress_rows(campaign, cell_ids)}
+
+
+def progress_rows(campaign: PledgeCampaign, cell_ids: Any) -> QuerySet[Member, tuple[int, int, int]]:
+    """`progress_by_cell` as a query of (cell id, expected, signed), for a caller that joins it to more."""
     on = campaign.counted_on()
     # filtering members by cell id alone spares a join with the cells, which the planner misjudged on a
     # freshly seeded province (a nested loop, 0.5 s for 220 cells); a member has at most one standing
     # pledge in a campaign (a constraint), so the outer join counts each member once
-    rows = (
+    return (
         Member.objects.filter(cell_id__in=cell_ids)
         .current(on)
         .not_exempt(on)
@@ -102,20 +107,13 @@ def progress_by_cell(campaign: PledgeCampaign, cell_ids: Any) -> dict[int, tuple
         .annotate(n=Count("pk"), signed=Count("standing__member"))
         .order_by()
     )
-    return {cell: (n, signed) for cell, n, signed in rows}
 
 
-def kept_progress(campaign: PledgeCampaign, cell_ids: Any, on: dt.date) -> dict[int, tuple[int, int]] | None:
-    """`progress_by_cell` from the kept counts (`PledgeCellCount`), in one small query; None when they are
-    not of the day counted (not re-based yet today, or never): the caller counts from the records."""
-    rows = list(
-        PledgeCellCount.objects.filter(campaign=campaign, cell__in=cell_ids).values_list(
-            "cell_id", "counted_on", "expected", "signed"
-        )
-    )
-    if not rows or any(day != on for _cell, day, _n, _s in rows):
-        return None
-    return {cell: (n, signed) for cell, _day, n, signed in rows if n}
+def kept_is_current(kept: QuerySet[PledgeCellCount], on: dt.date) -> bool:
+    """Whether the kept counts `kept` (of a campaign's cells) may stand for the records: there are some, and
+    all are of the day counted (one small aggregate). When not, the caller counts from the records."""
+    found = kept.aggregate(n=Count("pk"), other_day=Count("pk", filter=~Q(counted_on=on)))
+    return bool(found["n"]) and not found["other_day"]
 
 
 def rebase_counts(today: dt.date | None = None) -> int:

@@ -373,10 +373,10 @@ def test_the_needing_help_export_runs_the_same_queries_for_2_and_50_cells(
     for number in range(n - 2):
         make_meeting(make_cell(ward.committee, code=f"X{number:02d}"))
     client.force_login(leader)
-    # session, user, access (4), the cells' count (in the request or a job?); then the glance: the cells, their
-    # counts of the month, the overseers' visits of three months, the month's assignments, shortcomings per
-    # cell, the long excused streaks, the quality rule, the year's pledge campaigns (none here)
-    with django_assert_num_queries(15):
+    # session, user, access (4), the cells' count (in the request or a job?); then the glance: the cells'
+    # committees, the quality rule, the year's pledge campaigns (none here), and one statement for the
+    # figures and the ranked cells
+    with django_assert_num_queries(11):
         rows = _rows(_sheet(client.get("/dashboard/needing-help.xlsx")))
     assert len(rows) == len(
         dashboard_services.committee_glance(leader, periods.month_start(), shown=None).needing_help

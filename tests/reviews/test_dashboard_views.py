@@ -293,11 +293,10 @@ def test_the_committee_dashboard_runs_the_same_queries_for_2_and_50_cells(
     pledges.rebase_counts()  # as the hourly task does
     client.force_login(leader)
     client.get("/dashboard/")
-    # session, user, access (member, positions, assignments, committee tree), the cells, their counts of the
-    # month, the overseers' visits of three months, the month's assignments, shortcomings per cell, the
-    # quality rule, the menu's inbox; the long excused streaks; the year's pledge campaigns, and the
-    # campaign's kept expected and signed per cell (kept_progress)
-    with django_assert_num_queries(16):
+    # session, user, access (member, positions, assignments, committee tree), the cells' committees, the
+    # quality rule, the year's pledge campaigns, whether the campaign's kept counts are of the day, then one
+    # statement for every cell's figures summed by committee and the cells needing help; the menu's inbox
+    with django_assert_num_queries(12):
         response = client.get("/dashboard/")
     assert response.context["glance"].cells == n
     assert (
@@ -661,7 +660,7 @@ def test_the_roll_up_runs_the_same_queries_for_2_and_6_sub_committees(
         make_member(make_cell(extra))
     client.force_login(province["leader"])
     client.get("/dashboard/")
-    # as a ward's (test above) and the committees' names for the roll-up
-    with django_assert_num_queries(16):
+    # as a ward's (test above), with no campaign's kept counts to check, and the committees' names
+    with django_assert_num_queries(12):
         response = client.get("/dashboard/")
     assert len(response.context["glance"].units) == wards + 1
