@@ -465,6 +465,30 @@ def shortcoming_counts(user: User) -> Q:
 
 
 @sees(
+    "Shortcoming counts (per committee, year, status and due date)",
+    model="reviews.ShortcomingCommitteeCount",
+    staff="every committee's counts",
+    leader="the counts of their committees",
+    inspector="the counts of their committee",
+    secretary=NOTHING + " (their cell's shortcomings are counted from the rows)",
+    overseer=NOTHING + " (their cells' shortcomings are counted from the rows)",
+    member=NOTHING + " (their own shortcomings are counted from the rows)",
+    stranger=NOTHING,
+)
+def shortcoming_committee_counts(user: User) -> Q:
+    """The counts of the committees whose every cell's shortcomings the user sees (the board's counts)."""
+    a = for_user(user)
+    return Q() if a.is_staff else Q(committee_id__in=a.committee_wide_ids)
+
+
+def beyond_committee_counts(user: User) -> Q:
+    """The shortcomings in the user's sight that `shortcoming_committee_counts` does not count: of a cell
+    they follow in another committee (as its secretary, its overseer), and their own elsewhere."""
+    a = for_user(user)
+    return Q(pk__in=[]) if a.is_staff else ~Q(cell__committee_id__in=a.committee_wide_ids)
+
+
+@sees(
     "Monthly counts of cells (dashboards)",
     model="reviews.CellMonth",
     staff="every cell's counts",

@@ -1,5 +1,5 @@
-"""Denormalised counts kept by the database itself: `ShortcomingCount` (the UBKT board) and
-`RoundRatingCount` (a round's top-rating shares).
+"""Denormalised counts kept by the database itself: `ShortcomingCount` and its roll-up by committee
+`ShortcomingCommitteeCount` (the UBKT board), and `RoundRatingCount` (a round's top-rating shares).
 
 Statement-level triggers with transition tables: one grouped upsert per statement, whatever the number of
 rows it wrote, in the writer's own transaction. A write that leaves a row's key unchanged (editing a
@@ -9,6 +9,8 @@ shortcoming's text) moves nothing. Every writer is covered: the services, the de
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.db import connection
 
@@ -24,19 +26,23 @@ _RATING_DELTAS = """
 """
 
 
-def _function(name: str, target: str, key: str, columns: tuple[str, ...], deltas: str) -> str:
+def _upsert(target: str, key: str, columns: tuple[str, ...], parts: list[str]) -> str:
+    """Add the summed deltas of `parts` to the counts `target`, one row per `key`."""
     sums = ", ".join(f"SUM({c})" for c in columns)
     nonzero = " OR ".join(f"SUM({c}) <> 0" for c in columns)
     updates = ", ".join(f"{c} = {target}.{c} + EXCLUDED.{c}" for c in columns)
     cols = ", ".join(columns)
+    union = " UNION ALL ".join(parts)
+    return (
+        f"INSERT INTO {target} ({key}, {cols}) SELECT {key}, {sums} FROM ({union}) AS d "
+        f"GROUP BY {key} HAVING {nonzero} ORDER BY {key} "
+        f"ON CONFLICT ({key}) DO UPDATE SET {updates};"
+    )
 
+
+def _function(name: str, target: str, key: str, columns: tuple[str, ...], deltas: str) -> str:
     def upsert(parts: list[str]) -> str:
-        union = " UNION ALL ".join(parts)
-        return (
-            f"INSERT INTO {target} ({key}, {cols}) SELECT {key}, {sums} FROM ({union}) AS d "
-            f"GROUP BY {key} HAVING {nonzero} ORDER BY {key} "
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates};"
-        )
+        return _upsert(target, key, columns, parts)
 
     new = deltas.format(sign="1", table="new_rows")
     old = deltas.format(sign="-1", table="old_rows")
@@ -98,6 +104,61 @@ DROP TRIGGER reviews_round_rating_counts_delete ON reviews_review;
 DROP FUNCTION reviews_round_rating_counts();
 """
 
+# The board's roll-up by committee (`ShortcomingCommitteeCount`): the cell's committee as it is now, and the
+# due date of the items still being worked on (Shortcoming.ACTIVE), NULL for the others.
+_COMMITTEE_KEY = "committee_id, year, status, due_on"
+_COMMITTEE_ROW = """
+    SELECT cell.committee_id, EXTRACT(YEAR FROM s.period_start)::int AS year, s.status,
+           CASE WHEN s.status IN ('open', 'in_progress') THEN s.due_on END AS due_on,
+           {sign} AS items, {sign} * (s.due_on IS DISTINCT FROM s.original_due_on)::int AS extended
+"""
+_COMMITTEE_DELTAS = _COMMITTEE_ROW + "FROM {table} s JOIN cells_cell cell ON cell.id = s.cell_id"
+# A cell moved to another committee: its rows leave the old committee's counts for the new one's.
+# (`was`, not `old`: in PL/pgSQL that is the trigger's OLD record)
+_MOVED_DELTAS = (
+    _COMMITTEE_ROW.replace("cell.committee_id", "{side}.committee_id")
+    + "FROM reviews_shortcoming s JOIN new_rows cell ON cell.id = s.cell_id "
+    + "JOIN old_rows was ON was.id = cell.id WHERE was.committee_id <> cell.committee_id"
+)
+
+COMMITTEE_SQL = (
+    _function(
+        "reviews_shortcoming_committee_counts",
+        "reviews_shortcomingcommitteecount",
+        _COMMITTEE_KEY,
+        ("items", "extended"),
+        _COMMITTEE_DELTAS,
+    )
+    + _triggers("reviews_shortcoming", "reviews_shortcoming_committee_counts")
+    + f"""
+CREATE OR REPLACE FUNCTION reviews_shortcoming_committee_moves() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {
+        _upsert(
+            "reviews_shortcomingcommitteecount",
+            _COMMITTEE_KEY,
+            ("items", "extended"),
+            [_MOVED_DELTAS.format(side="cell", sign="1"), _MOVED_DELTAS.format(side="was", sign="-1")],
+        )
+    }
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER reviews_shortcoming_committee_moves AFTER UPDATE ON cells_cell
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+EXECUTE FUNCTION reviews_shortcoming_committee_moves();
+"""
+)
+
+COMMITTEE_REVERSE_SQL = """
+DROP TRIGGER reviews_shortcoming_committee_counts_insert ON reviews_shortcoming;
+DROP TRIGGER reviews_shortcoming_committee_counts_update ON reviews_shortcoming;
+DROP TRIGGER reviews_shortcoming_committee_counts_delete ON reviews_shortcoming;
+DROP FUNCTION reviews_shortcoming_committee_counts();
+DROP TRIGGER reviews_shortcoming_committee_moves ON cells_cell;
+DROP FUNCTION reviews_shortcoming_committee_moves();
+"""
+
 # The counts from scratch: what the triggers must agree with (the tests), and the migration's backfill.
 RECOUNT_SHORTCOMINGS = """
     SELECT cell_id, EXTRACT(YEAR FROM period_start)::int, status,
@@ -112,6 +173,16 @@ RECOUNT_RATINGS = """
 BACKFILL_SQL = f"""
 INSERT INTO reviews_shortcomingcount (cell_id, year, status, items, extended) {RECOUNT_SHORTCOMINGS};
 INSERT INTO reviews_roundratingcount (round_id, collective, rating, reviews) {RECOUNT_RATINGS};
+"""
+
+RECOUNT_COMMITTEES = """
+    SELECT cell.committee_id, EXTRACT(YEAR FROM s.period_start)::int, s.status,
+           CASE WHEN s.status IN ('open', 'in_progress') THEN s.due_on END,
+           COUNT(*), COUNT(*) FILTER (WHERE s.due_on IS DISTINCT FROM s.original_due_on)
+    FROM reviews_shortcoming s JOIN cells_cell cell ON cell.id = s.cell_id GROUP BY 1, 2, 3, 4
+"""
+COMMITTEE_BACKFILL_SQL = f"""
+INSERT INTO reviews_shortcomingcommitteecount ({_COMMITTEE_KEY}, items, extended) {RECOUNT_COMMITTEES};
 """
 
 
@@ -143,3 +214,18 @@ def stored_ratings() -> dict[tuple[int, bool, str], int]:
         "round_id", "collective", "rating", "reviews"
     )
     return {(r, c, rating): n for r, c, rating, n in rows}
+
+
+def recounted_committees() -> dict[tuple[int, int, str, Any], tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(RECOUNT_COMMITTEES)
+        return {(c, y, s, d): (n, e) for c, y, s, d, n, e in cursor.fetchall()}
+
+
+def stored_committees() -> dict[tuple[int, int, str, Any], tuple[int, int]]:
+    from reviews.models import ShortcomingCommitteeCount
+
+    rows = ShortcomingCommitteeCount.objects.exclude(items=0).values_list(
+        "committee_id", "year", "status", "due_on", "items", "extended"
+    )
+    return {(c, y, s, d): (n, e) for c, y, s, d, n, e in rows}

@@ -54,7 +54,7 @@ def board_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     # imported here: the views import this module (to start the jobs)
     from reviews.views.shortcomings import board_filter
 
-    form, shortcomings = board_filter(job.started_by, QueryDict(job.params["query"]))
+    form, shortcomings, _tally = board_filter(job.started_by, QueryDict(job.params["query"]))
     total = shortcomings.count()
     progress(0, total)
     content, filename = exports.shortcomings_xlsx_file(

@@ -25,6 +25,7 @@ from reviews.models import (
     ReceptionSession,
     Review,
     Shortcoming,
+    ShortcomingCommitteeCount,
     ShortcomingCount,
 )
 from reviews.models.reviews import ReviewRound, RoundCellCount
@@ -141,6 +142,9 @@ def _records(cell: Cell, person: Member, *, by: Any) -> dict[str, set[int]]:
         "reviews.Shortcoming": set(Shortcoming.objects.filter(cell=cell).values_list("pk", flat=True)),
         "reviews.ShortcomingCount": set(
             ShortcomingCount.objects.filter(cell=cell).values_list("pk", flat=True)
+        ),
+        "reviews.ShortcomingCommitteeCount": set(
+            ShortcomingCommitteeCount.objects.filter(committee=cell.committee).values_list("pk", flat=True)
         ),
         "reviews.Digest": set(Digest.objects.filter(recipient__cell=cell).values_list("pk", flat=True)),
         "cells.MemberImport": {upload.pk},

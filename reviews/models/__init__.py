@@ -15,7 +15,13 @@ from reviews.models.pledges import (
 )
 from reviews.models.reviews import Manifestation, Review, ReviewFinding, ReviewRound, RoundRatingCount
 from reviews.models.rules import Rule
-from reviews.models.shortcomings import DueDateExtension, RemediationUpdate, Shortcoming, ShortcomingCount
+from reviews.models.shortcomings import (
+    DueDateExtension,
+    RemediationUpdate,
+    Shortcoming,
+    ShortcomingCommitteeCount,
+    ShortcomingCount,
+)
 
 __all__ = ["Attendance", "Meeting", "MeetingAssessment", "MeetingTask", "Rule"]
 __all__ += [
@@ -27,6 +33,7 @@ __all__ += [
     "ReviewRound",
     "RoundRatingCount",
     "Shortcoming",
+    "ShortcomingCommitteeCount",
     "ShortcomingCount",
 ]
 __all__ += ["Digest", "DryRunEmail", "Kind", "Notification"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from cells.models import Cell, Member
+from cells.models import Cell, Committee, Member
 from phuthang import access, periods
 from phuthang.history import tracked
 from reviews.models.reviews import Manifestation, Review
@@ -315,7 +315,8 @@ class ShortcomingCountQuerySet(models.QuerySet["ShortcomingCount"]):
 
 class ShortcomingCount(models.Model):
     """How many shortcomings of one cell and year (of `period_start`) stand at each status, and how many
-    of those had their due date moved: what the UBKT board's counts, year list and page count read.
+    of those had their due date moved: the per-cell figures beside the roll-up by committee that the UBKT
+    board's counts, year list and page count read (`ShortcomingCommitteeCount`).
 
     Kept in step by statement-level triggers on the shortcomings table (reviews/counts.py), in the
     transaction of whatever writes them (a service, the demo, a bulk update), so the board never counts a
@@ -342,3 +343,42 @@ class ShortcomingCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cell_id}/{self.year}/{self.status}"
+
+
+class ShortcomingCommitteeCountQuerySet(models.QuerySet["ShortcomingCommitteeCount"]):
+    def visible_to(self, user: User) -> ShortcomingCommitteeCountQuerySet:
+        return self.filter(access.shortcoming_committee_counts(user))
+
+
+class ShortcomingCommitteeCount(models.Model):
+    """`ShortcomingCount` rolled up by committee (the cell's), with the due date of the items still being
+    worked on: what the UBKT board reads for the committees a user follows in full, so its counts, its
+    overdue and its year list read a few rows per committee, never one per cell.
+
+    `due_on` is set for the active statuses only (NULL for the rest), so overdue is the sum of the rows due
+    before today. Kept by the same statement-level triggers, and by one on the cells table when a cell
+    moves to another committee (reviews/counts.py); proven against a recount.
+    """
+
+    committee = models.ForeignKey(Committee, models.PROTECT, related_name="+", verbose_name=_("committee"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(_("status"), max_length=20, choices=Shortcoming.Status.choices)
+    due_on = models.DateField(_("due date"), null=True)
+    items = models.IntegerField(_("shortcomings"), default=0)
+    extended = models.IntegerField(_("with the due date moved"), default=0)
+
+    objects = ShortcomingCommitteeCountQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shortcoming counts of a committee")
+        verbose_name_plural = _("shortcoming counts of committees")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["committee", "year", "status", "due_on"],
+                name="one_count_per_committee_year_status_due",
+                nulls_distinct=False,  # the closed statuses' single row (due_on NULL) is upserted too
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id}/{self.year}/{self.status}/{self.due_on}"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ from reviews.models import (
     RemediationUpdate,
     Review,
     Shortcoming,
-    ShortcomingCount,
+    ShortcomingCommitteeCount,
 )
 from reviews.permissions import duties
 
@@ -362,59 +363,86 @@ def status_counts(shortcomings: Any, today: dt.date | None = None) -> dict[str, 
     return counts
 
 
-# Board filters the counts table answers by itself; any other filter counts the rows it lets through.
-COUNTED_FILTERS = {"status", "cell", "year"}
+# Board filters the tally answers by itself; any other filter counts the rows it lets through.
+COUNTED_FILTERS = {"status", "year"}
 
 
-def board_counts(user: User, form: Any, shortcomings: Any, today: dt.date | None = None) -> dict[str, int]:
+@dataclass(frozen=True)
+class Tally:
+    """The board's shortcomings of one year and status in the user's sight: how many, how many with the
+    due date moved, how many overdue today."""
+
+    year: int
+    status: str
+    items: int
+    extended: int
+    overdue: int
+
+
+def board_tally(user: User, today: dt.date | None = None) -> list[Tally]:
+    """Everything in the user's sight by year and status, in one query whatever the province's size.
+
+    The committees the user follows in full are read from `ShortcomingCommitteeCount` (kept by the
+    database, reviews/counts.py: a few rows per committee, overdue the sum of those due before today);
+    the rest of their sight (a cell they follow elsewhere as secretary or overseer, their own shortcomings
+    elsewhere: a handful of rows) is counted from the rows."""
+    today = today or periods.today()
+    rolled_up = (
+        ShortcomingCommitteeCount.objects.visible_to(user)
+        .order_by()
+        .values_list("year", "status")
+        .annotate(n=Sum("items"), moved=Sum("extended"), late=Sum("items", filter=Q(due_on__lt=today)))
+    )
+    counted = (
+        Shortcoming.objects.visible_to(user)
+        .filter(access.beyond_committee_counts(user))
+        .order_by()
+        .annotate(year=ExtractYear("period_start"))
+        .values_list("year", "status")
+        .annotate(
+            n=Count("pk"),
+            moved=Count("pk", filter=~Q(due_on=F("original_due_on"))),
+            late=Count("pk", filter=Q(status__in=Shortcoming.ACTIVE, due_on__lt=today)),
+        )
+    )
+    tally: dict[tuple[int, str], Tally] = {}
+    for year, status, items, extended, overdue in rolled_up.union(counted, all=True):
+        key = (int(year), status)  # EXTRACT's year is a numeric
+        earlier = tally.get(key, Tally(*key, items=0, extended=0, overdue=0))
+        tally[key] = Tally(
+            *key,
+            items=earlier.items + items,
+            extended=earlier.extended + extended,
+            overdue=earlier.overdue + (overdue or 0),  # a SUM of no row due before today is NULL
+        )
+    return [row for row in tally.values() if row.items]
+
+
+def board_years(tally: list[Tally]) -> list[int]:
+    """The years (of `period_start`) the board's year filter offers, newest first."""
+    return sorted({row.year for row in tally}, reverse=True)
+
+
+def board_counts(
+    form: Any, shortcomings: Any, tally: list[Tally], today: dt.date | None = None
+) -> dict[str, int]:
     """The board's counts per status, total, overdue and extended, for the filters of `form`.
 
-    Without filters, or filtered by status, cell or year only, they are read from `ShortcomingCount`
-    (kept by the database, reviews/counts.py): a province's board never counts its tens of thousands of
-    rows. Overdue depends on today: counted from the active rows due before today (an index). The user's
-    own shortcomings outside the cells they follow (a member who owns one elsewhere) are counted from
-    their rows, a handful. Any other filter: the rows it lets through, counted."""
+    Without filters, or filtered by status or year only, they are the tally's (`board_tally`, already
+    read for the year list): a province's board never counts its tens of thousands of rows. Any other
+    filter (a cell among them: a cell's rows are few) counts the rows it lets through."""
     today = today or periods.today()
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if {name for name, value in data.items() if value} - COUNTED_FILTERS:
         return status_counts(shortcomings, today)
-    rows = ShortcomingCount.objects.visible_to(user)
-    if data.get("status"):
-        rows = rows.filter(status=data["status"])
-    if data.get("cell"):
-        rows = rows.filter(cell=data["cell"])
-    if data.get("year"):
-        rows = rows.filter(year=data["year"])
-    # one grouped query: the items and the moved due dates per status
-    by_status = {
-        status: (items, extended)
-        for status, items, extended in rows.order_by()
-        .values_list("status")
-        .annotate(n=Sum("items"), moved=Sum("extended"))
-    }
-    counts = {status: by_status.get(status, (0, 0))[0] for status in St.values}
-    counts["total"] = sum(items for items, _extended in by_status.values())
-    counts["extended"] = sum(extended for _items, extended in by_status.values())
-    counts["overdue"] = shortcomings.filter(status__in=Shortcoming.ACTIVE, due_on__lt=today).count()
-    outside = shortcomings.exclude(access.shortcoming_counts(user))
-    if not access.for_user(user).is_staff and outside.exists():
-        extra = status_counts(outside, today)
-        for key in [*St.values, "total", "extended"]:
-            counts[key] += extra[key]
+    rows = [
+        row
+        for row in tally
+        if (not data.get("status") or row.status == data["status"])
+        and (not data.get("year") or row.year == data["year"])
+    ]
+    counts = {status: sum(row.items for row in rows if row.status == status) for status in St.values}
+    counts["total"] = sum(row.items for row in rows)
+    counts["extended"] = sum(row.extended for row in rows)
+    counts["overdue"] = sum(row.overdue for row in rows)
     return counts
-
-
-def board_years(user: User, visible: Any) -> list[int]:
-    """The years (of `period_start`) the board's year filter offers, newest first: from the counts of the
-    cells the user follows, and the years of their own shortcomings elsewhere (a handful of rows)."""
-    years = set(
-        ShortcomingCount.objects.visible_to(user)
-        .filter(items__gt=0)
-        .order_by()
-        .values_list("year", flat=True)
-        .distinct()
-    )
-    if not access.for_user(user).is_staff:
-        outside = visible.exclude(access.shortcoming_counts(user))
-        years |= {d.year for d in outside.dates("period_start", "year")}
-    return sorted(years, reverse=True)

@@ -69,26 +69,27 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
-def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any]:
+def _filtered(request: HttpRequest) -> tuple[BoardFilterForm, Any, list[services.Tally]]:
     return board_filter(request.user, request.GET)
 
 
-def board_filter(user: User, query: QueryDict) -> tuple[BoardFilterForm, Any]:
-    """The board's filter form on `query` and the shortcomings in the user's sight that it lets through
-    (the page, its export, and the export's job, which has no request)."""
+def board_filter(user: User, query: QueryDict) -> tuple[BoardFilterForm, Any, list[services.Tally]]:
+    """The board's filter form on `query`, the shortcomings in the user's sight that it lets through, and
+    the tally of that sight its year list was read from (the page, its export, and the export's job, which
+    has no request)."""
     visible = Shortcoming.objects.visible_to(user)
-    years = services.board_years(user, visible)
+    tally = services.board_tally(user)
     cells = Cell.objects.visible_to(user).order_by("code")
-    form = BoardFilterForm(query or None, cells=cells, years=years)
-    return form, form.apply(visible, periods.today())
+    form = BoardFilterForm(query or None, cells=cells, years=services.board_years(tally))
+    return form, form.apply(visible, periods.today()), tally
 
 
 def board(request: HttpRequest) -> HttpResponse:
     """Every shortcoming in sight, filtered, with counts per status; UBKT verifies and reopens from here."""
     if not permissions.sees_board(request.user):
         raise Http404
-    form, shortcomings = _filtered(request)
-    counts = services.board_counts(request.user, form, shortcomings)
+    form, shortcomings, tally = _filtered(request)
+    counts = services.board_counts(form, shortcomings, tally)
     # the paginator's count is the counts' total: no count of the rows (a province's tens of thousands)
     page = CountedPaginator(shortcomings.for_list().board_order(), PAGE_SIZE, count=counts["total"]).get_page(
         request.GET.get("page")
@@ -117,7 +118,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_export(request: HttpRequest) -> HttpResponse:
     if not permissions.sees_board(request.user):
         raise Http404
-    form, shortcomings = _filtered(request)
+    form, shortcomings, _tally = _filtered(request)
     if shortcomings.count() > jobs.IN_REQUEST_ROWS:  # a province's board: the worker writes the file
         query = request.GET.copy()
         query.pop("page", None)

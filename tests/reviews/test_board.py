@@ -7,6 +7,7 @@ import io
 import zipfile
 
 import pytest
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
@@ -14,8 +15,10 @@ from openpyxl import load_workbook
 from phuthang import jobs, periods
 from phuthang.models import Job
 from reviews.models import Manifestation, Shortcoming
+from reviews.services import shortcomings as services
+from reviews.views.shortcomings import board_filter
 from tests.conftest import vi
-from tests.factories import make_cell, make_member, make_shortcoming
+from tests.factories import make_cell, make_committee, make_member, make_shortcoming
 
 
 def _bulk(ward, n: int) -> None:
@@ -218,12 +221,12 @@ def test_the_board_runs_the_same_queries_at_5000_shortcomings(
 ):
     _bulk(ward, n)
     client.force_login(inspector)
-    # session, user, access (member, positions, this month's assignments, committee tree), years for the period
-    # filter (the counts' years, the user's own elsewhere), status counts of the rows (an overdue filter: not
-    # from the counts table), the page's rows with cell/member/owner/manifestation (the paginator is told the
-    # total), the cells the user may record for ("Record" button), the cells of the cell filter, the menu's
-    # member and inbox count
-    with django_assert_num_queries(13):
+    # session, user, access (member, positions, this month's assignments, committee tree), the tally the
+    # period filter's years are read from (one query), status counts of the rows (an overdue filter: not from
+    # the tally), the page's rows with cell/member/owner/manifestation (the paginator is told the total), the
+    # cells the user may record for ("Record" button), the cells of the cell filter, the menu's member and
+    # inbox count
+    with django_assert_num_queries(12):
         response = client.get("/shortcomings/?timeliness=overdue")
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(50, response.context["counts"]["total"])
@@ -235,10 +238,10 @@ def test_the_export_of_5000_rows_runs_a_fixed_number_of_queries(
     _bulk(ward, 5000)
     monkeypatch.setattr(jobs, "IN_REQUEST_ROWS", 10_000)  # in the request, as below the job's threshold
     client.force_login(inspector)
-    # session, user, access (member, positions, assignments, committee tree), years (the counts', the user's
-    # own elsewhere), the cells of the cell filter (a list, or a search when there are many), the count (in
-    # the request or a job?), the rows
-    with django_assert_num_queries(11):
+    # session, user, access (member, positions, assignments, committee tree), the tally the years are read
+    # from, the cells of the cell filter (a list, or a search when there are many), the count (in the request
+    # or a job?), the rows
+    with django_assert_num_queries(10):
         response = client.get("/shortcomings/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
     assert sum(1 for _ in sheet.iter_rows(values_only=True)) == 3 + 5000  # title, filters, header, rows
@@ -341,13 +344,34 @@ def test_the_unfiltered_board_reads_its_counts_and_years_from_the_counts_table(
 ):
     _bulk(ward, n)
     client.force_login(inspector)
-    # session, user, access (member, positions, this month's assignments, committee tree), years (the counts',
-    # the user's own elsewhere), the counts and the extended per status (the counts table, one grouped
-    # query), overdue (active rows due before today, an index), the user's own shortcomings outside the cells
-    # they follow (exists?), the page's rows, the cells of the cell filter, the cells the user may record for,
-    # the menu's inbox count
-    with django_assert_num_queries(15):
+    # session, user, access (member, positions, this month's assignments, committee tree), the tally (the
+    # years, the counts, the extended and the overdue per year and status: the committee's roll-up and the
+    # user's rows beyond it, one query), the page's rows, the cells of the cell filter, the cells the user may
+    # record for, the menu's inbox count
+    with django_assert_num_queries(11):
         response = client.get("/shortcomings/")
     counts = response.context["counts"]
     assert counts["total"] == Shortcoming.objects.count() == response.context["page"].paginator.count
     assert counts["open"] == Shortcoming.objects.filter(status="open").count()
+
+
+@pytest.mark.parametrize("role", ["inspector", "leader", "secretary", "overseer", "staff"])
+def test_the_boards_counts_and_years_are_those_of_the_rows_in_sight_whoever_reads_it(request, ward, role):
+    user = request.getfixturevalue(role)
+    today = periods.today()
+    last_year = dt.date(today.year - 1, 1, 1)
+    _bulk(ward, 40)
+    make_shortcoming(ward.cell01, period_start=last_year, due_on=today - dt.timedelta(days=400))  # overdue
+    moved = make_shortcoming(ward.cell02, status="in_progress")
+    Shortcoming.objects.filter(pk=moved.pk).update(due_on=today + dt.timedelta(days=90))  # extended
+    elsewhere = make_cell(make_committee(), code="ELSEWHERE")
+    make_shortcoming(elsewhere)  # nobody's here but staff's
+    if role in ("secretary", "overseer"):  # their own shortcoming in a cell they do not follow
+        make_shortcoming(elsewhere, owner=user.member, due_on=today - dt.timedelta(days=3))
+    visible = Shortcoming.objects.visible_to(user)
+    for query in ["", "status=open", f"year={today.year}", f"status=in_progress&year={today.year - 1}"]:
+        form, rows, tally = board_filter(user, QueryDict(query))
+        assert services.board_counts(form, rows, tally, today) == services.status_counts(rows, today), query
+    assert (
+        services.board_years(tally) == sorted({d.year for d in visible.dates("period_start", "year")})[::-1]
+    )

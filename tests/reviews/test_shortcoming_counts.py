@@ -7,12 +7,13 @@ import datetime as dt
 
 from django.db import connection
 
+from cells.models import Cell
 from phuthang import periods
 from reviews import counts
 from reviews.models import Review, Shortcoming
 from reviews.services import reviews as review_services
 from reviews.services import shortcomings as services
-from tests.factories import make_member, make_review, make_shortcoming
+from tests.factories import make_committee, make_member, make_review, make_shortcoming
 
 
 def test_shortcoming_counts_follow_every_kind_of_write(ward, inspector, leader):
@@ -35,9 +36,35 @@ def test_shortcoming_counts_follow_every_kind_of_write(ward, inspector, leader):
             "UPDATE reviews_shortcoming SET cell_id = %s WHERE id = %s", [ward.cell02.pk, items[2].pk]
         )
     assert counts.stored_shortcomings() == counts.recounted_shortcomings()
-    board = services.board_counts(inspector, _unbound(), Shortcoming.objects.visible_to(inspector), today)
+    assert counts.stored_committees() == counts.recounted_committees()
+    tally = services.board_tally(inspector, today)
+    board = services.board_counts(_unbound(), Shortcoming.objects.visible_to(inspector), tally, today)
     assert board["total"] == Shortcoming.objects.visible_to(inspector).count()
     assert board["extended"] == 1
+
+
+def test_committee_counts_follow_every_kind_of_write_and_a_cell_moving_to_another_committee(ward):
+    today = periods.today()
+    items = [make_shortcoming(ward.cell01, due_on=today - dt.timedelta(days=n)) for n in (1, 1, 5)]
+    make_shortcoming(ward.cell02, period_start=dt.date(2024, 1, 1), raised_on=dt.date(2024, 3, 1),
+                     due_on=dt.date(2024, 6, 1), status="verified")  # fmt: skip
+    assert counts.stored_committees() == counts.recounted_committees() != {}
+
+    Shortcoming.objects.filter(pk=items[0].pk).update(status=Shortcoming.Status.REPORTED_FIXED)  # no due date
+    Shortcoming.objects.filter(pk=items[1].pk).update(
+        due_on=today + dt.timedelta(days=90)
+    )  # a due date moved
+    Shortcoming.objects.filter(pk=items[2].pk).update(description="Sửa chữ")  # no key moves
+    Shortcoming.objects.bulk_create(
+        [Shortcoming(**{**_fields(items[2]), "description": f"Hàng loạt {n}"}) for n in range(5)]
+    )
+    assert counts.stored_committees() == counts.recounted_committees()
+
+    other = make_committee(code="KHAC")
+    Cell.objects.filter(pk=ward.cell01.pk).update(committee=other)  # the cell moves with its shortcomings
+    Cell.objects.filter(pk=ward.cell02.pk).update(name="Tên mới")  # a cell's edit that moves nothing
+    assert counts.stored_committees() == counts.recounted_committees()
+    assert {key[0] for key in counts.stored_committees()} == {other.pk, ward.committee.pk}
 
 
 def test_round_rating_counts_follow_decisions_and_reopenings(ward, leader):
