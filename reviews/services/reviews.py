@@ -312,6 +312,7 @@ def round_progress(counts: Any, reviews: Any) -> list[CellProgress]:
     for review in (
         reviews.filter(status=S.DRAFT, cell_id__in=[c.cell_id for c in counts])
         .select_related("member", "cell")
+        .only("cell_id", "member__full_name", "cell__name")  # a name and a link: a page has hundreds
         .order_by("member__full_name")
     ):
         waiting.setdefault(review.cell_id, []).append(review)

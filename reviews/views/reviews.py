@@ -129,7 +129,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # the proposals of this page's cells: a province has tens of thousands at once
         to_decide = list(
             visible.filter(status=Review.Status.PROPOSED, cell_id__in=[p.counts.cell_id for p in progress])
-            .for_list()
+            .select_related("cell", "member")
+            .only("cell_id", "proposed_rating", "member__full_name", "cell__name")  # what the list shows
             .order_by("cell__code", "member__full_name")
         )
     levels = RatingLevels.load()

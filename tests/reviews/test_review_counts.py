@@ -160,3 +160,22 @@ def test_the_round_page_shows_50_cells_a_page_and_finds_a_cell_by_name_or_code(
     found = client.get(f"/review-rounds/{review_round.pk}/?q=tiểu học").context["progress"]
     assert [p.cell for p in found] == [ward.cell02]
     assert "Chi bộ thêm 41" in client.get(f"/review-rounds/{review_round.pk}/?q=X041").content.decode()
+
+
+def test_the_round_page_reads_the_names_it_lists_without_the_reviews_texts(
+    client, ward, leader, secretary, review_round, django_assert_num_queries
+):
+    review = Review.objects.get(round=review_round, member=ward.members01[0])
+    review = services.self_assess(review, by=secretary, text="Tự nhận xét", on_paper=True, version=1)
+    services.propose(review, by=secretary, criticism="", findings=_findings(), rating="good", version=2)
+    client.force_login(leader)
+    response = client.get(f"/review-rounds/{review_round.pk}/")
+    waiting = [r for p in response.context["progress"] for r in p.waiting]
+    listed = [*waiting, *response.context["to_decide"]]
+    assert any(r.member_id is None for r in waiting) and response.context["to_decide"]  # a cell's, a member's
+    assert all({"self_assessment", "criticism"} <= r.get_deferred_fields() for r in listed)
+    with django_assert_num_queries(0):  # the names and links the page shows were read with the rows
+        names = [(r.subject_name, r.get_absolute_url()) for r in listed]
+    page = response.content.decode()
+    assert all(name in page for name, _url in names)
+    assert review.member.full_name in page and ward.cell01.name in page
