@@ -60,6 +60,15 @@ class ShortcomingQuerySet(models.QuerySet["Shortcoming"]):
     def for_list(self) -> ShortcomingQuerySet:
         return self.select_related("cell", "subject_member", "owner", "manifestation")
 
+    def for_board(self) -> ShortcomingQuerySet:
+        """`for_list` with only what a board's row shows and its verify and reopen buttons check (never
+        the plan, the notes, nor the people's and the manifestation's other columns)."""
+        return self.for_list().only(
+            *("source", "description", "status", "due_on", "original_due_on", "is_repeat", "version"),
+            *("cell__name", "cell__committee_id", "subject_member__full_name", "owner__full_name"),
+            *("manifestation__code", "manifestation__short_label"),
+        )
+
 
 @tracked()
 class Shortcoming(models.Model):

@@ -91,9 +91,9 @@ def board(request: HttpRequest) -> HttpResponse:
     form, shortcomings, tally = _filtered(request)
     counts = services.board_counts(form, shortcomings, tally)
     # the paginator's count is the counts' total: no count of the rows (a province's tens of thousands)
-    page = CountedPaginator(shortcomings.for_list().board_order(), PAGE_SIZE, count=counts["total"]).get_page(
-        request.GET.get("page")
-    )
+    page = CountedPaginator(
+        shortcomings.for_board().board_order(), PAGE_SIZE, count=counts["total"]
+    ).get_page(request.GET.get("page"))
     today = periods.today()
     for item in page:
         item.can_verify = permissions.is_inspector_of(request.user, item)

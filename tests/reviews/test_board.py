@@ -375,3 +375,14 @@ def test_the_boards_counts_and_years_are_those_of_the_rows_in_sight_whoever_read
     assert (
         services.board_years(tally) == sorted({d.year for d in visible.dates("period_start", "year")})[::-1]
     )
+
+
+def test_the_boards_rows_are_read_without_the_texts_it_does_not_show(client, ward, inspector):
+    make_shortcoming(ward.cell01, status="reported_fixed", plan="Kế hoạch dài", verification_note="Ghi chú")
+    make_shortcoming(ward.cell02, subject_member=None, owner=ward.members02[0])  # the cell's own
+    client.force_login(inspector)
+    response = client.get("/shortcomings/")
+    rows = list(response.context["page"])
+    assert all({"plan", "verification_note"} <= item.get_deferred_fields() for item in rows)
+    page = response.content.decode()
+    assert "Kế hoạch dài" not in page and ward.cell02.name in page and ward.members02[0].full_name in page
