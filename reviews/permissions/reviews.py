@@ -17,6 +17,8 @@ from reviews.models import DueDateExtension, Review, ReviewRound, Shortcoming
 from reviews.permissions import duties
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from phuthang.access import User
 
 REVIEWS = "Reviews"
@@ -168,11 +170,18 @@ def can_record_shortcoming(user: User, cell: Cell) -> bool:
     inspector="in any cell of their committee",
 )
 def recordable_cells(user: User) -> list[Cell]:
+    return list(_recordable(user).order_by("code"))
+
+
+def records_shortcomings(user: User) -> bool:
+    """Whether `recordable_cells` holds any cell: one row read, never a province's thousands of cells."""
+    return _recordable(user).exists()
+
+
+def _recordable(user: User) -> QuerySet[Cell]:
     a = _a(user)
-    return list(
-        Cell.objects.active()
-        .filter(Q(pk__in=a.secretary_cell_ids) | Q(committee_id__in=a.inspection_committee_ids))
-        .order_by("code")
+    return Cell.objects.active().filter(
+        Q(pk__in=a.secretary_cell_ids) | Q(committee_id__in=a.inspection_committee_ids)
     )
 
 

@@ -110,7 +110,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "statuses": Shortcoming.Status.choices,
             "today": today,
             "query": query.urlencode(),
-            "can_record": bool(permissions.recordable_cells(request.user)),
+            "can_record": permissions.records_shortcomings(request.user),
         },
     )
 

@@ -7,7 +7,9 @@ import io
 import zipfile
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 from openpyxl import load_workbook
@@ -223,9 +225,9 @@ def test_the_board_runs_the_same_queries_at_5000_shortcomings(
     client.force_login(inspector)
     # session, user, access (member, positions, this month's assignments, committee tree), the tally the
     # period filter's years are read from (one query), status counts of the rows (an overdue filter: not from
-    # the tally), the page's rows with cell/member/owner/manifestation (the paginator is told the total), the
-    # cells the user may record for ("Record" button), the cells of the cell filter, the menu's member and
-    # inbox count
+    # the tally), the page's rows with cell/member/owner/manifestation (the paginator is told the total), a
+    # cell the user may record for ("Record" button: exists?), the cells of the cell filter, the menu's member
+    # and inbox count
     with django_assert_num_queries(12):
         response = client.get("/shortcomings/?timeliness=overdue")
     assert response.status_code == 200
@@ -346,8 +348,8 @@ def test_the_unfiltered_board_reads_its_counts_and_years_from_the_counts_table(
     client.force_login(inspector)
     # session, user, access (member, positions, this month's assignments, committee tree), the tally (the
     # years, the counts, the extended and the overdue per year and status: the committee's roll-up and the
-    # user's rows beyond it, one query), the page's rows, the cells of the cell filter, the cells the user may
-    # record for, the menu's inbox count
+    # user's rows beyond it, one query), the page's rows, the cells of the cell filter, a cell the user may
+    # record for (exists?), the menu's inbox count
     with django_assert_num_queries(11):
         response = client.get("/shortcomings/")
     counts = response.context["counts"]
@@ -386,3 +388,17 @@ def test_the_boards_rows_are_read_without_the_texts_it_does_not_show(client, war
     assert all({"plan", "verification_note"} <= item.get_deferred_fields() for item in rows)
     page = response.content.decode()
     assert "Kế hoạch dài" not in page and ward.cell02.name in page and ward.members02[0].full_name in page
+
+
+@pytest.mark.parametrize(("role", "offered"), [("inspector", True), ("secretary", True), ("leader", False)])
+def test_the_record_button_is_offered_from_one_cell_read_never_the_list_of_every_cell(
+    client, ward, request, role, offered
+):
+    for i in range(5):
+        make_cell(ward.committee, code=f"X{i}")
+    client.force_login(request.getfixturevalue(role))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/shortcomings/").content.decode()
+    assert ('href="/shortcomings/new/"' in page) == offered
+    cells_read = [q["sql"] for q in queries if q["sql"].startswith('SELECT "cells_cell"."id"')]
+    assert all("LIMIT" in sql for sql in cells_read)  # the filter's list (a bounded one), nothing more
