@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cells', '0007_bulk_history'),
-        ('reviews', '0028_dry_run_email'),
+        ('reviews', '0029_dashboard_indexes'),
     ]
 
     operations = [
