@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 SERVER=${BENCH_SERVER:-postgres://postgres@127.0.0.1:5432}
 SCALES=${BENCH_SCALES:-ward province}
 REQUESTS=${BENCH_REQUESTS:-30}
+SECONDS_A_PAGE=${BENCH_SECONDS:-8}
 PORT=${BENCH_PORT:-8791}
 OUT=${BENCH_OUT:-bench/out}
 PY=.venv/bin/python
@@ -49,7 +50,8 @@ for scale in $SCALES; do
 		sleep 0.2
 	done
 	$PY bench/pages.py --base "http://127.0.0.1:$PORT" --scale "$scale" --requests "$REQUESTS"
+	$PY bench/throughput.py --base "http://127.0.0.1:$PORT" --scale "$scale" --seconds "$SECONDS_A_PAGE"
 	kill $server; wait $server 2>/dev/null || true
 	trap - EXIT
 done
-echo "written: bench/results.json"
+echo "written: bench/results.json, bench/throughput.json"
