@@ -5,14 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from cells.models import CELL_ROLES, COMMITTEE_ROLES, Cell, Committee, Member, Position
+from cells.models import CELL_ROLES, COMMITTEE_ROLES, Cell, Committee, Member, MemberQuerySet, Position
 from phuthang import access, periods
 from phuthang.concurrency import lock_current
 from phuthang.constraints import constraint_error
@@ -57,23 +57,61 @@ def units_led(user: User, on: dt.date | None = None) -> list[Unit]:
     return list(units.values())
 
 
+def _leading(committees: Any, on: dt.date) -> Any:
+    """The positions held on the day by which members who have not left lead one of the committees (a list or
+    a queryset of them) or one of its active cells."""
+    return (
+        Position.objects.current(on)
+        .filter(
+            Q(role__in=sorted(COMMITTEE_ROLES), committee__in=committees)
+            | Q(role__in=sorted(CELL_ROLES), cell__committee__in=committees, cell__active=True)
+        )
+        .filter(Q(member__left_on__isnull=True) | Q(member__left_on__gt=on))
+    )
+
+
 def expected_authors(committee: Committee, on: dt.date) -> list[tuple[Member, Cell | None]]:
     """The members who lead the committee or one of its cells on the day (one query), by name."""
     positions = (
-        Position.objects.current(on)
-        .filter(
-            Q(role__in=sorted(COMMITTEE_ROLES), committee=committee)
-            | Q(role__in=sorted(CELL_ROLES), cell__committee=committee, cell__active=True)
-        )
-        .filter(Q(member__left_on__isnull=True) | Q(member__left_on__gt=on))
-        .select_related("member", "cell")
-        .order_by("member__full_name", "role")
+        _leading([committee], on).select_related("member", "cell").order_by("member__full_name", "role")
     )
     found: dict[int, tuple[Member, Cell | None]] = {}
     for p in positions:
         if p.member_id not in found or p.cell is None:  # a committee position heads the list
             found[p.member_id] = (p.member, p.cell)
     return list(found.values())
+
+
+def missing_authors(committees: Any, on: dt.date, *, year: int, query: str = "") -> MemberQuerySet:
+    """The members who lead one of the committees or one of its cells on the day and have no plan for the
+    year, by name: a queryset to page, none of its rows read here. `query` finds a part of the member's name
+    or of the name or code of the cell they lead."""
+    leading = _leading(committees, on).filter(member=OuterRef("pk"))
+    if query:
+        leading = leading.filter(
+            Q(member__full_name__icontains=query)
+            | Q(cell__name__icontains=query)
+            | Q(cell__code__icontains=query)
+        )
+    written = ActionPlan.objects.filter(member=OuterRef("pk"), year=year)
+    return Member.objects.filter(Exists(leading)).exclude(Exists(written)).order_by("full_name", "pk")
+
+
+def units_of(members: Sequence[Member], committees: Any, on: dt.date) -> dict[int, Unit]:
+    """member id → what they lead among the committees on the day: a committee before a cell (one query)."""
+    positions = (
+        _leading(committees, on)
+        .filter(member__in=[m.pk for m in members])
+        .select_related("committee", "cell__committee")
+        .order_by("role", "pk")
+    )
+    found: dict[int, Unit] = {}
+    for p in positions:
+        if p.cell is None and p.committee is not None:
+            found[p.member_id] = Unit(p.committee)
+        elif p.cell is not None:
+            found.setdefault(p.member_id, Unit(p.cell.committee, p.cell))
+    return found
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,6 +7,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,47 +16,72 @@ from django.views.decorators.http import require_POST
 from cells.models import Committee, Member
 from phuthang import access, periods, submits
 from phuthang.concurrency import OutOfDate
+from phuthang.paging import BoundedPaginator
 from reviews.forms.pledges import NoteForm, PlanForm
 from reviews.models import ActionPlan, ActionPlanItem
 from reviews.permissions import plans as permissions
 from reviews.services import plans as services
 from reviews.views.pledges import _form_errors
 
+PLANS_PER_PAGE = 50
+
 
 def index(request: HttpRequest) -> HttpResponse:
-    """Committee-wide readers: every leader of the committee, plan or missing, with progress. Others: the
-    plans in their sight."""
+    """This year's plans in sight, 50 a page, each with its progress; committee-wide readers also see whose
+    plan is missing, its first 50 here and all of them, paged, under `?show=missing`. `?q=` finds a member's
+    name or the name or code of the cell they lead, in both lists."""
     a = access.for_user(request.user)
     if a.member_id is None and not a.is_staff:
         raise Http404
     today = periods.today()
     year = today.year
-    # queries: the plans in sight this year, their progress; committee-wide: the committees, the leaders
-    plans = list(
-        ActionPlan.objects.visible_to(request.user)
-        .filter(year=year)
-        .select_related("member", "cell", "committee")
+    query = request.GET.get("q", "").strip()
+    show_missing = a.sees_committee and request.GET.get("show") == "missing"
+    # queries: the paginators' counts, a page of plans, their progress, a page of leaders without a plan and
+    # what they lead, whether the user's own plan is written
+    plans = ActionPlan.objects.visible_to(request.user).filter(year=year)
+    if query:
+        plans = plans.filter(
+            Q(member__full_name__icontains=query)
+            | Q(cell__name__icontains=query)
+            | Q(cell__code__icontains=query)
+        )
+    page = None
+    rows: list[tuple[ActionPlan, services.Progress | None]] = []
+    if not show_missing:
+        page = BoundedPaginator(
+            plans.select_related("member", "cell", "committee").order_by("member__full_name", "pk"),
+            PLANS_PER_PAGE,
+        ).get_page(request.GET.get("page"))
+        done = services.progress(page.object_list, today)
+        rows = [(p, done.get(p.pk)) for p in page]
+    missing_page = None
+    missing: list[tuple[Member, services.Unit | None]] = []
+    if a.sees_committee:
+        committees = Committee.objects.all() if a.is_staff else sorted(a.committee_wide_ids)
+        missing_page = BoundedPaginator(
+            services.missing_authors(committees, today, year=year, query=query).only("pk", "full_name"),
+            PLANS_PER_PAGE,
+        ).get_page(request.GET.get("page") if show_missing else 1)
+        units = services.units_of(missing_page.object_list, committees, today)
+        missing = [(m, units.get(m.pk)) for m in missing_page]
+    can_write = (
+        permissions.can_write_plan(request.user)
+        and not ActionPlan.objects.filter(member_id=a.member_id, year=year).exists()
     )
-    done = services.progress(plans, today)
-    committees = (
-        Committee.objects.all() if a.is_staff else Committee.objects.filter(pk__in=a.committee_wide_ids)
-    )
-    by_member = {p.member_id: p for p in plans}
-    missing = []
-    for committee in committees.order_by("code")[:20]:
-        for member, cell in services.expected_authors(committee, today):
-            if member.pk not in by_member:
-                missing.append((committee, member, cell))
-    rows = [(p, done.get(p.pk)) for p in plans]
     return render(
         request,
         "reviews/plan_index.html",
         {
             "rows": rows,
+            "page": page,
             "missing": missing,
+            "missing_page": missing_page,
+            "show_missing": show_missing,
+            "query": query,
             "year": year,
             "sees_committee": a.sees_committee,
-            "can_write": permissions.can_write_plan(request.user) and a.member_id not in by_member,
+            "can_write": can_write,
         },
     )
 

@@ -109,27 +109,93 @@ def test_the_committee_page_lists_whose_plan_is_missing_and_each_plans_progress(
         plan = make_plan(leader.member)  # one item due 30/06 (now overdue), one due 31/12
         client.force_login(inspector)
         response = client.get("/action-plans/")
-    missing = [m.full_name for _c, m, _cell in response.context["missing"]]
+    missing = [m.full_name for m, _unit in response.context["missing"]]
     assert "Hoàng Văn Thư" in missing and "Vũ Thị Kiểm" in missing and "Nguyễn Văn Lãnh" not in missing
     ((_shown, progress),) = [(p, pr) for p, pr in response.context["rows"] if p.pk == plan.pk]
     assert (progress.done, progress.due, progress.overdue) == (0, 1, 1)
 
 
-@pytest.mark.parametrize("n", [2, 30])
+def _leaders_with_plans(ward, n, *, without=0):
+    """n committee members of the ward's second cell with a plan, `without` more with none."""
+    from cells.models import Role
+
+    people = [make_person(ward.cell02, Role.COMMITTEE_MEMBER) for _ in range(n + without)]
+    for person in people[:n]:
+        make_plan(person.member)
+    return people
+
+
+@pytest.mark.parametrize("n", [2, 60])
 def test_the_committee_page_runs_the_same_queries_however_many_plans(
     client, ward, inspector, n, django_assert_num_queries
 ):
-    from cells.models import Role
-
-    for _ in range(n):
-        person = make_person(ward.cell02, Role.COMMITTEE_MEMBER)
-        make_plan(person.member)
+    _leaders_with_plans(ward, n, without=n)
     make_member(ward.cell02)
     client.force_login(inspector)
-    # session, user, access (member, positions, assignments, committee tree), the plans in sight, their
-    # progress, the committees, the committee's leaders, the menu's inbox count
-    with django_assert_num_queries(12):
+    # session, user, access (member, positions, assignments, committee tree), the plans' count, a page of
+    # them, their progress, the leaders without a plan: their count, a page of them, what they lead; whether
+    # the reader's own plan is written, the reader's positions (may they write one), the menu's inbox count
+    with django_assert_num_queries(15):
         client.get("/action-plans/")
+
+
+def test_the_plans_come_50_a_page_with_their_number_over_every_page(client, ward, inspector):
+    _leaders_with_plans(ward, 60, without=55)
+    total = ActionPlan.objects.count()
+    client.force_login(inspector)
+
+    first = client.get("/action-plans/")
+    second = client.get("/action-plans/", {"page": 2})
+
+    assert len(first.context["rows"]) == 50 and len(second.context["rows"]) == total - 50
+    assert first.context["page"].paginator.count == total
+    assert f'data-testid="plans-count">{total}<' in first.text
+    shown = {p.pk for p, _ in first.context["rows"]} | {p.pk for p, _ in second.context["rows"]}
+    assert shown == set(ActionPlan.objects.values_list("pk", flat=True))
+    # the leaders without a plan: the first 50 here, every one of them under ?show=missing, paged
+    assert len(first.context["missing"]) == 50 and 'data-testid="all-missing"' in first.text
+    missing = first.context["missing_page"].paginator.count
+    assert missing >= 55
+    rest = client.get("/action-plans/", {"show": "missing", "page": 2})
+    assert len(rest.context["missing"]) == missing - 50 and rest.context["rows"] == []
+
+
+def test_the_search_finds_a_plan_and_a_missing_leader_by_name_or_cell(client, ward, inspector, secretary):
+    people = _leaders_with_plans(ward, 3, without=2)
+    client.force_login(inspector)
+
+    found = client.get("/action-plans/", {"q": people[1].member.full_name})
+    assert [p.member_id for p, _ in found.context["rows"]] == [people[1].member.pk]
+    assert found.context["missing"] == []
+    lacking = client.get("/action-plans/", {"q": people[4].member.full_name})
+    assert lacking.context["rows"] == [] and [m.pk for m, _ in lacking.context["missing"]] == [
+        people[4].member.pk
+    ]
+    secretary_plan = make_plan(secretary.member, cell=ward.cell01)
+    by_cell = client.get("/action-plans/", {"q": ward.cell01.code})
+    assert [p.pk for p, _ in by_cell.context["rows"]] == [secretary_plan.pk]
+    nothing = client.get("/action-plans/", {"q": "không ai có tên này"})
+    assert escape(vi("No plan matches this search.")) in nothing.text
+
+
+@pytest.mark.parametrize("asked", ["999999999", "abc", "-1", "1e400", "9" * 500])
+def test_a_hostile_page_number_answers_a_page(client, ward, inspector, asked):
+    _leaders_with_plans(ward, 55)
+    client.force_login(inspector)
+
+    response = client.get("/action-plans/", {"page": asked})
+    assert response.status_code == 200
+    assert response.context["page"].number == (2 if asked in ("999999999", "9" * 500) else 1)
+    assert client.get("/action-plans/", {"page": asked, "show": "missing"}).status_code == 200
+
+
+def test_a_cell_member_sees_no_list_of_missing_plans_even_asking_for_it(client, ward, member, secretary):
+    plan = make_plan(secretary.member, cell=ward.cell01)
+    client.force_login(member)
+
+    response = client.get("/action-plans/", {"show": "missing"})
+    assert response.context["missing_page"] is None and 'data-testid="missing-plans"' not in response.text
+    assert [p.pk for p, _ in response.context["rows"]] == [plan.pk]
 
 
 def test_a_progress_note_dated_tomorrow_is_refused(leader):
