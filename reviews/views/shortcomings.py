@@ -10,11 +10,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cells.models import Cell
 from phuthang import jobs, periods, safe_input, submits
@@ -138,6 +138,7 @@ def board_export(request: HttpRequest) -> HttpResponse:
 
 MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years
 CELLS_FOUND = 20  # a cell search lists at most this many; type more of the name or the code to narrow it
+SEARCH_CHARACTERS = 100
 
 
 def linkable_meetings(user: User, cells: Any) -> QuerySet[Meeting]:
@@ -159,14 +160,19 @@ def _find_cells(cells: QuerySet[Cell], text: str) -> list[Cell]:
     return list(cells.filter(Q(name__icontains=text) | Q(code__icontains=text))[: CELLS_FOUND + 1])
 
 
-def shortcoming_new(request: HttpRequest) -> HttpResponse:
-    """Record a shortcoming: the cell first (a list, or a search beyond CELL_CHOICES_UP_TO cells), then the
-    form with that cell's members and meetings only. Bounded queries whatever the number of cells."""
-    user = request.user
+def _may_record(user: User) -> None:
+    """404 for whoever sees no shortcomings, 403 for whoever sees them but records in no cell."""
     if not permissions.records_shortcomings(user):
         if not permissions.sees_board(user):
             raise Http404
         raise PermissionDenied
+
+
+def shortcoming_new(request: HttpRequest) -> HttpResponse:
+    """Record a shortcoming: the cell first (a list, or a search beyond CELL_CHOICES_UP_TO cells), then the
+    form with that cell's members and meetings only. Bounded queries whatever the number of cells."""
+    user = request.user
+    _may_record(user)
     cells = permissions.recordable_cells(user)
     review = None
     if review_id := request.GET.get("review") or request.POST.get("review"):
@@ -225,6 +231,16 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def shortcoming_new_cells(request: HttpRequest) -> JsonResponse:
+    """The cells matching ?q= for the first step's search as it is typed: the step's own rule and search."""
+    _may_record(request.user)
+    text = str(request.GET.get("q", "")).strip()[:SEARCH_CHARACTERS]
+    found = _find_cells(permissions.recordable_cells(request.user), text)[:CELLS_FOUND] if text else []
+    cells = [{"label": f"{c.name} ({c.code})", "url": "?" + urlencode({"cell": c.pk})} for c in found]
+    return JsonResponse({"cells": cells}, json_dumps_params={"ensure_ascii": False})
+
+
 def _other_cells_link(cells: QuerySet[Cell], review: Review | None) -> str | None:
     """The link back to the choice of cell, unless the user records in one cell only (one row read)."""
     if len(cells[:2]) < 2:
@@ -241,7 +257,7 @@ def _choose_cell(
         return few[0]
     if len(few) > CELL_CHOICES_UP_TO:
         few = None
-    text = str(request.GET.get("cell_search", "")).strip()[:100] if few is None else ""
+    text = str(request.GET.get("cell_search", "")).strip()[:SEARCH_CHARACTERS] if few is None else ""
     found = _find_cells(cells, text) if text else []
     if len(found) == 1:
         return found[0]

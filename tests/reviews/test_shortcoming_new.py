@@ -166,3 +166,34 @@ def test_a_tampered_id_is_a_message_never_a_500(client, ward, inspector, value):
         response = client.post("/shortcomings/new/", {**_new(ward.cell01), field: value})
         assert response.status_code == 200 and field in response.context["form"].errors
     assert not Shortcoming.objects.exists()
+
+
+@pytest.mark.parametrize("n", [2, CELL_CHOICES_UP_TO + 20])
+def test_the_search_as_you_type_answers_at_most_20_of_the_users_cells(
+    client, db, n, django_assert_num_queries
+):
+    cells, _meetings, inspector = _committee(n)
+    make_cell(make_committee(), name="Chi bộ Thôn 999 nơi khác")
+    client.force_login(inspector)
+    # session, user, access (member, positions, assignments, committee tree), any cell to record in?, a code
+    # typed in full?, the matches
+    with django_assert_num_queries(9):
+        answer = client.get("/shortcomings/new/cells/", {"q": "thôn"}).json()["cells"]
+    assert len(answer) == min(n, 20) and answer[0] == {
+        "label": "Chi bộ Thôn 000 (TH000)",
+        "url": f"?cell={cells[0].pk}",
+    }
+    assert all("nơi khác" not in cell["label"] for cell in answer)
+    assert client.get("/shortcomings/new/cells/", {"q": "th001"}).json()["cells"] == [
+        {"label": "Chi bộ Thôn 001 (TH001)", "url": f"?cell={cells[1].pk}"}
+    ]
+    assert client.get("/shortcomings/new/cells/", {"q": "  "}).json()["cells"] == []
+
+
+def test_the_search_page_asks_the_server_as_a_name_is_typed(client, db):
+    _cells, _meetings, inspector = _committee(CELL_CHOICES_UP_TO + 1)
+    review = make_review(_cells[0], _cells[0].members.first())
+    client.force_login(inspector)
+    page = client.get(f"/shortcomings/new/?review={review.pk}&cell=").text
+    assert 'data-cell-suggestions="/shortcomings/new/cells/"' in page and "js/cell_search.js" in page
+    assert f'data-keep="&amp;review={review.pk}"' in page
