@@ -41,6 +41,7 @@ urlpatterns = [
     path("shortcomings/", shortcoming_views.board, name="board"),
     path("shortcomings/export.xlsx", shortcoming_views.board_export, name="board_export"),
     path("shortcomings/new/", shortcoming_views.shortcoming_new, name="shortcoming_new"),
+    path("shortcomings/new/cells/", shortcoming_views.shortcoming_new_cells, name="shortcoming_new_cells"),
     path("shortcomings/<id:pk>/", shortcoming_views.shortcoming_detail, name="shortcoming"),
     path("shortcomings/<id:pk>/edit/", shortcoming_views.shortcoming_edit, name="shortcoming_edit"),
     path("shortcomings/<id:pk>/report/", shortcoming_views.shortcoming_report, name="shortcoming_report"),

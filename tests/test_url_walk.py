@@ -123,6 +123,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "reviews:board":       row(302,  200, 200, 200, 200, 200,  404, 404, 200),
     "reviews:board_export": row(302, 200, 200, 200, 200, 200,  404, 404, 200),
     "reviews:shortcoming_new": row(302, 200, 200, 403, 200, 403, 404, 404, 403),
+    "reviews:shortcoming_new_cells": row(302, 200, 200, 403, 200, 403, 404, 404, 403),  # the search
     "reviews:shortcoming": row(302,  200, 404, 200, 200, 200,  404, 404, 200),
     "reviews:shortcoming_edit": row(302, 200, 404, 403, 200, 403, 404, 404, 403),
     "reviews:shortcoming_report": row(302, 200, 404, 403, 403, 403, 404, 404, 403),

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -34,15 +34,26 @@ def meeting_label(meeting: Meeting) -> str:
 
 
 class ShortcomingForm(OnceForm):
-    """A new shortcoming of one of the user's cells. Subjects and owners must belong to the chosen cell."""
+    """A new shortcoming of the one cell chosen first. Subjects, owners and meetings must be of that cell.
 
-    cell = forms.ModelChoiceField(queryset=Cell.objects.none(), label=_("Cell"))
+    Only the chosen cell's members and meetings are offered (a province's inspector may record in thousands
+    of cells); a posted id is still looked up among everything the user may record in, so a member or a
+    meeting of another of their cells reads "not one of this cell" rather than a bare "not a valid choice".
+    """
+
+    cell = forms.ModelChoiceField(
+        queryset=Cell.objects.none(),
+        label=_("Cell"),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("You may not record shortcomings in this cell.")},
+    )
     source = forms.ChoiceField(label=_("Found in"), choices=Shortcoming.Source.choices)
     subject_member = MemberChoiceField(
         queryset=Member.objects.none(),
         label=_("Member concerned"),
         required=False,
         empty_label=_("— the cell as a collective —"),
+        error_messages={"invalid_choice": _("Choose one of the members of the cell listed here.")},
     )
     description = forms.CharField(label=_("Shortcoming"), widget=forms.Textarea(attrs={"rows": 3}))
     manifestation = ManifestationChoiceField(
@@ -58,37 +69,46 @@ class ShortcomingForm(OnceForm):
         required=False,
         empty_label=_("— the member concerned —"),
         help_text=_("Left as it is, the member concerned answers for the fix."),
+        error_messages={"invalid_choice": _("Choose one of the members of the cell listed here.")},
     )
-    meeting = forms.TypedChoiceField(
+    meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(),
         label=_("Meeting it came from"),
         required=False,
-        coerce=int,
-        empty_value=None,
+        empty_label=_("— none —"),
         help_text=_("The cell meeting where the shortcoming was raised, if any."),
         error_messages={"invalid_choice": _("Choose one of the meetings of your cells listed here.")},
     )
     raised_on = forms.DateField(label=_("Raised on"), widget=DATE)
     due_on = forms.DateField(label=_("Due date"), widget=DATE)
 
-    def __init__(self, *args: Any, cells: list[Cell], meetings: list[Meeting], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cells: QuerySet[Cell],
+        cell: Cell | None,
+        meetings: QuerySet[Meeting],
+        **kwargs: Any,
+    ) -> None:
+        """`cells` and `meetings`: everything the user may record in and link (read one posted row at a
+        time, never listed); `cell`: the one chosen, whose members and meetings are the choices shown."""
         super().__init__(*args, **kwargs)
-        self.meetings = {m.pk: m for m in meetings}
-        groups: dict[str, list[tuple[int, str]]] = {}
-        for m in meetings:
-            groups.setdefault(m.cell.name, []).append((m.pk, meeting_label(m)))
-        self.fields["meeting"].choices = [("", _("— none —")), *groups.items()]
-        ids = [c.pk for c in cells]
-        self.fields["cell"].queryset = Cell.objects.filter(pk__in=ids).order_by("code")
-        if len(cells) == 1:
-            self.fields["cell"].initial = cells[0].pk
-        members = (
-            Member.objects.current()
-            .filter(cell_id__in=ids)
-            .select_related("cell")
-            .order_by("cell__code", "full_name")
-        )
-        self.fields["subject_member"].queryset = members
-        self.fields["owner"].queryset = members
+        self.cell = cell
+        self.fields["cell"].queryset = cells
+        if cell is not None:
+            self.fields["cell"].initial = cell.pk
+        members = Member.objects.current().filter(cell__in=cells).select_related("cell")
+        shown = list(members.filter(cell=cell).order_by("full_name")) if cell is not None else []
+        for name, empty in (
+            ("subject_member", _("— the cell as a collective —")),
+            ("owner", _("— the member concerned —")),
+        ):
+            field = self.fields[name]
+            field.queryset = members
+            field.choices = [("", empty), *((m.pk, field.label_from_instance(m)) for m in shown)]
+        self.fields["meeting"].queryset = meetings.select_related("cell")
+        own = list(meetings.filter(cell=cell).order_by("-date", "-pk")) if cell is not None else []
+        self.fields["meeting"].choices = [("", _("— none —")), *((m.pk, meeting_label(m)) for m in own)]
         today = periods.today()
         self.fields["raised_on"].initial = today
         self.fields["due_on"].initial = today + dt.timedelta(days=90)
@@ -108,7 +128,7 @@ class ShortcomingForm(OnceForm):
                 person = data.get(name)
                 if person is not None and person.cell_id != cell.pk:
                     self.add_error(name, _("This person is not a member of %(cell)s.") % {"cell": cell.name})
-        meeting = data["meeting"] = self.meetings.get(data.get("meeting") or 0)
+        meeting = data.get("meeting")
         if meeting is not None and cell is not None and meeting.cell_id != cell.pk:
             self.add_error("meeting", _("This meeting is not one of %(cell)s.") % {"cell": cell.name})
         raised_on, due_on = data.get("raised_on"), data.get("due_on")
@@ -245,3 +265,20 @@ class BoardFilterForm(safe_input.Form):
         if data["repeat"]:
             qs = qs.filter(is_repeat=True)
         return qs
+
+
+class CellChoiceForm(safe_input.Form):
+    """The first step of recording a shortcoming, sent by GET: the cell. As on the board's filters, a list
+    when the user may record in at most CELL_CHOICES_UP_TO cells, else a search by name or code."""
+
+    cell = forms.TypedChoiceField(label=_("Cell"), coerce=int, empty_value=None)
+    cell_search = forms.CharField(label=_("Cell (name or code)"), max_length=100)
+
+    def __init__(self, *args: Any, few: list[Cell] | None, **kwargs: Any) -> None:
+        """`few`: the cells to list, or None when they are too many to list."""
+        super().__init__(*args, **kwargs)
+        if few is not None:
+            self.fields["cell"].choices = [("", _("— choose a cell —")), *((c.pk, str(c)) for c in few)]
+            del self.fields["cell_search"]
+        else:
+            del self.fields["cell"]

@@ -169,8 +169,9 @@ def can_record_shortcoming(user: User, cell: Cell) -> bool:
     secretary="in their cell",
     inspector="in any cell of their committee",
 )
-def recordable_cells(user: User) -> list[Cell]:
-    return list(_recordable(user).order_by("code"))
+def recordable_cells(user: User) -> QuerySet[Cell]:
+    """The cells, by code, as a query: a province's inspector may record in thousands; read what you need."""
+    return _recordable(user).order_by("code")
 
 
 def records_shortcomings(user: User) -> bool:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cells.models import Cell
 from phuthang import jobs, periods, safe_input, submits
@@ -20,7 +22,9 @@ from phuthang.concurrency import OutOfDate, refuse, stale_post, typed_text
 from phuthang.security import safe_next
 from reviews import exports
 from reviews.forms.shortcomings import (
+    CELL_CHOICES_UP_TO,
     BoardFilterForm,
+    CellChoiceForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
@@ -133,51 +137,75 @@ def board_export(request: HttpRequest) -> HttpResponse:
 
 
 MEETINGS_BACK_DAYS = 730  # a shortcoming is linked to a meeting of the last two years
+CELLS_FOUND = 20  # a cell search lists at most this many; type more of the name or the code to narrow it
+SEARCH_CHARACTERS = 100
 
 
-def linkable_meetings(user: User, cells: list[Cell]) -> list[Meeting]:
-    """Meetings of the user's recordable cells that the user may see, newest first (one query)."""
+def linkable_meetings(user: User, cells: Any) -> QuerySet[Meeting]:
+    """Meetings of `cells` (a query or a list) of the last two years that the user may see, not withdrawn."""
     since = periods.today() - dt.timedelta(days=MEETINGS_BACK_DAYS)
-    return list(
+    return (
         Meeting.objects.visible_to(user)
         .filter(cell__in=cells, date__gte=since)
         .exclude(status=Meeting.Status.WITHDRAWN)  # a meeting withdrawn as started by mistake raised nothing
-        .select_related("cell")
-        .order_by("cell__code", "-date", "-pk")
     )
+
+
+def _find_cells(cells: QuerySet[Cell], text: str) -> list[Cell]:
+    """The cells matching a typed name or code (one more than shown, to tell there are more); a code typed
+    in full is that cell alone."""
+    exact = [c for c in cells.filter(code__iexact=text)[:2] if text]
+    if len(exact) == 1:
+        return exact
+    return list(cells.filter(Q(name__icontains=text) | Q(code__icontains=text))[: CELLS_FOUND + 1])
+
+
+def _may_record(user: User) -> None:
+    """404 for whoever sees no shortcomings, 403 for whoever sees them but records in no cell."""
+    if not permissions.records_shortcomings(user):
+        if not permissions.sees_board(user):
+            raise Http404
+        raise PermissionDenied
 
 
 def shortcoming_new(request: HttpRequest) -> HttpResponse:
-    cells = permissions.recordable_cells(request.user)
-    if not cells:
-        if not permissions.sees_board(request.user):
-            raise Http404
-        raise PermissionDenied
+    """Record a shortcoming: the cell first (a list, or a search beyond CELL_CHOICES_UP_TO cells), then the
+    form with that cell's members and meetings only. Bounded queries whatever the number of cells."""
+    user = request.user
+    _may_record(user)
+    cells = permissions.recordable_cells(user)
     review = None
     if review_id := request.GET.get("review") or request.POST.get("review"):
-        review = get_object_or_404(
-            Review.objects.visible_to(request.user), pk=safe_input.parse_id(review_id) or 0
-        )
-    initial = {}
-    if review is not None:
-        initial = {
-            "cell": review.cell_id,
-            "subject_member": review.member_id,
-            "owner": review.member_id,
-            "source": Shortcoming.Source.REVIEW,
-        }
+        review = get_object_or_404(Review.objects.visible_to(user), pk=safe_input.parse_id(review_id) or 0)
+    meetings = linkable_meetings(user, cells)
+    meeting = None
     if (meeting_id := safe_input.parse_id(request.GET.get("meeting"))) is not None:
-        initial.update({"meeting": meeting_id, "source": Shortcoming.Source.MEETING})
-    form = ShortcomingForm(
-        request.POST or None, cells=cells, meetings=linkable_meetings(request.user, cells), initial=initial
-    )
+        meeting = meetings.filter(pk=meeting_id).first()
+    asked = request.POST.get("cell") if request.method == "POST" else request.GET.get("cell")
+    cell_id = safe_input.parse_id(asked)
+    if asked is None:  # no cell asked for: the meeting's or the review's (`?cell=` empty: choose another)
+        cell_id = meeting.cell_id if meeting is not None else review.cell_id if review is not None else None
+    cell = cells.filter(pk=cell_id).first() if cell_id is not None else None
+    if request.method != "POST" and cell is None:
+        choice = _choose_cell(request, cells, review, refused=asked not in (None, ""))
+        if isinstance(choice, Cell):
+            cell = choice
+        else:
+            return choice
+    initial: dict[str, Any] = {}
+    if review is not None and cell is not None and review.cell_id == cell.pk:
+        initial = {"subject_member": review.member_id, "owner": review.member_id}
+        initial["source"] = Shortcoming.Source.REVIEW
+    if meeting is not None and cell is not None and meeting.cell_id == cell.pk:
+        initial.update({"meeting": meeting.pk, "source": Shortcoming.Source.MEETING})
+    form = ShortcomingForm(request.POST or None, cells=cells, cell=cell, meetings=meetings, initial=initial)
     outcome = submits.repeat(request)  # sent again: straight to what the first POST created
     if outcome is None and form.is_valid():
         data = form.cleaned_data
         record = partial(
             services.record_shortcoming,
             data["cell"],
-            by=request.user,
+            by=user,
             source=data["source"],
             subject_member=data["subject_member"],
             description=data["description"],
@@ -196,7 +224,56 @@ def shortcoming_new(request: HttpRequest) -> HttpResponse:
     if outcome is not None:
         submits.say(request, outcome, _("Shortcoming recorded."))
         return redirect(outcome.record)
-    return render(request, "reviews/shortcoming_form.html", {"form": form, "review": review})
+    return render(
+        request,
+        "reviews/shortcoming_form.html",
+        {"form": form, "cell": cell, "review": review, "other_cells": _other_cells_link(cells, review)},
+    )
+
+
+@require_GET
+def shortcoming_new_cells(request: HttpRequest) -> JsonResponse:
+    """The cells matching ?q= for the first step's search as it is typed: the step's own rule and search."""
+    _may_record(request.user)
+    text = str(request.GET.get("q", "")).strip()[:SEARCH_CHARACTERS]
+    found = _find_cells(permissions.recordable_cells(request.user), text)[:CELLS_FOUND] if text else []
+    cells = [{"label": f"{c.name} ({c.code})", "url": "?" + urlencode({"cell": c.pk})} for c in found]
+    return JsonResponse({"cells": cells}, json_dumps_params={"ensure_ascii": False})
+
+
+def _other_cells_link(cells: QuerySet[Cell], review: Review | None) -> str | None:
+    """The link back to the choice of cell, unless the user records in one cell only (one row read)."""
+    if len(cells[:2]) < 2:
+        return None
+    return "?" + urlencode({"review": review.pk, "cell": ""} if review is not None else {"cell": ""})
+
+
+def _choose_cell(
+    request: HttpRequest, cells: QuerySet[Cell], review: Review | None, *, refused: bool
+) -> HttpResponse | Cell:
+    """The first step: the one cell the user records in, or the page choosing it (a list or a search)."""
+    few: list[Cell] | None = list(cells[: CELL_CHOICES_UP_TO + 1])
+    if len(few) == 1 and not refused:
+        return few[0]
+    if len(few) > CELL_CHOICES_UP_TO:
+        few = None
+    text = str(request.GET.get("cell_search", "")).strip()[:SEARCH_CHARACTERS] if few is None else ""
+    found = _find_cells(cells, text) if text else []
+    if len(found) == 1:
+        return found[0]
+    keep = {"review": review.pk} if review is not None else {}
+    return render(
+        request,
+        "reviews/shortcoming_form.html",
+        {
+            "choice": CellChoiceForm(few=few, initial={"cell_search": text}),
+            "review": review,
+            "refused": refused,
+            "searched": text,
+            "found": [(c, "?" + urlencode({**keep, "cell": c.pk})) for c in found[:CELLS_FOUND]],
+            "more": len(found) > CELLS_FOUND,
+        },
+    )
 
 
 def shortcoming_detail(request: HttpRequest, pk: int) -> HttpResponse:

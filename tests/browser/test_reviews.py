@@ -11,10 +11,12 @@ import datetime as dt
 import pytest
 from playwright.sync_api import Page, expect
 
+from cells.models import Cell
 from phuthang import periods
+from reviews.forms.shortcomings import CELL_CHOICES_UP_TO
 from reviews.models import Shortcoming
 from tests.conftest import vi
-from tests.factories import PASSWORD, make_review, make_shortcoming
+from tests.factories import PASSWORD, make_cell, make_member, make_review, make_shortcoming
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -104,3 +106,22 @@ def test_chibo02_reaches_none_of_cell01s_reviews_or_shortcomings(page: Page, war
         assert response is not None and response.status == 404, url
     page.goto("/shortcomings/")
     expect(page.get_by_text("Của chi bộ 1")).to_have_count(0)
+
+
+def test_ubkt_of_many_cells_types_part_of_a_name_and_taps_the_cell_suggested(page: Page, inspector):
+    committee = inspector.member.cell.committee
+    for i in range(CELL_CHOICES_UP_TO):
+        make_cell(committee, name=f"Chi bộ Thôn {i:03d}", code=f"TH{i:03d}")
+    chosen = Cell.objects.get(code="TH042")
+    make_member(chosen, full_name="Đỗ Văn Bốn Hai")
+    log_in(page, "ubkt2")
+    page.goto("/shortcomings/new/")
+    page.get_by_label(vi("Cell (name or code)")).press_sequentially("thôn 042", delay=20)
+    suggestion = page.get_by_test_id("cell-suggestions").get_by_role("link")
+    expect(suggestion).to_have_count(1)
+    expect(suggestion).to_have_text("Chi bộ Thôn 042 (TH042)")
+    suggestion.click()
+    expect(page.get_by_test_id("chosen-cell")).to_contain_text("Chi bộ Thôn 042")
+    expect(page.locator("select[name=subject_member] option")).to_have_count(
+        2
+    )  # the collective, the one member
