@@ -1,0 +1,165 @@
+"""Choosing one cell or one member (phuthang/choosers.py) on the pages that offered every one of a province:
+a list up to 100, beyond it a box resolved on the server; the page's queries and size do not grow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
+
+from cells.models import Member
+from phuthang import periods
+from phuthang.choosers import CHOICES_UP_TO
+from reviews.models import FeedbackItem
+from tests.conftest import once, vi
+from tests.factories import make_cell, make_cells, make_committee, make_member
+
+pytestmark = pytest.mark.django_db
+TODAY = periods.today()
+MANY = CHOICES_UP_TO + 20
+
+
+def _get(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def _more_members(cell, n):
+    Member.objects.bulk_create(
+        Member(
+            full_name=f"Đảng viên Thêm {i}",
+            gender=Member.Gender.MALE,
+            birth_date=dt.date(1970, 1, 1),
+            cell=cell,
+            card_number=f"77.{i:06d}",
+            admitted_on=dt.date(2005, 3, 1),
+            official_on=dt.date(2006, 3, 1),
+        )
+        for i in range(n)
+    )
+
+
+def _letter(ward, **overrides):
+    data = {
+        "committee": ward.committee.pk,
+        "received_on": TODAY.isoformat(),
+        "channel": "letter",
+        "kind": "denunciation",
+        "sender_name": "Trần Văn Tố",
+        "content": "Đồng chí dùng xe công vào việc riêng.",
+        "concerns": "member",
+    }
+    return once({**data, **overrides})
+
+
+# --- /feedback/new/
+
+
+def test_recording_feedback_reads_as_many_queries_and_bytes_with_120_cells_and_members_as_with_3(
+    client, ward, staff
+):
+    client.force_login(staff)
+    few, few_queries = _get(client, "/feedback/new/")
+    assert '<select name="concerned_cell"' in few and '<select name="concerned_member"' in few
+    make_cells(MANY, ward.committee)
+    _more_members(ward.cell01, MANY)
+    many, many_queries = _get(client, "/feedback/new/")
+    assert 'name="concerned_cell_search"' in many and 'name="concerned_member_search"' in many
+    assert "Đảng viên Thêm" not in many
+    assert many_queries == few_queries
+    assert len(many) < len(few) + 2000
+
+
+@pytest.fixture
+def province(ward):
+    """The ward beyond the list's threshold: its members are typed, not listed."""
+    _more_members(ward.cell02, MANY)
+    return ward
+
+
+def test_a_member_typed_by_name_is_the_one_the_item_concerns(client, province, staff):
+    client.force_login(staff)
+    response = client.post("/feedback/new/", _letter(province, concerned_member_search="Nguyễn Văn Chính"))
+    assert response.status_code == 302
+    assert FeedbackItem.objects.get().concerned_member == province.members01[0]
+
+
+def test_a_member_typed_by_card_number_is_the_one_the_item_concerns(client, province, staff):
+    client.force_login(staff)
+    card = province.members01[1].card_number
+    assert client.post("/feedback/new/", _letter(province, concerned_member_search=card)).status_code == 302
+    assert FeedbackItem.objects.get().concerned_member == province.members01[1]
+
+
+def test_a_cell_typed_by_code_is_the_one_the_item_concerns(client, ward, staff):
+    make_cells(MANY, ward.committee)
+    client.force_login(staff)
+    data = _letter(ward, concerns="cell", concerned_cell_search="cb02")
+    assert client.post("/feedback/new/", data).status_code == 302
+    assert FeedbackItem.objects.get().concerned_cell == ward.cell02
+
+
+def test_namesakes_are_listed_with_cell_and_birth_year_and_nothing_is_saved(client, province, staff):
+    make_member(
+        province.cell02, full_name="Nguyễn Văn Chính", birth_date=dt.date(1980, 5, 5), card_number=None
+    )
+    client.force_login(staff)
+    page = client.post("/feedback/new/", _letter(province, concerned_member_search="Nguyễn Văn Chính")).text
+    assert escape(vi("%(cell)s, born %(year)s", cell="Chi bộ Trường Tiểu học", year=1980)) in page
+    assert (
+        escape(
+            vi(
+                "%(cell)s, born %(year)s",
+                cell="Chi bộ Tổ dân phố 1",
+                year=province.members01[0].birth_date.year,
+            )
+        )
+        in page
+    )
+    start = vi(
+        "%(count)s members match “%(typed)s”: type the party card number, or more of the name. %(matches)s"
+    )
+    assert escape(start.split("“")[0] % {"count": 2}) in page
+    assert not FeedbackItem.objects.exists()
+
+
+def test_more_than_ten_matches_say_so_and_show_ten(client, province, staff):
+    client.force_login(staff)
+    page = client.post("/feedback/new/", _letter(province, concerned_member_search="Thêm")).text
+    assert escape(vi("More than %(count)d", count=10)) in page
+    assert page.count("Đảng viên Thêm") == 10
+    assert not FeedbackItem.objects.exists()
+
+
+def test_a_name_matching_nobody_asks_for_more_in_vietnamese(client, province, staff):
+    client.force_login(staff)
+    page = client.post("/feedback/new/", _letter(province, concerned_member_search="Không Ai")).text
+    message = "No member here matches “%(typed)s”: type the party card number, or more of the name."
+    assert escape(vi(message, typed="Không Ai")) in page
+    assert not FeedbackItem.objects.exists()
+
+
+def test_an_inspector_cannot_type_or_post_a_member_of_another_committee(client, province, inspector):
+    elsewhere = make_member(make_cell(make_committee()), full_name="Ngoài Phường")
+    client.force_login(inspector)
+    page = client.post("/feedback/new/", _letter(province, concerned_member_search="Ngoài Phường")).text
+    message = "No member here matches “%(typed)s”: type the party card number, or more of the name."
+    assert escape(vi(message, typed="Ngoài Phường")) in page
+    response = client.post("/feedback/new/", _letter(province, concerned_member=elsewhere.pk))
+    assert response.status_code == 200
+    assert escape(vi("This member is not one you may choose here.")) in response.text
+    assert not FeedbackItem.objects.exists()
+
+
+def test_a_name_left_in_the_member_box_does_not_stop_an_item_about_a_cell(client, province, staff):
+    client.force_login(staff)
+    data = _letter(province, concerns="cell", concerned_cell=province.cell01.pk, concerned_member_search="x")
+    assert client.post("/feedback/new/", data).status_code == 302
+    item = FeedbackItem.objects.get()
+    assert (item.concerned_cell, item.concerned_member) == (province.cell01, None)
