@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
-from cells.models import Member
+from cells.models import LifeEvent, Member
 from phuthang import periods
 from phuthang.choosers import CHOICES_UP_TO
 from reviews.models import FeedbackItem
@@ -163,3 +163,56 @@ def test_a_name_left_in_the_member_box_does_not_stop_an_item_about_a_cell(client
     assert client.post("/feedback/new/", data).status_code == 302
     item = FeedbackItem.objects.get()
     assert (item.concerned_cell, item.concerned_member) == (province.cell01, None)
+
+
+# --- /members/<id>/events/new/
+
+
+def _transfer(person, **fields):
+    return once(kind="transfer", on=f"{TODAY:%Y-%m-%d}", version=person.version, note="", **fields)
+
+
+def test_the_event_page_reads_as_many_queries_and_bytes_with_120_cells_as_with_3(client, ward, staff):
+    person = ward.members01[0]
+    client.force_login(staff)
+    few, few_queries = _get(client, f"/members/{person.pk}/events/new/")
+    assert '<select name="to_cell"' in few
+    cells = make_cells(MANY, ward.committee)
+    many, many_queries = _get(client, f"/members/{person.pk}/events/new/")
+    assert 'name="to_cell_search"' in many and cells[-1].name not in many
+    assert many_queries == few_queries
+    assert len(many) < len(few) + 2000
+
+
+def test_a_transfer_to_a_cell_typed_by_code_moves_the_member(client, ward, staff):
+    make_cells(MANY, ward.committee)
+    person = ward.members01[0]
+    client.force_login(staff)
+    response = client.post(f"/members/{person.pk}/events/new/", _transfer(person, to_cell_search="CB02"))
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.cell == ward.cell02
+    assert LifeEvent.objects.get(member=person).to_cell == ward.cell02
+
+
+def test_a_transfer_to_a_cell_named_ambiguously_lists_the_cells_and_moves_nobody(client, ward, staff):
+    make_cells(MANY, ward.committee)
+    person = ward.members01[0]
+    client.force_login(staff)
+    page = client.post(
+        f"/members/{person.pk}/events/new/", _transfer(person, to_cell_search="Tổ dân phố")
+    ).text
+    start = vi("%(count)s cells match “%(typed)s”: type the code, or more of the name. %(matches)s")
+    assert escape(start.split("“")[0] % {"count": vi("More than %(count)d", count=10)}) in page
+    assert not LifeEvent.objects.exists()
+
+
+@pytest.mark.parametrize("cells", [3, MANY])
+def test_a_transfer_to_the_members_own_cell_is_refused_on_the_field(client, ward, staff, cells):
+    make_cells(cells - 2, ward.committee)
+    person = ward.members01[0]
+    client.force_login(staff)
+    response = client.post(f"/members/{person.pk}/events/new/", _transfer(person, to_cell=ward.cell01.pk))
+    assert response.status_code == 200
+    assert escape(vi("This cell is not one you may choose here.")) in response.text
+    assert not LifeEvent.objects.exists()
