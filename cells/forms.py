@@ -250,12 +250,12 @@ class MemberFilterForm(safe_input.Form):
     ]
 
     q = forms.CharField(label=_("Name or card number"), required=False, max_length=100)
-    cell = forms.ModelChoiceField(label=_("Cell"), queryset=Cell.objects.none(), required=False)
+    cell = choosers.CellChooser(label=_("Cell"), required=False, empty_label=_("All"))
     status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
 
     def __init__(self, *args: Any, cells: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["cell"]).queryset = cells
+        cast(choosers.Chooser, self.fields["cell"]).among(cells)
 
     def apply(self, members: Any) -> Any:
         if not self.is_valid():

@@ -21,6 +21,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model, Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from phuthang import safe_input
@@ -31,6 +32,7 @@ SEARCH_CHARACTERS = 100
 PARTS = " · "  # a chosen record shown in the box: its parts, each narrowing the search when posted back
 CARD = re.compile(r"^\d{2}\.\d{6}$")
 YEAR = re.compile(r"^\d{4}$")
+StrOrPromise = str | Promise
 
 
 class ChooserInput(forms.TextInput):
@@ -52,7 +54,7 @@ class Chooser(forms.Field):
 
     default_order: tuple[str, ...] = ("pk",)
 
-    def __init__(self, *, empty_label: str = "—", **kwargs: Any) -> None:
+    def __init__(self, *, empty_label: StrOrPromise = "—", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.empty_label = empty_label
         self.queryset: QuerySet[Any] | None = None

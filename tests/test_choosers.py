@@ -216,3 +216,48 @@ def test_a_transfer_to_the_members_own_cell_is_refused_on_the_field(client, ward
     assert response.status_code == 200
     assert escape(vi("This cell is not one you may choose here.")) in response.text
     assert not LifeEvent.objects.exists()
+
+
+# --- /members/
+
+
+def test_the_member_list_reads_as_many_queries_and_bytes_with_120_cells_as_with_3(client, ward, leader):
+    client.force_login(leader)
+    few, few_queries = _get(client, "/members/")
+    assert '<select name="cell"' in few
+    cells = make_cells(MANY, ward.committee)
+    many, many_queries = _get(client, "/members/")
+    assert 'name="cell_search"' in many and cells[-1].name not in many
+    assert many_queries == few_queries
+    assert len(many) < len(few) + 2000
+
+
+def test_a_link_to_one_cells_members_still_filters_and_shows_the_cell(client, ward, leader):
+    make_cells(MANY, ward.committee)
+    client.force_login(leader)
+    page = client.get(f"/members/?cell={ward.cell02.pk}").text
+    assert 'value="Chi bộ Trường Tiểu học · CB02"' in page
+    assert "Phạm Thị Hoa" in page and "Nguyễn Văn Chính" not in page
+    page = client.get(
+        "/members/?cell_search=Chi+b%E1%BB%99+Tr%C6%B0%E1%BB%9Dng+Ti%E1%BB%83u+h%E1%BB%8Dc"
+    ).text
+    assert "Phạm Thị Hoa" in page and "Nguyễn Văn Chính" not in page
+
+
+def test_a_link_to_a_cell_out_of_sight_is_an_error_not_its_members(client, ward, leader):
+    make_cells(MANY, ward.committee)
+    elsewhere = make_cell(make_committee())
+    make_member(elsewhere, full_name="Ngoài Phường")
+    client.force_login(leader)
+    response = client.get(f"/members/?cell={elsewhere.pk}")
+    assert response.status_code == 200
+    assert escape(vi("This cell is not one you may choose here.")) in response.text
+    assert "Ngoài Phường" not in response.text
+
+
+def test_a_cell_search_matching_nothing_asks_for_the_code_in_vietnamese(client, ward, leader):
+    make_cells(MANY, ward.committee)
+    client.force_login(leader)
+    page = client.get("/members/?cell_search=Kh%C3%B4ng+c%C3%B3").text
+    message = "No cell here matches “%(typed)s”: type the cell's code, or more of its name."
+    assert escape(vi(message, typed="Không có")) in page
