@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cells import importing
 from cells.models import Cell, Member
 from cells.services import candidate_labels
-from phuthang import safe_input
+from phuthang import choosers, safe_input
 from phuthang.submits import OnceForm
 
 
@@ -225,16 +225,14 @@ class LifeEventForm(OnceForm):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    to_cell = forms.ModelChoiceField(
-        label=_("To the cell"), queryset=Cell.objects.none(), required=False, help_text=_("For a transfer.")
-    )
+    to_cell = choosers.CellChooser(label=_("To the cell"), required=False, help_text=_("For a transfer."))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], cells: Any, version: int, **kwargs: Any):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
-        cast(forms.ModelChoiceField, self.fields["to_cell"]).queryset = cells
+        cast(choosers.Chooser, self.fields["to_cell"]).among(cells)
         self.fields["version"].initial = version
         safe_input.with_range(self.fields["on"], safe_input.EXEMPTION_DATES)
         safe_input.with_range(self.fields["resolution_date"], safe_input.EXEMPTION_DATES)
@@ -252,12 +250,12 @@ class MemberFilterForm(safe_input.Form):
     ]
 
     q = forms.CharField(label=_("Name or card number"), required=False, max_length=100)
-    cell = forms.ModelChoiceField(label=_("Cell"), queryset=Cell.objects.none(), required=False)
+    cell = choosers.CellChooser(label=_("Cell"), required=False, empty_label=_("All"))
     status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False)
 
     def __init__(self, *args: Any, cells: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["cell"]).queryset = cells
+        cast(choosers.Chooser, self.fields["cell"]).among(cells)
 
     def apply(self, members: Any) -> Any:
         if not self.is_valid():

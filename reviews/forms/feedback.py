@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Committee, Member
-from phuthang import periods, safe_input
+from phuthang import choosers, periods, safe_input
 from phuthang.submits import OnceForm
 from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
@@ -38,12 +38,8 @@ class FeedbackForm(OnceForm):
     sender_contact = forms.CharField(label=_("Sender's contact"), max_length=200, required=False)
     content = forms.CharField(label=_("Content"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
     concerns = forms.ChoiceField(label=_("It concerns"), choices=Item.Concerns.choices)
-    concerned_member = MemberChoiceField(
-        queryset=Member.objects.none(), label=_("Member concerned"), required=False, empty_label="—"
-    )
-    concerned_cell = forms.ModelChoiceField(
-        queryset=Cell.objects.none(), label=_("Cell concerned"), required=False, empty_label="—"
-    )
+    concerned_member = choosers.MemberChooser(label=_("Member concerned"), required=False)
+    concerned_cell = choosers.CellChooser(label=_("Cell concerned"), required=False)
     concerned_other = forms.CharField(label=_("Person or body concerned"), max_length=300, required=False)
     reception = forms.ModelChoiceField(
         queryset=ReceptionSession.objects.none(),
@@ -62,16 +58,25 @@ class FeedbackForm(OnceForm):
         self.fields["committee"].queryset = Committee.objects.filter(pk__in=ids).order_by("code")
         if len(committees) == 1:
             self.fields["committee"].initial = committees[0].pk
-        self.fields["concerned_member"].queryset = (
-            Member.objects.current()
-            .filter(cell__committee_id__in=ids)
-            .select_related("cell")
-            .order_by("cell__code", "full_name")
+        cast(choosers.Chooser, self.fields["concerned_member"]).among(
+            Member.objects.current().filter(cell__committee_id__in=ids).order_by("cell__code", "full_name")
         )
-        self.fields["concerned_cell"].queryset = Cell.objects.filter(
-            committee_id__in=ids, active=True
-        ).order_by("code")
+        cast(choosers.Chooser, self.fields["concerned_cell"]).among(
+            Cell.objects.filter(committee_id__in=ids, active=True).order_by("code")
+        )
         self.fields["received_on"].initial = periods.today()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        # a name left typed in the box of what the item does not concern does not stop it being recorded
+        for concerns, name in (
+            (Item.Concerns.MEMBER, "concerned_member"),
+            (Item.Concerns.CELL, "concerned_cell"),
+        ):
+            if data.get("concerns") != concerns:
+                self.errors.pop(name, None)
+                data[name] = None
+        return data
 
 
 class ClassifyForm(VersionForm):
