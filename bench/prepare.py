@@ -1,7 +1,12 @@
-"""Run by bench/pages.sh through `manage.py shell`: a 40-member cell 01 with this month's draft to save."""
+"""Run by bench/pages.sh through `manage.py shell`: a 40-member cell 01 with this month's draft to save, and
+the demo users without the live sessions of earlier runs (the reference page lists its user's sessions)."""
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts.services import end_sessions
 from cells.models import Cell, Member
 from phuthang import periods
 from reviews.models import Meeting
@@ -25,3 +30,7 @@ if found is None:
     )
 elif found.status != "draft":  # the demo finalised it already (its meeting day has passed): a draft again
     reopen_meeting(found, by=None, reason="Đo tải: lưu lại bảng điểm danh", version=found.version)
+
+with transaction.atomic():
+    for user in get_user_model().objects.filter(username__in=["bithu", "chibo01", "uyvien01"]):
+        end_sessions(user, keep=None)
