@@ -130,9 +130,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         to_decide = list(
             visible.filter(status=Review.Status.PROPOSED, cell_id__in=[p.counts.cell_id for p in progress])
             .select_related("cell", "member")
-            .only("cell_id", "proposed_rating", "member__full_name", "cell__name")  # what the list shows
+            .only(
+                "cell_id", "member_id", "proposed_rating", "member__full_name", "cell__name"
+            )  # what it shows
             .order_by("cell__code", "member__full_name")
         )
+        # nobody decides their own review (or their cell's, as its secretary): not offered, as the page refuses it
+        to_decide = [review for review in to_decide if not duties.owns_review(request.user, review)]
     levels = RatingLevels.load()
     for review in to_decide:
         review.proposed_name = levels.name(review.proposed_rating)

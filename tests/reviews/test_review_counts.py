@@ -179,3 +179,17 @@ def test_the_round_page_reads_the_names_it_lists_without_the_reviews_texts(
     page = response.content.decode()
     assert all(name in page for name, _url in names)
     assert review.member.full_name in page and ward.cell01.name in page
+
+
+def test_the_round_page_does_not_offer_a_leader_their_own_proposal_to_decide(
+    client, ward, leader, secretary, review_round
+):
+    own = Review.objects.get(round=review_round, member=leader.member)
+    other = Review.objects.get(round=review_round, member=ward.members01[0])
+    for review in (own, other):
+        review = services.self_assess(review, by=secretary, text="Tự nhận xét", on_paper=True, version=1)
+        services.propose(review, by=secretary, criticism="", findings=_findings(), rating="good", version=2)
+    client.force_login(leader)
+    offered = client.get(f"/review-rounds/{review_round.pk}/").context["to_decide"]
+    assert [r.pk for r in offered] == [other.pk]  # their own would answer 403: nobody decides their own
+    assert client.get(f"/reviews/{own.pk}/decide/").status_code == 403
