@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Cell, Member
-from phuthang import periods, safe_input
+from phuthang import choosers, periods, safe_input
 from phuthang.submits import OnceForm
 from phuthang.widgets import DateInWords
 from reviews.forms.reviews import VersionForm
@@ -182,7 +182,7 @@ class ExtensionDecisionForm(safe_input.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
-CELL_CHOICES_UP_TO = 100  # beyond that a list of cells is unusable on a phone (a province has 5,280)
+CELL_CHOICES_UP_TO = choosers.CHOICES_UP_TO  # the shared chooser's threshold, one for every list of cells
 
 
 class BoardFilterForm(safe_input.Form):
